@@ -1,0 +1,1 @@
+"""The core: instrument, inspection files, imports. Pure Python, no Qt."""
