@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -319,9 +320,17 @@ def load_instrument(path: Path) -> Instrument:
 _cache: dict[Path, Instrument] = {}
 
 
+def instrument_paths() -> list[Path]:
+    """Shipped instruments, plus any folders named in HMIP_INSTRUMENT_PATH (used by tests)."""
+    folders = [instruments_dir()]
+    extra = os.environ.get("HMIP_INSTRUMENT_PATH", "")
+    folders += [Path(p) for p in extra.split(os.pathsep) if p]
+    return [path for folder in folders for path in sorted(folder.glob("*.json"))]
+
+
 def available_instruments() -> list[Instrument]:
     found = []
-    for path in sorted(instruments_dir().glob("*.json")):
+    for path in instrument_paths():
         if path not in _cache:
             _cache[path] = load_instrument(path)
         found.append(_cache[path])

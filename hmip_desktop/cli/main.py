@@ -1,0 +1,63 @@
+"""Entry point of the `hmip` console script."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+
+from hmip_desktop import __version__
+from hmip_desktop.model.errors import UserError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_BAD_INPUT = 3
+
+#: Modules under hmip_desktop.cli that add commands, in the order of `hmip --help`.
+COMMAND_MODULES = (
+    "files",
+    "cases",
+    "demo",
+    "scoring_cmd",
+    "merge_cmd",
+    "report_cmd",
+    "package_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hmip",
+        description="HMIP Desktop: inspection files, case judgements, team merge, scores and reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"hmip {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = import_module(f"hmip_desktop.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"hmip_desktop.cli.{name}":
+                continue  # that command group is not part of this build yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="hmip: %(levelname)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or EXIT_OK)
+    except UserError as exc:
+        print(f"hmip: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("hmip: interrupted; every change reported as saved is in the file", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

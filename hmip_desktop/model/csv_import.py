@@ -1,0 +1,296 @@
+"""CSV imports: the case sample and bulk answers. All or nothing.
+
+A file is read and checked completely before anything is written; any bad
+row rejects the whole file with every problem listed by line number, and the
+inspection file is not touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hmip_desktop.model import relevance
+from hmip_desktop.model.errors import CaseError, ImportRejected, InvalidAnswer, UserError
+from hmip_desktop.model.instrument import Question
+from hmip_desktop.model.store import CASE_REF_PATTERN, InspectionFile, check_note
+
+MAX_CSV_BYTES = 50 * 1024 * 1024
+MAX_PROBLEMS_LISTED = 200
+
+#: Column names that suggest personal data we must not keep (names, birth dates, addresses).
+PERSONAL_COLUMN = re.compile(
+    r"(^|[^a-z])(name|surname|forename|first.?name|last.?name|full.?name|dob|d\.o\.b|birth|"
+    r"address|postcode|post.?code|nhs|pnc|phone|email)([^a-z]|$)",
+    re.IGNORECASE,
+)
+
+Row = tuple[str, str, str | None, str | None]
+
+
+@dataclass
+class CsvTable:
+    headers: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    encoding: str
+
+
+@dataclass
+class ImportPlan:
+    """What an import would write, once every row has been checked."""
+
+    rows: list[Row] = field(default_factory=list)
+    new_cases: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_csv(path: Path) -> CsvTable:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_CSV_BYTES:
+        raise ImportRejected(f"{path.name} is {len(data):,} bytes; a CSV import is limited to {MAX_CSV_BYTES:,}")
+    if b"\x00" in data:
+        raise ImportRejected(f"{path.name} contains NUL bytes; it is not a text CSV file (save it as CSV)")
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        # Spreadsheets on Windows save "CSV" in Windows-1252; accept it rather than refuse.
+        try:
+            text, encoding = data.decode("cp1252"), "windows-1252"
+        except UnicodeDecodeError as exc:
+            raise ImportRejected(
+                f"{path.name} is not UTF-8 or Windows-1252 text (byte {exc.start}); save it as CSV UTF-8"
+            ) from exc
+    csv.field_size_limit(MAX_CSV_BYTES)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        headers = next(reader, None)
+        if headers is None:
+            raise ImportRejected(f"{path.name} is empty; it needs a header row")
+        headers = [h.strip() for h in headers]
+        rows: list[tuple[int, dict[str, str]]] = []
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            line = reader.line_num
+            if len(record) > len(headers):
+                rows.append((line, {"\x00extra": "1"}))
+                continue
+            rows.append((line, {h: (record[i] if i < len(record) else "") for i, h in enumerate(headers)}))
+    except csv.Error as exc:
+        raise ImportRejected(f"{path.name} is not valid CSV near line {reader.line_num}: {exc}") from exc
+    duplicates = sorted({h for h in headers if headers.count(h) > 1})
+    if duplicates:
+        raise ImportRejected(f"{path.name} has repeated columns: {', '.join(duplicates)}")
+    return CsvTable(headers=headers, rows=rows, encoding=encoding)
+
+
+def match_value(question: Question, raw: str) -> str | None:
+    """An option value from a cell holding the value or the label (any case)."""
+    text = raw.strip()
+    if question.option(text) is not None:
+        return text
+    lowered = text.casefold()
+    for option in question.options:
+        if option.value.casefold() == lowered or option.label.casefold() == lowered:
+            return option.value
+    return None
+
+
+def _reject(path: Path, problems: list[str]) -> ImportRejected:
+    shown = problems[:MAX_PROBLEMS_LISTED]
+    if len(problems) > len(shown):
+        shown.append(f"... and {len(problems) - len(shown)} more")
+    return ImportRejected(
+        f"{path.name} was not imported: {len(problems)} problem(s); fix them and import again "
+        "(nothing was written)",
+        shown,
+    )
+
+
+def _check_ref(raw: str, line: int, problems: list[str]) -> str | None:
+    ref = raw.strip()
+    if not CASE_REF_PATTERN.match(ref):
+        problems.append(f"line {line}: {raw!r} is not a valid case reference")
+        return None
+    return ref
+
+
+def _check_rows(
+    inspection: InspectionFile, candidate: dict[str, dict[str, tuple[int, str | None, str | None]]], problems: list[str]
+) -> ImportPlan:
+    """Check each case's new answers together with what the file already holds."""
+    instrument = inspection.instrument
+    plan = ImportPlan()
+    for ref, updates in candidate.items():
+        case = inspection.find_case(ref)
+        if case is None:
+            plan.new_cases.append(ref)
+            existing: dict[str, str] = {}
+        else:
+            existing = inspection.values_for(case.uuid)
+        merged = dict(existing)
+        for qid, (_line, value, _note) in updates.items():
+            if value is None:
+                merged.pop(qid, None)
+            else:
+                merged[qid] = value
+        relevant = relevance.relevant_question_ids(instrument, merged)
+        for qid, (line, value, note) in updates.items():
+            if case is not None and case.is_complete and existing.get(qid) != value:
+                problems.append(f"line {line}: case {ref} is marked complete; reopen it before changing answers")
+                continue
+            if value is not None and qid not in relevant:
+                reason = relevance.explain_rule(instrument, instrument.by_id[qid].relevant_if)  # type: ignore[arg-type]
+                problems.append(f"line {line}: {qid} does not apply to case {ref} (it {reason})")
+                continue
+            plan.rows.append((ref, qid, value, note))
+    return plan
+
+
+def plan_answers_import(inspection: InspectionFile, path: Path) -> ImportPlan:
+    """Check ``case_ref,question_id,value[,note]`` rows; raise ImportRejected listing every bad row."""
+    table = read_csv(path)
+    instrument = inspection.instrument
+    required = ["case_ref", "question_id", "value"]
+    missing = [c for c in required if c not in table.headers]
+    if missing:
+        raise ImportRejected(
+            f"{path.name} lacks the column(s) {', '.join(missing)}; the header must be "
+            "case_ref,question_id,value[,note]"
+        )
+    unknown = [h for h in table.headers if h not in (*required, "note")]
+    if unknown:
+        raise ImportRejected(f"{path.name} has unknown column(s) {', '.join(unknown)}; allowed: case_ref,question_id,value,note")
+    problems: list[str] = []
+    candidate: dict[str, dict[str, tuple[int, str | None, str | None]]] = {}
+    for line, cells in table.rows:
+        if "\x00extra" in cells:
+            problems.append(f"line {line}: more cells than columns")
+            continue
+        ref = _check_ref(cells["case_ref"], line, problems)
+        qid = cells["question_id"].strip()
+        question = instrument.by_id.get(qid)
+        if question is None:
+            problems.append(f"line {line}: unknown question {qid!r}")
+            continue
+        raw = cells["value"]
+        value = match_value(question, raw) if raw.strip() else None
+        if raw.strip() and value is None:
+            allowed = ", ".join(o.value for o in question.options)
+            problems.append(f"line {line}: {raw.strip()!r} is not an answer to {qid} (use one of: {allowed})")
+            continue
+        note: str | None = None
+        if "note" in cells and cells["note"] != "":
+            try:
+                note = check_note(cells["note"])
+            except InvalidAnswer as exc:
+                problems.append(f"line {line}: {exc.message}")
+                continue
+        if ref is None:
+            continue
+        previous = candidate.setdefault(ref, {}).get(qid)
+        if previous is not None and previous[1:] != (value, note):
+            problems.append(f"line {line}: case {ref}, {qid} is given again with a different answer (line {previous[0]})")
+            continue
+        candidate[ref][qid] = (line, value, note)
+    plan = _check_rows(inspection, candidate, problems)
+    if problems:
+        raise _reject(path, problems)
+    if table.encoding != "utf-8":
+        plan.warnings.append(f"{path.name} was read as {table.encoding}")
+    return plan
+
+
+def plan_cases_import(
+    inspection: InspectionFile, path: Path, drop_columns: Iterable[str] = ()
+) -> ImportPlan:
+    """Check a case sample (``case_ref`` plus case-detail columns named by question id)."""
+    table = read_csv(path)
+    instrument = inspection.instrument
+    dropped = {c.strip() for c in drop_columns}
+    if "case_ref" not in table.headers:
+        raise ImportRejected(f"{path.name} lacks the column case_ref; the first row must name the columns")
+    personal = [h for h in table.headers if h not in dropped and h not in instrument.by_id and PERSONAL_COLUMN.search(h)]
+    if personal:
+        raise ImportRejected(
+            f"{path.name} has column(s) that look like personal data: {', '.join(personal)}. HMIP Desktop keeps "
+            "case references only. Remove the column(s), or confirm they may be left out "
+            "(CLI: --drop-column NAME; nothing from them is stored)"
+        )
+    unknown = [h for h in table.headers if h != "case_ref" and h not in dropped and h not in instrument.by_id]
+    if unknown:
+        raise ImportRejected(
+            f"{path.name} has column(s) that are not question ids: {', '.join(unknown)}; "
+            "`hmip instrument` lists the case-detail question ids"
+        )
+    columns = [h for h in table.headers if h in instrument.by_id and h not in dropped]
+    problems: list[str] = []
+    candidate: dict[str, dict[str, tuple[int, str | None, str | None]]] = {}
+    first_line: dict[str, int] = {}
+    for line, cells in table.rows:
+        if "\x00extra" in cells:
+            problems.append(f"line {line}: more cells than columns")
+            continue
+        ref = _check_ref(cells["case_ref"], line, problems)
+        if ref is None:
+            continue
+        if ref in first_line:
+            problems.append(f"line {line}: case {ref} appears again (first on line {first_line[ref]})")
+            continue
+        first_line[ref] = line
+        updates: dict[str, tuple[int, str | None, str | None]] = {}
+        for qid in columns:
+            raw = cells.get(qid, "").strip()
+            if not raw:
+                continue
+            value = match_value(instrument.by_id[qid], raw)
+            if value is None:
+                allowed = ", ".join(o.value for o in instrument.by_id[qid].options)
+                problems.append(f"line {line}: {raw!r} is not an answer to {qid} (use one of: {allowed})")
+                continue
+            updates[qid] = (line, value, None)
+        candidate[ref] = updates
+    plan = _check_rows(inspection, candidate, problems)
+    if problems:
+        raise _reject(path, problems)
+    if dropped:
+        plan.warnings.append(f"left out column(s): {', '.join(sorted(dropped))} (not stored)")
+    if table.encoding != "utf-8":
+        plan.warnings.append(f"{path.name} was read as {table.encoding}")
+    return plan
+
+
+def apply_plan(inspection: InspectionFile, plan: ImportPlan) -> int:
+    """Write a checked plan in one transaction; return the number of answers changed."""
+    try:
+        with inspection.transaction():
+            for ref in plan.new_cases:
+                if inspection.find_case(ref) is None:
+                    inspection._insert_case(ref)
+            changed = 0
+            for ref, qid, value, note in plan.rows:
+                case = inspection.get_case(ref)
+                before = inspection.answers_for(case.uuid).get(qid)
+                after = inspection._write_answer(case, qid, value, note)
+                changed += before != after
+    except (InvalidAnswer, CaseError) as exc:
+        raise ImportRejected(f"the import was refused and nothing was written: {exc.message}") from exc
+    return changed
+
+
+def import_answers(inspection: InspectionFile, path: Path) -> tuple[ImportPlan, int]:
+    plan = plan_answers_import(inspection, path)
+    return plan, apply_plan(inspection, plan)
+
+
+def import_cases(inspection: InspectionFile, path: Path, drop_columns: Iterable[str] = ()) -> tuple[ImportPlan, int]:
+    plan = plan_cases_import(inspection, path, drop_columns)
+    return plan, apply_plan(inspection, plan)
+

@@ -1,0 +1,135 @@
+"""Schema migrations of the inspection file.
+
+Each migration is a named function that runs inside one transaction together
+with the record of having run. Once shipped, a migration never changes: a new
+schema change is a new function appended to `MIGRATIONS`. `PRAGMA
+user_version` holds the number of migrations applied, so a file from a newer
+HMIP Desktop is recognised and refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+#: PRAGMA application_id of every .hmip file: "HMIP" in ASCII.
+APPLICATION_ID = 0x484D4950
+
+
+def run_statements(conn: sqlite3.Connection, script: str) -> None:
+    """Run DDL statements inside the caller's transaction.
+
+    (`executescript` would commit first, breaking the one-transaction rule.)
+    """
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    run_statements(
+        conn,
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE assessors (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('inspector', 'local-assessor', 'lead')),
+            is_owner INTEGER NOT NULL DEFAULT 0,
+            added_at TEXT NOT NULL
+        );
+        CREATE TABLE cases (
+            uuid TEXT PRIMARY KEY,
+            case_ref TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'complete')),
+            illustration INTEGER NOT NULL DEFAULT 0,
+            illustration_text TEXT NOT NULL DEFAULT '',
+            revision INTEGER NOT NULL DEFAULT 1,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE answers (
+            case_uuid TEXT NOT NULL REFERENCES cases(uuid),
+            question_id TEXT NOT NULL,
+            value TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            revision INTEGER NOT NULL DEFAULT 1,
+            assessor TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (case_uuid, question_id)
+        );
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            case_ref TEXT,
+            question_id TEXT,
+            old_value TEXT,
+            new_value TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE TABLE conflicts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_uuid TEXT NOT NULL REFERENCES cases(uuid),
+            case_ref TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            sides TEXT NOT NULL,
+            raised_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolved_by TEXT,
+            resolution_value TEXT,
+            resolution_note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX conflicts_open ON conflicts (case_uuid) WHERE resolved_at IS NULL;
+        CREATE TABLE findings (
+            field TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        """
+    )
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+#: Append only. The position (1-based) is the schema version it produces.
+MIGRATIONS: list[Migration] = [m001_initial]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Bring `conn` up to `SCHEMA_VERSION`; return the names of the migrations run.
+
+    The caller has checked that the file is not newer than we know and has
+    taken a copy of it first.
+    """
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    applied: list[str] = []
+    for version, migration in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration(conn)
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            conn.execute(
+                "INSERT INTO migrations (name, applied_at) VALUES (?, datetime('now'))", (migration.__name__,)
+            )
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(migration.__name__)
+    return applied

@@ -1,0 +1,770 @@
+"""The inspection file (``.hmip``): one SQLite database per assessor.
+
+Every change is its own committed transaction (rollback journal,
+``synchronous=FULL``), so a change reported as saved survives a crash or a
+killed process, and after the program ends the ``.hmip`` file alone holds
+everything (no WAL side file to forget when copying to a stick).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+
+from hmip_desktop.model import relevance
+from hmip_desktop.model.errors import (
+    CaseError,
+    FileLocked,
+    FileNotInspection,
+    InvalidAnswer,
+    SchemaTooNew,
+    StorageError,
+    UserError,
+)
+from hmip_desktop.model.instrument import Instrument, InstrumentIdentity, default_instrument, find_instrument
+from hmip_desktop.model.migrations import APPLICATION_ID, SCHEMA_VERSION, migrate
+
+FILE_SUFFIX = ".hmip"
+ROLES = ("inspector", "local-assessor", "lead")
+Role = Literal["inspector", "local-assessor", "lead"]
+CaseStatus = Literal["draft", "complete"]
+
+#: Case references, never names: letters, digits and a few separators.
+CASE_REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
+MAX_NOTE_CHARS = 20_000
+MAX_NAME_CHARS = 80
+GENESIS_HASH = "0" * 64
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    uuid: str
+    case_ref: str
+    status: CaseStatus
+    illustration: bool
+    illustration_text: str
+    revision: int
+    created_by: str
+    created_at: str
+    updated_at: str
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status == "complete"
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    case_uuid: str
+    question_id: str
+    value: str | None
+    note: str
+    revision: int
+    assessor: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    case_ref: str | None
+    question_id: str | None
+    old_value: str | None
+    new_value: str | None
+    detail: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Assessor:
+    name: str
+    role: Role
+    is_owner: bool
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: Path
+    file_uuid: str
+    inspection_id: str
+    area: str
+    start_date: str
+    end_date: str
+    owner: Assessor
+    instrument: InstrumentIdentity
+    schema_version: int
+    cases_total: int
+    cases_complete: int
+    cases_draft: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "file_uuid": self.file_uuid,
+            "inspection": {
+                "id": self.inspection_id,
+                "area": self.area,
+                "start_date": self.start_date,
+                "end_date": self.end_date,
+            },
+            "assessor": {"name": self.owner.name, "role": self.owner.role},
+            "instrument": self.instrument.model_dump(),
+            "schema_version": self.schema_version,
+            "cases": {"total": self.cases_total, "complete": self.cases_complete, "draft": self.cases_draft},
+        }
+
+
+# -- validation helpers -----------------------------------------------------------
+
+
+def check_case_ref(case_ref: str) -> str:
+    ref = case_ref.strip()
+    if not CASE_REF_PATTERN.match(ref):
+        raise CaseError(
+            f"{case_ref!r} is not a valid case reference: use 1-40 letters, digits, '-', '_', '.' or '/' "
+            "(case references only, never names)"
+        )
+    return ref
+
+
+def check_person_name(name: str, what: str = "assessor name") -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > MAX_NAME_CHARS or any(ord(c) < 32 for c in name):
+        raise UserError(f"the {what} must be 1-{MAX_NAME_CHARS} printable characters")
+    return cleaned
+
+
+def check_note(note: str) -> str:
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidAnswer(
+            f"the evidence note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}. "
+            "Shorten it (keep the evidence, refer to the case record for detail)"
+        )
+    # Keep tabs and new lines; drop other control characters a paste can bring in.
+    return "".join(c for c in note if c in "\t\n" or ord(c) >= 32)
+
+
+def audit_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
+    payload = json.dumps(dict(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+_AUDIT_FIELDS = ("at", "actor", "action", "case_ref", "question_id", "old_value", "new_value", "detail")
+
+
+# -- opening --------------------------------------------------------------------
+
+_ENVIRONMENT_ERRORS = {
+    "database is locked": "the file is busy in another program; close it there and try again",
+    "database or disk is full": "the disk is full; free some space and try again",
+    "attempt to write a readonly database": "the file is read-only; copy it somewhere writable",
+    "disk I/O error": "the disk reported an error; check the drive and try again",
+    "unable to open database file": "the file cannot be opened; check the path and its permissions",
+}
+
+
+def storage_error(exc: sqlite3.Error, path: Path) -> UserError:
+    """Turn an SQLite environment error into a user message (qutebrowser's split)."""
+    text = str(exc)
+    for fragment, advice in _ENVIRONMENT_ERRORS.items():
+        if fragment in text:
+            cls = FileLocked if fragment == "database is locked" else StorageError
+            return cls(f"{path.name}: {advice}. Nothing was changed.")
+    if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text):
+        return FileNotInspection(f"{path.name} is damaged ({text}); use a backup copy")
+    raise exc
+
+
+def sniff_sqlite(path: Path) -> None:
+    """Refuse, with a plain message, anything that is not an SQLite file."""
+    if not path.exists():
+        raise FileNotInspection(f"{path} does not exist")
+    if not path.is_file():
+        raise FileNotInspection(f"{path} is not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise FileNotInspection(f"{path.name} is empty (0 bytes); it is not an inspection file")
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header.startswith(b"SQLite format 3\x00") or len(header) < 100:
+        raise FileNotInspection(f"{path.name} is not an HMIP inspection file (not an SQLite database)")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    page_count = int.from_bytes(header[28:32], "big")
+    if page_size and page_count and size < page_size * page_count:
+        raise FileNotInspection(f"{path.name} is truncated ({size:,} bytes); use a complete copy")
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=2.0)
+    conn.execute("PRAGMA trusted_schema = OFF")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not read_only:
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def check_header(conn: sqlite3.Connection, path: Path) -> int:
+    """Check application_id and schema version; return the file's schema version."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if app_id != APPLICATION_ID:
+        raise FileNotInspection(
+            f"{path.name} is an SQLite database of another application, not an HMIP inspection file"
+        )
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"{path.name} was written by a newer HMIP Desktop (file schema {version}, this version reads "
+            f"up to {SCHEMA_VERSION}); update HMIP Desktop to open it"
+        )
+    if version < 1:
+        raise FileNotInspection(f"{path.name} has no inspection data (schema version {version})")
+    return int(version)
+
+
+class InspectionFile:
+    """An open inspection file. Not thread-safe: use one per thread."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, instrument: Instrument, *, read_only: bool) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.instrument = instrument
+        self.read_only = read_only
+        meta = self.meta()
+        owner = conn.execute("SELECT name, role FROM assessors WHERE is_owner = 1").fetchone()
+        if owner is None:
+            raise FileNotInspection(f"{path.name} names no assessor; it is damaged")
+        self.owner = Assessor(name=owner[0], role=owner[1], is_owner=True)
+        self.inspection_id = meta["inspection_id"]
+
+    # -- lifecycle -----------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: Path | str,
+        *,
+        inspection_id: str,
+        area: str,
+        assessor: str,
+        role: Role = "inspector",
+        instrument: Instrument | None = None,
+        start_date: str = "",
+        end_date: str = "",
+        overwrite: bool = False,
+    ) -> InspectionFile:
+        path = Path(path)
+        if role not in ROLES:
+            raise UserError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        inspection_id = inspection_id.strip()
+        if not CASE_REF_PATTERN.match(inspection_id):
+            raise UserError("the inspection id must be 1-40 letters, digits, '-', '_', '.' or '/'")
+        area = check_person_name(area, "area name")
+        assessor = check_person_name(assessor)
+        if path.exists() and not overwrite:
+            raise UserError(f"{path} already exists; choose another name or remove it first")
+        instrument = instrument or default_instrument()
+        tmp = path.with_name(path.name + ".creating")
+        tmp.unlink(missing_ok=True)
+        try:
+            conn = connect(tmp)
+            migrate(conn)
+            stamp = now_iso()
+            values = {
+                "inspection_id": inspection_id,
+                "area": area,
+                "start_date": start_date,
+                "end_date": end_date,
+                "file_uuid": str(uuid.uuid4()),
+                "created_at": stamp,
+                "instrument_id": instrument.id,
+                "instrument_version": instrument.version,
+                "instrument_sha256": instrument.sha256,
+            }
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", values.items())
+            conn.execute(
+                "INSERT INTO assessors (name, role, is_owner, added_at) VALUES (?, ?, 1, ?)", (assessor, role, stamp)
+            )
+            conn.execute("COMMIT")
+            conn.close()
+            # Only a complete file ever appears under the real name.
+            tmp.replace(path)
+        except sqlite3.Error as exc:
+            tmp.unlink(missing_ok=True)
+            raise storage_error(exc, path) from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        inspection = cls.open(path)
+        inspection._audit("create", detail=f"inspection {inspection_id} ({area}); {assessor} as {role}")
+        return inspection
+
+    @classmethod
+    def open(cls, path: Path | str, *, read_only: bool = False) -> InspectionFile:
+        path = Path(path)
+        sniff_sqlite(path)
+        try:
+            conn = connect(path, read_only=read_only)
+        except sqlite3.Error as exc:
+            raise storage_error(exc, path) from exc
+        try:
+            version = check_header(conn, path)
+            if version < SCHEMA_VERSION:
+                if read_only:
+                    raise UserError(f"{path.name} uses an older file format; open it for editing to upgrade it")
+                backup_before_migration(path, version)
+                migrate(conn)
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            identity = InstrumentIdentity(
+                id=meta["instrument_id"], version=meta["instrument_version"], sha256=meta["instrument_sha256"]
+            )
+            instrument = find_instrument(identity)
+            return cls(path, conn, instrument, read_only=read_only)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise storage_error(exc, path) from exc
+        except KeyError as exc:
+            conn.close()
+            raise FileNotInspection(f"{path.name} is missing {exc.args[0]!r}; it is damaged") from exc
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> InspectionFile:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed unit of change; nothing is left half-written on failure."""
+        if self.read_only:
+            raise StorageError(f"{self.path.name} is open read-only; nothing was changed")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise storage_error(exc, self.path) from exc
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise storage_error(exc, self.path) from exc
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    # -- reading ------------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def info(self) -> FileInfo:
+        meta = self.meta()
+        counts = dict(self.conn.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall())
+        return FileInfo(
+            path=self.path,
+            file_uuid=meta["file_uuid"],
+            inspection_id=meta["inspection_id"],
+            area=meta["area"],
+            start_date=meta.get("start_date", ""),
+            end_date=meta.get("end_date", ""),
+            owner=self.owner,
+            instrument=self.instrument.identity,
+            schema_version=self.schema_version(),
+            cases_total=sum(counts.values()),
+            cases_complete=counts.get("complete", 0),
+            cases_draft=counts.get("draft", 0),
+        )
+
+    def assessors(self) -> list[Assessor]:
+        rows = self.conn.execute("SELECT name, role, is_owner FROM assessors ORDER BY is_owner DESC, name")
+        return [Assessor(name=r[0], role=r[1], is_owner=bool(r[2])) for r in rows]
+
+    def list_cases(self) -> list[CaseRecord]:
+        rows = self.conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases ORDER BY case_ref")
+        return [_case(row) for row in rows]
+
+    def find_case(self, case_ref: str) -> CaseRecord | None:
+        row = self.conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE case_ref = ?", (case_ref.strip(),)).fetchone()
+        return _case(row) if row else None
+
+    def get_case(self, case_ref: str) -> CaseRecord:
+        case = self.find_case(case_ref)
+        if case is None:
+            raise CaseError(f"there is no case {case_ref!r} in {self.path.name}; `hmip cases list` shows the cases")
+        return case
+
+    def case_by_uuid(self, case_uuid: str) -> CaseRecord:
+        row = self.conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE uuid = ?", (case_uuid,)).fetchone()
+        if row is None:
+            raise CaseError(f"no case with id {case_uuid}")
+        return _case(row)
+
+    def answers_for(self, case_uuid: str) -> dict[str, AnswerRecord]:
+        rows = self.conn.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE case_uuid = ?", (case_uuid,))
+        return {row[1]: _answer(row) for row in rows}
+
+    def values_for(self, case_uuid: str) -> dict[str, str]:
+        rows = self.conn.execute(
+            "SELECT question_id, value FROM answers WHERE case_uuid = ? AND value IS NOT NULL", (case_uuid,)
+        )
+        return dict(rows.fetchall())
+
+    def all_values(self) -> dict[str, dict[str, str]]:
+        """Answer values of every case, by case uuid (one query, for scoring)."""
+        values: dict[str, dict[str, str]] = {}
+        for case_uuid, question_id, value in self.conn.execute(
+            "SELECT case_uuid, question_id, value FROM answers WHERE value IS NOT NULL"
+        ):
+            values.setdefault(case_uuid, {})[question_id] = value
+        return values
+
+    def all_answers(self) -> dict[str, dict[str, AnswerRecord]]:
+        answers: dict[str, dict[str, AnswerRecord]] = {}
+        for row in self.conn.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers"):
+            answers.setdefault(row[0], {})[row[1]] = _answer(row)
+        return answers
+
+    def progress(self, case_uuid: str) -> tuple[int, int]:
+        """(answered, relevant) for a case."""
+        values = self.values_for(case_uuid)
+        relevant = relevance.relevant_question_ids(self.instrument, values)
+        answered = sum(1 for qid in relevant if qid in values)
+        return answered, len(relevant)
+
+    def audit_entries(self, since_seq: int = 0) -> list[AuditEntry]:
+        rows = self.conn.execute(
+            "SELECT seq, at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, hash "
+            "FROM audit WHERE seq > ? ORDER BY seq",
+            (since_seq,),
+        )
+        return [AuditEntry(*row) for row in rows]
+
+    def verify_audit_chain(self) -> AuditEntry | None:
+        """The first audit entry whose hash does not follow from its predecessor, or None."""
+        prev = GENESIS_HASH
+        for entry in self.audit_entries():
+            fields = {name: getattr(entry, name) for name in _AUDIT_FIELDS}
+            if entry.prev_hash != prev or entry.hash != audit_hash(prev, fields):
+                return entry
+            prev = entry.hash
+        return None
+
+    def finding(self, field: str) -> str:
+        row = self.conn.execute("SELECT text FROM findings WHERE field = ?", (field,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def findings(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT field, text FROM findings").fetchall())
+
+    # -- writing --------------------------------------------------------------
+
+    @property
+    def actor(self) -> str:
+        return self.owner.name
+
+    def _audit(
+        self,
+        action: str,
+        *,
+        case_ref: str | None = None,
+        question_id: str | None = None,
+        old_value: str | None = None,
+        new_value: str | None = None,
+        detail: str = "",
+        actor: str | None = None,
+        in_transaction: bool = False,
+    ) -> None:
+        if not in_transaction:
+            with self.transaction():
+                self._audit(
+                    action,
+                    case_ref=case_ref,
+                    question_id=question_id,
+                    old_value=old_value,
+                    new_value=new_value,
+                    detail=detail,
+                    actor=actor,
+                    in_transaction=True,
+                )
+            return
+        row = self.conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        prev = row[0] if row else GENESIS_HASH
+        fields = {
+            "at": now_iso(),
+            "actor": actor or self.actor,
+            "action": action,
+            "case_ref": case_ref,
+            "question_id": question_id,
+            "old_value": old_value,
+            "new_value": new_value,
+            "detail": detail,
+        }
+        self.conn.execute(
+            "INSERT INTO audit (at, actor, action, case_ref, question_id, old_value, new_value, detail, "
+            "prev_hash, hash) VALUES (:at, :actor, :action, :case_ref, :question_id, :old_value, :new_value, "
+            ":detail, :prev_hash, :hash)",
+            {**fields, "prev_hash": prev, "hash": audit_hash(prev, fields)},
+        )
+
+    def audit(self, action: str, **kwargs: Any) -> None:
+        """Record an action inside the caller's transaction (for modules that extend the file)."""
+        self._audit(action, in_transaction=True, **kwargs)
+
+    def add_case(self, case_ref: str) -> CaseRecord:
+        with self.transaction():
+            case = self._insert_case(case_ref)
+        return case
+
+    def _insert_case(self, case_ref: str) -> CaseRecord:
+        ref = check_case_ref(case_ref)
+        if self.find_case(ref) is not None:
+            raise CaseError(f"case {ref} already exists")
+        stamp = now_iso()
+        case_uuid = str(uuid.uuid4())
+        self.conn.execute(
+            "INSERT INTO cases (uuid, case_ref, status, created_by, created_at, updated_at) "
+            "VALUES (?, ?, 'draft', ?, ?, ?)",
+            (case_uuid, ref, self.actor, stamp, stamp),
+        )
+        self._audit("case-add", case_ref=ref, in_transaction=True)
+        return self.case_by_uuid(case_uuid)
+
+    def check_answer(self, case_uuid: str | None, question_id: str, value: str | None) -> None:
+        """Raise InvalidAnswer unless `value` is allowed for this question in this case."""
+        question = self.instrument.by_id.get(question_id)
+        if question is None:
+            raise InvalidAnswer(f"there is no question {question_id!r} in {self.instrument.id}")
+        if value is not None and question.option(value) is None:
+            allowed = ", ".join(o.value for o in question.options)
+            raise InvalidAnswer(f"{value!r} is not an answer to {question_id}; use one of: {allowed}")
+        if value is None or question.relevant_if is None:
+            return
+        values = self.values_for(case_uuid) if case_uuid else {}
+        values.pop(question_id, None)
+        if question_id not in relevance.relevant_question_ids(self.instrument, values):
+            reason = relevance.explain_rule(self.instrument, question.relevant_if)
+            raise InvalidAnswer(f"{question_id} does not apply to this case: it {reason}")
+
+    def set_answer(
+        self,
+        case_ref: str,
+        question_id: str,
+        value: str | None,
+        note: str | None = None,
+        *,
+        create_case: bool = False,
+    ) -> AnswerRecord:
+        """Record one judgement (value None clears it; note None keeps the note)."""
+        with self.transaction():
+            case = self.find_case(case_ref)
+            if case is None:
+                if not create_case:
+                    self.get_case(case_ref)
+                case = self._insert_case(case_ref)
+            return self._write_answer(case, question_id, value, note)
+
+    def _write_answer(
+        self, case: CaseRecord, question_id: str, value: str | None, note: str | None
+    ) -> AnswerRecord:
+        self.check_answer(case.uuid, question_id, value)
+        if case.is_complete:
+            raise CaseError(f"case {case.case_ref} is marked complete; reopen it before changing answers")
+        clean_note = check_note(note) if note is not None else None
+        old = self.answers_for(case.uuid).get(question_id)
+        new_note = clean_note if clean_note is not None else (old.note if old else "")
+        if old is not None and old.value == value and old.note == new_note:
+            return old
+        stamp = now_iso()
+        revision = old.revision + 1 if old else 1
+        self.conn.execute(
+            "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_uuid, question_id) DO UPDATE SET "
+            "value = excluded.value, note = excluded.note, revision = excluded.revision, "
+            "assessor = excluded.assessor, updated_at = excluded.updated_at",
+            (case.uuid, question_id, value, new_note, revision, self.actor, stamp),
+        )
+        self._touch_case(case.uuid, stamp)
+        old_value = old.value if old else None
+        if old_value != value:
+            self._audit(
+                "answer",
+                case_ref=case.case_ref,
+                question_id=question_id,
+                old_value=old_value,
+                new_value=value,
+                in_transaction=True,
+            )
+        if (old.note if old else "") != new_note:
+            self._audit(
+                "note",
+                case_ref=case.case_ref,
+                question_id=question_id,
+                detail=f"{len(new_note)} characters",
+                in_transaction=True,
+            )
+        return self.answers_for(case.uuid)[question_id]
+
+    def set_note(self, case_ref: str, question_id: str, note: str) -> AnswerRecord:
+        with self.transaction():
+            case = self.get_case(case_ref)
+            old = self.answers_for(case.uuid).get(question_id)
+            return self._write_answer(case, question_id, old.value if old else None, note)
+
+    def _touch_case(self, case_uuid: str, stamp: str) -> None:
+        self.conn.execute(
+            "UPDATE cases SET updated_at = ?, revision = revision + 1 WHERE uuid = ?", (stamp, case_uuid)
+        )
+
+    def complete_case(self, case_ref: str) -> CaseRecord:
+        with self.transaction():
+            case = self.get_case(case_ref)
+            if case.is_complete:
+                return case
+            missing = relevance.unanswered_relevant(self.instrument, self.values_for(case.uuid))
+            if missing:
+                raise CaseError(
+                    f"case {case.case_ref} has {len(missing)} unanswered question(s) that apply; answer them first",
+                    [f"{qid}: {self.instrument.question(qid).chart_label}" for qid in missing],
+                )
+            self._set_status(case, "complete")
+        return self.get_case(case_ref)
+
+    def reopen_case(self, case_ref: str) -> CaseRecord:
+        with self.transaction():
+            case = self.get_case(case_ref)
+            if case.is_complete:
+                self._set_status(case, "draft")
+        return self.get_case(case_ref)
+
+    def _set_status(self, case: CaseRecord, status: CaseStatus) -> None:
+        stamp = now_iso()
+        self.conn.execute("UPDATE cases SET status = ? WHERE uuid = ?", (status, case.uuid))
+        self._touch_case(case.uuid, stamp)
+        self._audit("status", case_ref=case.case_ref, old_value=case.status, new_value=status, in_transaction=True)
+
+    def set_illustration(self, case_ref: str, flagged: bool, text: str) -> CaseRecord:
+        text = check_note(text)
+        with self.transaction():
+            case = self.get_case(case_ref)
+            if case.illustration == flagged and case.illustration_text == text:
+                return case
+            self.conn.execute(
+                "UPDATE cases SET illustration = ?, illustration_text = ? WHERE uuid = ?",
+                (int(flagged), text, case.uuid),
+            )
+            self._touch_case(case.uuid, now_iso())
+            self._audit(
+                "illustration",
+                case_ref=case.case_ref,
+                old_value=str(int(case.illustration)),
+                new_value=str(int(flagged)),
+                detail=f"{len(text)} characters",
+                in_transaction=True,
+            )
+        return self.get_case(case_ref)
+
+    def set_finding(self, field: str, text: str) -> None:
+        text = check_note_long(text)
+        with self.transaction():
+            old = self.finding(field)
+            if old == text:
+                return
+            self.conn.execute(
+                "INSERT INTO findings (field, text, updated_at, updated_by) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (field) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at, "
+                "updated_by = excluded.updated_by",
+                (field, text, now_iso(), self.actor),
+            )
+            self._audit("finding", detail=f"{field}: {len(text)} characters", in_transaction=True)
+
+    def add_assessor(self, name: str, role: Role) -> None:
+        """Record a team member (used by the merge); the owner is never replaced."""
+        name = check_person_name(name)
+        self.conn.execute(
+            "INSERT INTO assessors (name, role, is_owner, added_at) VALUES (?, ?, 0, ?) "
+            "ON CONFLICT (name) DO NOTHING",
+            (name, role, now_iso()),
+        )
+
+
+MAX_FINDING_CHARS = 200_000
+
+
+def check_note_long(text: str) -> str:
+    if len(text) > MAX_FINDING_CHARS:
+        raise UserError(f"the text is {len(text):,} characters long; the limit is {MAX_FINDING_CHARS:,}")
+    return "".join(c for c in text if c in "\t\n" or ord(c) >= 32)
+
+
+_CASE_COLUMNS = (
+    "uuid, case_ref, status, illustration, illustration_text, revision, created_by, created_at, updated_at"
+)
+_ANSWER_COLUMNS = "case_uuid, question_id, value, note, revision, assessor, updated_at"
+
+
+def _case(row: tuple[Any, ...]) -> CaseRecord:
+    return CaseRecord(
+        uuid=row[0],
+        case_ref=row[1],
+        status=row[2],
+        illustration=bool(row[3]),
+        illustration_text=row[4],
+        revision=row[5],
+        created_by=row[6],
+        created_at=row[7],
+        updated_at=row[8],
+    )
+
+
+def _answer(row: tuple[Any, ...]) -> AnswerRecord:
+    return AnswerRecord(*row)
+
+
+def backup_before_migration(path: Path, version: int) -> Path:
+    """Copy the file aside before changing its schema (vorta's habit)."""
+    target = path.with_name(f"{path.stem}.schema{version}-backup{path.suffix}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.stem}.schema{version}-backup{n}{path.suffix}")
+    shutil.copy2(path, target)
+    return target

@@ -1,0 +1,30 @@
+"""Shared fixtures. The Qt platform is set before any QApplication exists."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+FIXTURE_INSTRUMENTS = Path(__file__).parent / "fixtures" / "instruments"
+os.environ["HMIP_INSTRUMENT_PATH"] = str(FIXTURE_INSTRUMENTS)
+
+import pytest  # noqa: E402
+
+from hmip_desktop.model.instrument import Instrument, available_instruments  # noqa: E402
+from hmip_desktop.model.store import InspectionFile  # noqa: E402
+
+
+@pytest.fixture
+def mini_instrument() -> Instrument:
+    """A small hand-made instrument whose scores are easy to compute by hand."""
+    return next(i for i in available_instruments() if i.id == "mini-test")
+
+
+@pytest.fixture
+def mini_file(tmp_path: Path, mini_instrument: Instrument) -> InspectionFile:
+    inspection = InspectionFile.create(
+        tmp_path / "ann.hmip", inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", instrument=mini_instrument
+    )
+    yield inspection
+    inspection.close()
