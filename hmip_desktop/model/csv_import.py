@@ -199,7 +199,8 @@ def plan_answers_import(inspection: InspectionFile, path: Path) -> ImportPlan:
         if previous is not None and previous[1:] != (value, note):
             problems.append(f"line {line}: case {ref}, {qid} is given again with a different answer (line {previous[0]})")
             continue
-        candidate[ref][qid] = (line, value, note)
+        if previous is None:
+            candidate[ref][qid] = (line, value, note)
     plan = _check_rows(inspection, candidate, problems)
     if problems:
         raise _reject(path, problems)
@@ -275,7 +276,9 @@ def apply_plan(inspection: InspectionFile, plan: ImportPlan) -> int:
                 if inspection.find_case(ref) is None:
                     inspection._insert_case(ref)
             changed = 0
-            for ref, qid, value, note in plan.rows:
+            # Form order puts every gate before the questions it opens.
+            position = {q.id: i for i, q in enumerate(inspection.instrument.questions)}
+            for ref, qid, value, note in sorted(plan.rows, key=lambda row: (row[0], position[row[1]])):
                 case = inspection.get_case(ref)
                 before = inspection.answers_for(case.uuid).get(qid)
                 after = inspection._write_answer(case, qid, value, note)
