@@ -280,7 +280,7 @@ def apply_plan(inspection: InspectionFile, plan: ImportPlan) -> int:
             position = {q.id: i for i, q in enumerate(inspection.instrument.questions)}
             for ref, qid, value, note in sorted(plan.rows, key=lambda row: (row[0], position[row[1]])):
                 case = inspection.get_case(ref)
-                before = inspection.answers_for(case.uuid).get(qid)
+                before = inspection.answer(case.uuid, qid)
                 after = inspection._write_answer(case, qid, value, note)
                 changed += before != after
     except (InvalidAnswer, CaseError) as exc:

@@ -105,7 +105,7 @@ MIGRATIONS: list[Migration] = [m001_initial]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: sqlite3.Connection) -> list[str]:
+def migrate(conn: sqlite3.Connection, applied_at: str | None = None) -> list[str]:
     """Bring `conn` up to `SCHEMA_VERSION`; return the names of the migrations run.
 
     The caller has checked that the file is not newer than we know and has
@@ -123,7 +123,8 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
                 "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
             conn.execute(
-                "INSERT INTO migrations (name, applied_at) VALUES (?, datetime('now'))", (migration.__name__,)
+                "INSERT INTO migrations (name, applied_at) VALUES (?, coalesce(?, datetime('now')))",
+                (migration.__name__, applied_at),
             )
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -14,7 +14,7 @@ import re
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -50,6 +50,13 @@ GENESIS_HASH = "0" * 64
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+Clock = Callable[[], str]
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,11 @@ def check_header(conn: sqlite3.Connection, path: Path) -> int:
 class InspectionFile:
     """An open inspection file. Not thread-safe: use one per thread."""
 
+    #: Where time stamps and case ids come from; the demo generator swaps in
+    #: seeded ones so that the same seed gives the same files.
+    clock: Clock = staticmethod(now_iso)
+    new_uuid: Clock = staticmethod(new_uuid)
+
     def __init__(self, path: Path, conn: sqlite3.Connection, instrument: Instrument, *, read_only: bool) -> None:
         self.path = path
         self.conn = conn
@@ -277,8 +289,12 @@ class InspectionFile:
         start_date: str = "",
         end_date: str = "",
         overwrite: bool = False,
+        clock: Clock | None = None,
+        uuid_factory: Clock | None = None,
     ) -> InspectionFile:
         path = Path(path)
+        clock = clock or now_iso
+        uuid_factory = uuid_factory or new_uuid
         if role not in ROLES:
             raise UserError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
         inspection_id = inspection_id.strip()
@@ -293,14 +309,14 @@ class InspectionFile:
         tmp.unlink(missing_ok=True)
         try:
             conn = connect(tmp)
-            migrate(conn)
-            stamp = now_iso()
+            stamp = clock()
+            migrate(conn, applied_at=stamp)
             values = {
                 "inspection_id": inspection_id,
                 "area": area,
                 "start_date": start_date,
                 "end_date": end_date,
-                "file_uuid": str(uuid.uuid4()),
+                "file_uuid": uuid_factory(),
                 "created_at": stamp,
                 "instrument_id": instrument.id,
                 "instrument_version": instrument.version,
@@ -322,6 +338,10 @@ class InspectionFile:
             tmp.unlink(missing_ok=True)
             raise
         inspection = cls.open(path)
+        if clock is not now_iso:
+            inspection.clock = clock
+        if uuid_factory is not new_uuid:
+            inspection.new_uuid = uuid_factory
         inspection._audit("create", detail=f"inspection {inspection_id} ({area}); {assessor} as {role}")
         return inspection
 
@@ -442,6 +462,12 @@ class InspectionFile:
         rows = self.conn.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE case_uuid = ?", (case_uuid,))
         return {row[1]: _answer(row) for row in rows}
 
+    def answer(self, case_uuid: str, question_id: str) -> AnswerRecord | None:
+        row = self.conn.execute(
+            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE case_uuid = ? AND question_id = ?", (case_uuid, question_id)
+        ).fetchone()
+        return _answer(row) if row else None
+
     def values_for(self, case_uuid: str) -> dict[str, str]:
         rows = self.conn.execute(
             "SELECT question_id, value FROM answers WHERE case_uuid = ? AND value IS NOT NULL", (case_uuid,)
@@ -529,7 +555,7 @@ class InspectionFile:
         row = self.conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         prev = row[0] if row else GENESIS_HASH
         fields = {
-            "at": now_iso(),
+            "at": self.clock(),
             "actor": actor or self.actor,
             "action": action,
             "case_ref": case_ref,
@@ -558,8 +584,8 @@ class InspectionFile:
         ref = check_case_ref(case_ref)
         if self.find_case(ref) is not None:
             raise CaseError(f"case {ref} already exists")
-        stamp = now_iso()
-        case_uuid = str(uuid.uuid4())
+        stamp = self.clock()
+        case_uuid = self.new_uuid()
         self.conn.execute(
             "INSERT INTO cases (uuid, case_ref, status, created_by, created_at, updated_at) "
             "VALUES (?, ?, 'draft', ?, ?, ?)",
@@ -609,11 +635,11 @@ class InspectionFile:
         if case.is_complete:
             raise CaseError(f"case {case.case_ref} is marked complete; reopen it before changing answers")
         clean_note = check_note(note) if note is not None else None
-        old = self.answers_for(case.uuid).get(question_id)
+        old = self.answer(case.uuid, question_id)
         new_note = clean_note if clean_note is not None else (old.note if old else "")
         if old is not None and old.value == value and old.note == new_note:
             return old
-        stamp = now_iso()
+        stamp = self.clock()
         revision = old.revision + 1 if old else 1
         self.conn.execute(
             "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at) "
@@ -641,12 +667,14 @@ class InspectionFile:
                 detail=f"{len(new_note)} characters",
                 in_transaction=True,
             )
-        return self.answers_for(case.uuid)[question_id]
+        record = self.answer(case.uuid, question_id)
+        assert record is not None
+        return record
 
     def set_note(self, case_ref: str, question_id: str, note: str) -> AnswerRecord:
         with self.transaction():
             case = self.get_case(case_ref)
-            old = self.answers_for(case.uuid).get(question_id)
+            old = self.answer(case.uuid, question_id)
             return self._write_answer(case, question_id, old.value if old else None, note)
 
     def _touch_case(self, case_uuid: str, stamp: str) -> None:
@@ -676,7 +704,7 @@ class InspectionFile:
         return self.get_case(case_ref)
 
     def _set_status(self, case: CaseRecord, status: CaseStatus) -> None:
-        stamp = now_iso()
+        stamp = self.clock()
         self.conn.execute("UPDATE cases SET status = ? WHERE uuid = ?", (status, case.uuid))
         self._touch_case(case.uuid, stamp)
         self._audit("status", case_ref=case.case_ref, old_value=case.status, new_value=status, in_transaction=True)
@@ -691,7 +719,7 @@ class InspectionFile:
                 "UPDATE cases SET illustration = ?, illustration_text = ? WHERE uuid = ?",
                 (int(flagged), text, case.uuid),
             )
-            self._touch_case(case.uuid, now_iso())
+            self._touch_case(case.uuid, self.clock())
             self._audit(
                 "illustration",
                 case_ref=case.case_ref,
@@ -712,7 +740,7 @@ class InspectionFile:
                 "INSERT INTO findings (field, text, updated_at, updated_by) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (field) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at, "
                 "updated_by = excluded.updated_by",
-                (field, text, now_iso(), self.actor),
+                (field, text, self.clock(), self.actor),
             )
             self._audit("finding", detail=f"{field}: {len(text)} characters", in_transaction=True)
 
@@ -722,7 +750,7 @@ class InspectionFile:
         self.conn.execute(
             "INSERT INTO assessors (name, role, is_owner, added_at) VALUES (?, ?, 0, ?) "
             "ON CONFLICT (name) DO NOTHING",
-            (name, role, now_iso()),
+            (name, role, self.clock()),
         )
 
 

@@ -1,0 +1,282 @@
+"""A realistic demo inspection: one file per assessor plus the lead's file.
+
+Case details follow the shape of a real adult case sample (mostly men, most
+cases medium risk of harm, a mix of community orders, suspended sentences and
+licences, about half with a report for sentencing). Judgements are drawn so
+that the five outcome scores land near a typical inspection's (86, 74, 63, 58
+and 64 %). Everything comes from one seeded random generator, and time stamps
+and ids from seeded sources too, so the same seed gives the same files.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from hmip_desktop.model import relevance
+from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.instrument import Instrument, Question, default_instrument, iter_value_rules
+from hmip_desktop.model.store import InspectionFile, Role
+
+INSPECTION_ID = "KENT-2014"
+AREA = "Kent"
+FIELDWORK = ("2014-01-13", "2014-01-24")
+LEAD_NAME = "Jane Whitfield"
+
+#: Invented team names (inspection staff, not people under supervision).
+TEAM: list[tuple[str, Role]] = [
+    ("Helen Carter", "inspector"),
+    ("David Okafor", "inspector"),
+    ("Priya Shah", "inspector"),
+    ("Tom Reynolds", "local-assessor"),
+    ("Grace Evans", "local-assessor"),
+    ("Mark Lewis", "local-assessor"),
+    ("Aisha Khan", "local-assessor"),
+    ("Owen Price", "local-assessor"),
+    ("Ruth Daniels", "inspector"),
+    ("Sam Osei", "local-assessor"),
+    ("Nia Morgan", "local-assessor"),
+    ("Ben Hughes", "local-assessor"),
+]
+
+#: Chance that a scored answer is above the line, by outcome (the targets).
+OUTCOME_TARGETS = {"sentencing": 0.86, "sentence": 0.74, "reoffending": 0.63, "public": 0.58, "victims": 0.64}
+INTERVIEW_TARGET = 0.72
+
+#: Weights for case details, by question id and option value; others are uniform.
+DETAIL_WEIGHTS: dict[str, dict[str, float]] = {
+    "cd.gender": {"male": 0.86, "female": 0.14},
+    "cd.ethnicity": {"white-british": 0.82, "white-other": 0.06, "mixed": 0.03, "asian": 0.03, "black": 0.04,
+                     "chinese-other": 0.01, "not-known": 0.01},
+    "cd.age": {"18-20": 0.08, "21-24": 0.17, "25-29": 0.2, "30-39": 0.27, "40-49": 0.18, "50-plus": 0.1},
+    "cd.disability": {"yes": 0.15, "no": 0.8, "not-known": 0.05},
+    "cd.case_type": {"community-order": 0.45, "suspended-sentence": 0.2, "licence": 0.35},
+    "cd.offence": {"violence": 0.35, "sexual": 0.08, "robbery": 0.04, "burglary": 0.08, "theft": 0.14, "fraud": 0.03,
+                   "criminal-damage": 0.04, "drugs": 0.09, "motoring": 0.1, "other": 0.05},
+    "cd.domestic_abuse": {"yes": 0.3, "no": 0.7},
+    "cd.rosh": {"low": 0.22, "medium": 0.55, "high": 0.21, "very-high": 0.02, "not-recorded": 0.0},
+    "cd.tier": {"1": 0.05, "2": 0.3, "3": 0.4, "4": 0.25},
+    "cd.om_grade": {"po": 0.5, "pso": 0.46, "other": 0.04},
+    "cd.mappa_category": {"none": 0.85, "1": 0.08, "2": 0.06, "3": 0.01},
+    "cd.cp_concern": {"yes": 0.4, "no": 0.6},
+    "cd.report_type": {"none": 0.51, "written": 0.3, "oral": 0.19},
+    "cd.vcs_case": {"yes": 0.15, "no": 0.85},
+    "cd.transfer": {"none": 0.95, "in": 0.025, "out": 0.025},
+    "cd.om_interviewed": {"yes": 0.75, "no": 0.05, "already": 0.2},
+}
+#: For gate questions, "yes" is usual unless weighted here.
+GATE_YES = 0.6
+NA_CHANCE = 0.08
+NOTE_CHANCE = 0.12
+DRAFT_CASES = 4
+DOUBLE_MARKED = 3
+
+NOTE_TEMPLATES = [
+    "Seen in the case record; discussed with the offender manager at interview.",
+    "The plan names this but the contact log shows no follow-up for several weeks.",
+    "Offender manager explained the reasoning clearly; recording was brief.",
+    "Checked against the OASys review and the supervision notes.",
+    "Evidence found only in the interview, not in the record.",
+    "Done, but later than the national standard expects.",
+    "Good use of information from the police and children's services.",
+]
+ILLUSTRATION_TEMPLATES = [
+    "The offender manager arranged a joint home visit with children's services within days of a new "
+    "partner moving in, and updated the risk management plan the same week.",
+    "Induction was adapted for someone with learning difficulties: an easy-read version of the licence, "
+    "and each condition explained with an example of keeping to it.",
+    "Persistent missed appointments were met with a mentor to accompany the person, and the plan was "
+    "reviewed rather than escalated too early; compliance improved over three months.",
+    "The victim liaison officer and the offender manager agreed exclusion zones that reflected the "
+    "victim's concerns, and both recorded the reasons.",
+    "A self-assessment questionnaire at each review gave the person a real say in their plan and made "
+    "progress visible to both sides.",
+    "Release planning began months before release: accommodation, benefits and GP registration were in "
+    "place on the first day.",
+]
+
+
+@dataclass(frozen=True)
+class DemoTeamFile:
+    path: Path
+    assessor: str
+    role: Role
+    cases: int
+
+
+class SeededClock:
+    """Fieldwork-time stamps that advance a few minutes per call."""
+
+    def __init__(self, rng: random.Random, start: datetime) -> None:
+        self.rng = rng
+        self.now = start
+
+    def __call__(self) -> str:
+        self.now += timedelta(seconds=self.rng.randint(2, 25))
+        return self.now.isoformat(timespec="milliseconds")
+
+
+def seeded_uuids(rng: random.Random) -> Callable[[], str]:
+    return lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _weighted(rng: random.Random, question: Question, weights: dict[str, float] | None) -> str:
+    values = [o.value for o in question.options]
+    if weights:
+        return rng.choices(values, weights=[weights.get(v, 0.0) for v in values])[0]
+    if values[:2] == ["yes", "no"] and len(values) == 2:
+        return "yes" if rng.random() < GATE_YES else "no"
+    return rng.choice(values)
+
+
+def _question_target(question: Question, jitter: dict[str, float]) -> float:
+    if question.outcomes:
+        base = sum(OUTCOME_TARGETS[key] for key in question.outcomes) / len(question.outcomes)
+    else:
+        base = INTERVIEW_TARGET
+    return min(0.98, max(0.05, base + jitter[question.id]))
+
+
+def _judgement(rng: random.Random, question: Question, target: float) -> str:
+    above = [o.value for o in question.options if o.above_line is True]
+    below = [o.value for o in question.options if o.above_line is False]
+    not_counted = [o.value for o in question.options if o.above_line is None]
+    if not_counted and rng.random() < NA_CHANCE:
+        return rng.choice(not_counted)
+    if above and (not below or rng.random() < target):
+        return above[0] if len(above) == 1 or rng.random() < 0.7 else rng.choice(above[1:])
+    return rng.choice(below) if below else rng.choice(not_counted)
+
+
+def draw_case(
+    rng: random.Random, instrument: Instrument, jitter: dict[str, float], *, answer_share: float = 1.0
+) -> dict[str, str]:
+    """Answer values for one case, in form order, only where the question applies."""
+    values: dict[str, str] = {}
+    for question in instrument.questions:
+        # `values` holds only answers to questions that apply, so a rule checked
+        # against it in form order is the same as the full relevance walk.
+        if question.relevant_if is not None and not relevance.rule_holds(question.relevant_if, values):
+            continue
+        if answer_share < 1.0 and question.criterion is not None and rng.random() > answer_share:
+            continue
+        if question.is_scored:
+            values[question.id] = _judgement(rng, question, _question_target(question, jitter))
+        else:
+            values[question.id] = _weighted(rng, question, DETAIL_WEIGHTS.get(question.id))
+    return values
+
+
+def _write_case(inspection: InspectionFile, rng: random.Random, ref: str, values: dict[str, str]) -> None:
+    with inspection.transaction():
+        case = inspection._insert_case(ref)
+        for qid, value in values.items():
+            note = rng.choice(NOTE_TEMPLATES) if inspection.instrument.by_id[qid].is_scored and rng.random() < NOTE_CHANCE else None
+            inspection._write_answer(case, qid, value, note)
+
+
+def generate_demo(
+    out_dir: Path | str,
+    *,
+    cases: int = 86,
+    assessors: int = 8,
+    seed: int = 1,
+    instrument: Instrument | None = None,
+    merge: bool = True,
+) -> list[Path]:
+    """Write the team's files (and the lead's, merged when the merge is available).
+
+    Returns the paths written: the assessors' files first, the lead's last.
+    """
+    out_dir = Path(out_dir)
+    if not 1 <= assessors <= len(TEAM):
+        raise UserError(f"--assessors must be between 1 and {len(TEAM)}")
+    if not 1 <= cases <= 5000:
+        raise UserError("--cases must be between 1 and 5000")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    existing = [p.name for p in out_dir.glob("*.hmip")]
+    if existing:
+        raise UserError(f"{out_dir} already holds inspection files ({', '.join(sorted(existing)[:3])}…); use an empty folder")
+    instrument = instrument or default_instrument()
+    rng = random.Random(seed)
+    jitter = {q.id: rng.uniform(-0.12, 0.12) for q in instrument.questions}
+    clock = SeededClock(rng, datetime(2014, 1, 13, 9, 0, tzinfo=timezone.utc))
+    uuids = seeded_uuids(rng)
+    team = TEAM[:assessors]
+
+    refs = [f"KT-{n:04d}" for n in range(1, cases + 1)]
+    owners = {ref: team[i % len(team)] for i, ref in enumerate(refs)}
+    drafts = set(rng.sample(refs, min(DRAFT_CASES, cases // 10)))
+    illustrated = rng.sample(refs, min(len(ILLUSTRATION_TEMPLATES), max(1, cases // 14)))
+    double = rng.sample([r for r in refs if r not in drafts], min(DOUBLE_MARKED, cases // 20)) if len(team) > 1 else []
+
+    files: dict[str, InspectionFile] = {}
+    paths: list[Path] = []
+    try:
+        for name, role in team:
+            path = out_dir / f"{name.lower().replace(' ', '-')}.hmip"
+            files[name] = InspectionFile.create(
+                path, inspection_id=INSPECTION_ID, area=AREA, assessor=name, role=role, instrument=instrument,
+                start_date=FIELDWORK[0], end_date=FIELDWORK[1], clock=clock, uuid_factory=uuids,
+            )
+            paths.append(path)
+        for ref in refs:
+            owner = owners[ref][0]
+            share = 0.7 if ref in drafts else 1.0
+            values = draw_case(rng, instrument, jitter, answer_share=share)
+            _write_case(files[owner], rng, ref, values)
+            if ref not in drafts:
+                files[owner].complete_case(ref)
+            if ref in illustrated:
+                files[owner].set_illustration(ref, True, ILLUSTRATION_TEMPLATES[illustrated.index(ref)])
+            if ref in double:
+                # Quality-assurance double marking: a second assessor reads the same case.
+                second = team[(team.index(owners[ref]) + 1) % len(team)][0]
+                copy = dict(values)
+                if double.index(ref) == 0:
+                    _disagree(rng, instrument, copy)
+                _write_case(files[second], rng, ref, copy)
+                files[second].complete_case(ref)
+    finally:
+        for inspection in files.values():
+            inspection.close()
+
+    lead_path = out_dir / "lead.hmip"
+    lead = InspectionFile.create(
+        lead_path, inspection_id=INSPECTION_ID, area=AREA, assessor=LEAD_NAME, role="lead", instrument=instrument,
+        start_date=FIELDWORK[0], end_date=FIELDWORK[1], clock=clock, uuid_factory=uuids,
+    )
+    try:
+        if merge:
+            _merge_team(lead, paths)
+    finally:
+        lead.close()
+    return [*paths, lead_path]
+
+
+def _disagree(rng: random.Random, instrument: Instrument, values: dict[str, str]) -> None:
+    """Change one scored judgement to another option that keeps every gate as it was."""
+    candidates = [
+        qid for qid in values
+        if instrument.by_id[qid].is_scored
+        and not any(rule_question == qid for q in instrument.questions if q.relevant_if for rule_question in _gates(q))
+    ]
+    qid = rng.choice(sorted(candidates))
+    others = [o.value for o in instrument.by_id[qid].options if o.value != values[qid]]
+    values[qid] = rng.choice(others)
+
+
+def _gates(question: Question) -> list[str]:
+    return [rule.question for rule in iter_value_rules(question.relevant_if)] if question.relevant_if else []
+
+
+def _merge_team(lead: InspectionFile, paths: list[Path]) -> None:
+    try:
+        from hmip_desktop.model.merge import merge_files
+    except ImportError:  # the merge is not part of this build
+        return
+    merge_files(lead, paths)
