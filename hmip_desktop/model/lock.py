@@ -1,0 +1,230 @@
+"""An advisory edit lock beside an inspection file (``ann.hmip.lock``).
+
+SQLite's own locking only covers single statements; an assessor who opens
+the same file twice (two app windows, or a laptop and a desktop reaching a
+shared folder) would otherwise interleave edits without knowing. The lock
+file says who is editing: host, process id and since when. It is created
+with ``O_EXCL`` so exactly one opener wins, even over most network shares.
+
+A lock left behind by a crash on *this* machine is stale when its process
+is gone, and is replaced silently. A lock from another machine cannot be
+checked from here; the caller opens the file read-only and tells the user
+(`LockHolder.describe`), who may take over if they know that machine is off.
+
+Pure Python, no Qt: the CLI can use it too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hmip_desktop.model.errors import StorageError
+
+LOCK_SUFFIX = ".lock"
+#: A lock file that is empty or unreadable is treated as being written by
+#: its creator for this long, then as debris from a crash.
+UNREADABLE_GRACE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a lock, as written in the lock file."""
+
+    host: str
+    pid: int
+    since: str
+    app: str = "hmip-desktop"
+    token: str = ""
+
+    def describe(self) -> str:
+        when = _local_time(self.since)
+        if self.host == current_host():
+            return f"another HMIP Desktop on this computer (process {self.pid}) since {when}"
+        return f"HMIP Desktop on the computer {self.host!r} since {when}"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"host": self.host, "pid": self.pid, "since": self.since, "app": self.app, "token": self.token}
+        )
+
+
+def lock_path_for(path: Path) -> Path:
+    return path.with_name(path.name + LOCK_SUFFIX)
+
+
+def current_host() -> str:
+    return socket.gethostname() or "unknown-host"
+
+
+class FileLock:
+    """The edit lock of one inspection file, held by at most one process."""
+
+    def __init__(self, target: Path | str) -> None:
+        self.target = Path(target)
+        self.path = lock_path_for(self.target)
+        self._token: str | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._token is not None
+
+    def acquire(self) -> LockHolder | None:
+        """Take the lock; return None on success, or whoever holds it.
+
+        Raises StorageError when the folder does not allow a lock file at all
+        (read-only folder, disk full): the caller opens the file read-only.
+        """
+        if self._token is not None:
+            return None
+        holder: LockHolder | None = None
+        for _attempt in range(3):
+            holder = self._try_create()
+            if holder is None:
+                return None
+            if not self._is_stale(holder):
+                return holder
+            self._remove_if_unchanged(holder)
+        return holder  # still contested after removing stale locks: someone else keeps winning
+
+    def release(self) -> None:
+        """Remove the lock file if it is still ours (someone may have taken over)."""
+        if self._token is None:
+            return
+        holder = self.holder()
+        if holder is not None and holder.token == self._token:
+            self.path.unlink(missing_ok=True)
+        self._token = None
+
+    def take_over(self) -> None:
+        """Replace another holder's lock: only when the user says that copy is closed."""
+        self.path.unlink(missing_ok=True)
+        holder = self.acquire()
+        if holder is not None:
+            raise StorageError(f"{self.target.name} was locked again by {holder.describe()} while taking over")
+
+    def holder(self) -> LockHolder | None:
+        """The current holder as written in the lock file, or None when there is no lock file."""
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return _unreadable_holder(self.path)
+        try:
+            data = json.loads(raw)
+            return LockHolder(
+                host=str(data["host"]),
+                pid=int(data["pid"]),
+                since=str(data["since"]),
+                app=str(data.get("app", "")),
+                token=str(data.get("token", "")),
+            )
+        except (ValueError, KeyError, TypeError):
+            return _unreadable_holder(self.path)
+
+    # -- internals -------------------------------------------------------------
+
+    def _try_create(self) -> LockHolder | None:
+        token = uuid.uuid4().hex
+        me = LockHolder(
+            host=current_host(),
+            pid=os.getpid(),
+            since=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            token=token,
+        )
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return self.holder() or _unreadable_holder(self.path)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the lock file {self.path.name} beside {self.target.name}: "
+                f"{exc.strerror or exc}"
+            ) from exc
+        try:
+            os.write(fd, me.to_json().encode("utf-8"))
+            os.fsync(fd)
+        except OSError as exc:
+            os.close(fd)
+            self.path.unlink(missing_ok=True)
+            raise StorageError(f"cannot write the lock file {self.path.name}: {exc.strerror or exc}") from exc
+        os.close(fd)
+        self._token = token
+        return None
+
+    def _is_stale(self, holder: LockHolder) -> bool:
+        if holder.pid <= 0:
+            # Unreadable lock: debris from a crash once it has aged.
+            try:
+                age = time.time() - self.path.stat().st_mtime
+            except FileNotFoundError:
+                return True
+            return age > UNREADABLE_GRACE_SECONDS
+        if holder.host != current_host():
+            return False
+        if holder.pid == os.getpid():
+            return False
+        return not pid_alive(holder.pid)
+
+    def _remove_if_unchanged(self, stale: LockHolder) -> None:
+        # Two openers can both find the same stale lock; only remove it if it is
+        # still the one we judged, so we never delete a fresh lock.
+        if self.holder() == stale:
+            self.path.unlink(missing_ok=True)
+
+
+def _unreadable_holder(path: Path) -> LockHolder:
+    try:
+        stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+    except OSError:
+        stamp = ""
+    return LockHolder(host="unknown", pid=0, since=stamp, app="unknown")
+
+
+def _local_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%d %b %Y %H:%M")
+    except ValueError:
+        return "an unknown time"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        return _pid_alive_windows(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _pid_alive_windows(pid: int) -> bool:  # pragma: no cover - exercised on Windows only
+    # os.kill(pid, 0) would send CTRL_C_EVENT on Windows; ask the kernel instead.
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    process_query_limited_information = 0x1000
+    still_active = 259
+    handle = kernel32.OpenProcess(process_query_limited_information, False, pid)
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == still_active
+    finally:
+        kernel32.CloseHandle(handle)
