@@ -1,0 +1,58 @@
+"""Scoring speed: a national aggregate (3,000 cases) and one inspection (86 cases)."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+
+from hmip_desktop.model.instrument import Instrument, default_instrument
+from hmip_desktop.model.relevance import rule_holds
+from hmip_desktop.scoring.engine import score_cases
+from hmip_desktop.scoring.inputs import CaseInput
+
+
+def random_case(instrument: Instrument, rng: random.Random, index: int) -> CaseInput:
+    """A complete case with a random valid answer to every question that applies to it."""
+    values: dict[str, str] = {}
+    for question in instrument.questions:
+        if question.relevant_if is not None and not rule_holds(question.relevant_if, values):
+            continue
+        values[question.id] = rng.choice(question.options).value
+    return CaseInput(uuid=f"case-{index}", case_ref=f"C{index:05d}", complete=True, values=values)
+
+
+def median_seconds(action: object, repeats: int) -> float:
+    assert callable(action)
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def run() -> list[tuple[str, float, str]]:
+    instrument = default_instrument()
+    rng = random.Random(2014)
+    national = [random_case(instrument, rng, i) for i in range(3000)]
+    inspection = national[:86]
+    score_cases(instrument, inspection)  # compile the instrument once, as the app does
+    return [
+        (
+            f"score 3,000 cases ({len(instrument.scored_questions)} scored questions)",
+            median_seconds(lambda: score_cases(instrument, national), 7),
+            "well under 1 s",
+        ),
+        (
+            "score 3,000 cases by cd.gender and cd.rosh",
+            median_seconds(lambda: score_cases(instrument, national, by=("cd.gender", "cd.rosh")), 7),
+            "well under 1 s",
+        ),
+        ("score 86 cases (one inspection)", median_seconds(lambda: score_cases(instrument, inspection), 31), "< 50 ms"),
+    ]
+
+
+if __name__ == "__main__":
+    for name, seconds, target in run():
+        print(f"{name}: {seconds * 1000:.1f} ms (target {target})")

@@ -1,0 +1,114 @@
+"""`hmip score`: the inspection's scores, as the seed report's summary page or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hmip_desktop.cli.output import print_json, print_table
+from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.scoring.load import score_file
+from hmip_desktop.scoring.result import MIN_GROUP_CASES, Breakdown, ScoringResult
+
+NO_SCORE = "-"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    score = subparsers.add_parser("score", help="score the cases: outcomes, criteria, breakdowns, factors")
+    score.add_argument("file", type=Path)
+    score.add_argument("--json", action="store_true", help="machine-readable output (the scoring contract)")
+    score.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="QUESTION_ID",
+        help="break outcome scores down by a case-detail question, e.g. cd.gender (repeatable)",
+    )
+    score.add_argument(
+        "--include-incomplete", action="store_true", help="count draft cases too (only complete cases count otherwise)"
+    )
+    score.set_defaults(handler=cmd_score)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    with InspectionFile.open(args.file, read_only=True) as inspection:
+        result = score_file(inspection, include_incomplete=args.include_incomplete, by=args.by)
+        title = f"{inspection.inspection_id} ({inspection.instrument.identity.describe()})"
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    print_summary(title, result)
+    return 0
+
+
+def shown(percent: int | None) -> str:
+    return NO_SCORE if percent is None else f"{percent}%"
+
+
+def case_counts_line(result: ScoringResult) -> str:
+    parts = [f"{result.cases_scored} case(s) scored"]
+    if result.cases_held_out:
+        parts.append(
+            f"{result.cases_held_out} held out by {result.unresolved_conflicts} unresolved conflict(s) "
+            "(resolve them to count these cases)"
+        )
+    if result.cases_incomplete:
+        parts.append(f"{result.cases_incomplete} incomplete case(s) left out (--include-incomplete counts them)")
+    elif result.include_incomplete:
+        parts.append("incomplete cases included")
+    return "; ".join(parts)
+
+
+def print_summary(title: str, result: ScoringResult) -> None:
+    print(f"Scores for {title}")
+    print(case_counts_line(result))
+    print()
+    print_table(
+        ["Outcome", "Score", "Questions"],
+        [(f"{o.number}. {o.title}", shown(o.percent), len(o.questions)) for o in result.outcomes.values()],
+        align="lrr",
+    )
+    print()
+    print_table(
+        ["Criterion", "Score", "Questions"],
+        [(f"{c.code} {c.title}", shown(c.percent), len(c.questions)) for c in result.criteria.values()],
+        align="lrr",
+    )
+    for breakdown in result.breakdowns.values():
+        print()
+        print_breakdown(result, breakdown)
+    if result.factors:
+        print()
+        print("Offending-related factors")
+        print_table(
+            ["Factor", "Identified", "Sufficient interventions", "Sufficient progress"],
+            [
+                (
+                    row.label,
+                    f"{row.identified} of {row.identified_of}",
+                    f"{shown(row.interventions_sufficient)} ({row.interventions_above} of {row.interventions_applicable})",
+                    f"{shown(row.progress_sufficient)} ({row.progress_above} of {row.progress_applicable})",
+                )
+                for row in result.factors
+            ],
+            align="lrrr",
+        )
+    unscored = [q.question_id for q in result.questions.values() if q.score is None]
+    if unscored and result.cases_scored:
+        print()
+        print(f"note: {len(unscored)} question(s) applied to no scored case and are left out of every average")
+
+
+def print_breakdown(result: ScoringResult, breakdown: Breakdown) -> None:
+    print(f"By {breakdown.label} ({breakdown.question_id})")
+    outcomes = list(result.outcomes.values())
+    rows = []
+    for group in breakdown.groups:
+        mark = " *" if group.too_small else ""
+        rows.append(
+            [f"{group.label}{mark}", group.cases]
+            + [shown(group.outcomes[o.key].percent) for o in outcomes]
+        )
+    print_table(["Group", "Cases"] + [o.key for o in outcomes], rows, align="lr" + "r" * len(outcomes))
+    if any(group.too_small for group in breakdown.groups):
+        print(f"* fewer than {MIN_GROUP_CASES} cases: too small to compare")
