@@ -34,6 +34,7 @@ from hmip_desktop.model.errors import (
     UserError,
 )
 from hmip_desktop.model.instrument import Instrument, InstrumentIdentity, default_instrument, find_instrument
+from hmip_desktop.model.integrity import check_sound
 from hmip_desktop.model.migrations import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 FILE_SUFFIX = ".hmip"
@@ -202,6 +203,16 @@ def storage_error(exc: sqlite3.Error, path: Path) -> UserError:
     raise exc
 
 
+def open_error(exc: sqlite3.Error, path: Path) -> UserError:
+    """While opening, an SQLite error the environment does not explain means a bad file, not a bug."""
+    try:
+        return storage_error(exc, path)
+    except sqlite3.Error:
+        return FileNotInspection(
+            f"{path.name} cannot be read as an inspection file ({exc}); it is damaged or from another program"
+        )
+
+
 def sniff_sqlite(path: Path) -> None:
     """Refuse, with a plain message, anything that is not an SQLite file."""
     if not path.exists():
@@ -352,9 +363,10 @@ class InspectionFile:
         try:
             conn = connect(path, read_only=read_only)
         except sqlite3.Error as exc:
-            raise storage_error(exc, path) from exc
+            raise open_error(exc, path) from exc
         try:
             version = check_header(conn, path)
+            check_sound(conn, path)
             if version < SCHEMA_VERSION:
                 if read_only:
                     raise UserError(f"{path.name} uses an older file format; open it for editing to upgrade it")
@@ -368,7 +380,7 @@ class InspectionFile:
             return cls(path, conn, instrument, read_only=read_only)
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise storage_error(exc, path) from exc
+            raise open_error(exc, path) from exc
         except KeyError as exc:
             conn.close()
             raise FileNotInspection(f"{path.name} is missing {exc.args[0]!r}; it is damaged") from exc

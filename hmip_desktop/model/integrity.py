@@ -1,0 +1,130 @@
+"""Is a file what it claims to be? Structural soundness and audit consistency.
+
+Inspection files arrive from other laptops, so they are untrusted input:
+
+- `check_sound` refuses a damaged database, and one whose schema differs from
+  the one our own migrations produce (another program's layout, extra
+  triggers or views: SQL in a file from elsewhere must never run here).
+- `audit_consistency` finds answers changed outside the app without a
+  matching audit entry, which the hash chain alone cannot see.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hmip_desktop.model.errors import FileNotInspection
+from hmip_desktop.model.migrations import MIGRATIONS
+
+if TYPE_CHECKING:
+    from hmip_desktop.model.store import InspectionFile
+
+#: Audit actions whose new_value is the answer's value after the change. A module that writes
+#: answers under another action name adds it here, or audit_consistency reports its answers.
+ANSWER_ACTIONS: frozenset[str] = frozenset({"answer"})
+
+SchemaObject = tuple[str, str, str, str]
+
+
+def _schema_of(conn: sqlite3.Connection) -> set[SchemaObject]:
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
+    # Whitespace-insensitive, so re-indenting a migration's DDL text does not orphan old files.
+    return {(kind, name, table, " ".join((sql or "").split())) for kind, name, table, sql in rows}
+
+
+@lru_cache(maxsize=None)
+def expected_schema(version: int) -> frozenset[SchemaObject]:
+    """The schema our migrations produce at `version`, replayed in memory."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for migration in MIGRATIONS[:version]:
+            conn.execute("BEGIN")
+            migration(conn)
+            conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            conn.execute("COMMIT")
+        return frozenset(_schema_of(conn))
+    finally:
+        conn.close()
+
+
+def check_sound(conn: sqlite3.Connection, path: Path, *, full: bool = False) -> None:
+    """Raise FileNotInspection unless the database is intact and has exactly our schema.
+
+    `full` runs integrity_check (also compares indexes with their tables);
+    otherwise quick_check, which is enough to open a file safely and costs a
+    few milliseconds for a fieldwork-sized file.
+    """
+    result = [row[0] for row in conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}(3)")]
+    if result != ["ok"]:
+        raise FileNotInspection(f"{path.name} is damaged ({'; '.join(map(str, result))}); use a backup copy")
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    actual, expected = _schema_of(conn), expected_schema(version)
+    if actual == expected:
+        return
+    code = sorted(f"{kind} {name}" for kind, name, _t, _s in actual - expected if kind in ("trigger", "view"))
+    if code:
+        raise FileNotInspection(
+            f"{path.name} carries {', '.join(code)}, which HMIP Desktop never creates: the file was altered "
+            "outside the app and was not opened (no code in it was run)"
+        )
+    differing = sorted({name for _k, name, _t, _s in actual ^ expected})
+    raise FileNotInspection(
+        f"{path.name} does not have the layout of an HMIP inspection file of schema {version} "
+        f"(differs in: {', '.join(differing[:8])}); it is damaged or was made by another program"
+    )
+
+
+def audit_consistency(inspection: InspectionFile) -> list[str]:
+    """Answers that disagree with what the audit log says was recorded, one line each.
+
+    Replays the audit log per (case, question): the latest answer entry's new
+    value must be the value in the answers table, and each entry's old value
+    must be what the previous entry left. An edit made outside the app that
+    changes an answer without forging the log shows up here.
+    """
+    problems: list[str] = []
+    replayed: dict[tuple[str, str], str | None] = {}
+    for entry in inspection.audit_entries():
+        if entry.action not in ANSWER_ACTIONS or entry.case_ref is None or entry.question_id is None:
+            continue
+        key = (entry.case_ref, entry.question_id)
+        before = replayed.get(key)
+        if entry.old_value != before:
+            problems.append(
+                f"audit entry #{entry.seq} (case {key[0]}, {key[1]}) says the answer was {entry.old_value!r}, "
+                f"but the entry before it left {before!r}"
+            )
+        replayed[key] = entry.new_value
+    stored: dict[tuple[str, str], str | None] = {
+        (case_ref, question_id): value
+        for case_ref, question_id, value in inspection.conn.execute(
+            "SELECT cases.case_ref, answers.question_id, answers.value FROM answers "
+            "JOIN cases ON cases.uuid = answers.case_uuid"
+        )
+    }
+    for key in sorted(set(stored) | set(replayed)):
+        held, logged = stored.get(key), replayed.get(key)
+        if held == logged:
+            continue
+        where = f"case {key[0]}, {key[1]}"
+        if key not in replayed:
+            problems.append(f"{where}: the file holds {held!r} but no audit entry records it")
+        else:
+            problems.append(f"{where}: the file holds {held!r} but the audit log's last entry says {logged!r}")
+    return problems
+
+
+def tamper_warnings(inspection: InspectionFile) -> list[str]:
+    """Everything suggesting the file was edited outside the app, for a merge warning."""
+    warnings: list[str] = []
+    broken = inspection.verify_audit_chain()
+    if broken is not None:
+        warnings.append(
+            f"{inspection.path.name}: the audit log is broken at entry #{broken.seq} ({broken.action}, {broken.at}); "
+            "the file was edited outside HMIP Desktop from there on"
+        )
+    warnings.extend(f"{inspection.path.name}: {line}" for line in audit_consistency(inspection))
+    return warnings
