@@ -206,30 +206,31 @@ def _walk(plan: _Plan, values: Mapping[str, str]) -> tuple[Effective, list[int]]
 # -- from tallies to scores --------------------------------------------------------------
 
 
+def question_score(question_id: str, applicable: int, above: int, not_counted: int = 0, unanswered: int = 0) -> QuestionScore:
+    """A question's score from its counts (counts add up across files; scores do not)."""
+    score = Fraction(above, applicable) if applicable else None
+    return QuestionScore(
+        question_id=question_id,
+        applicable=applicable,
+        above_line=above,
+        score=score,
+        percent=percent_or_none(score),
+        not_counted=not_counted,
+        unanswered=unanswered,
+    )
+
+
 def _question_scores(plan: _Plan, tally: _Tally) -> dict[str, QuestionScore]:
-    scores: dict[str, QuestionScore] = {}
-    for slot, question in enumerate(plan.scored):
-        applicable, above, not_counted, unanswered = tally.counts(slot)
-        score = Fraction(above, applicable) if applicable else None
-        scores[question.id] = QuestionScore(
-            question_id=question.id,
-            applicable=applicable,
-            above_line=above,
-            score=score,
-            percent=percent_or_none(score),
-            not_counted=not_counted,
-            unanswered=unanswered,
-        )
-    return scores
+    return {question.id: question_score(question.id, *tally.counts(slot)) for slot, question in enumerate(plan.scored)}
 
 
 def _scores(questions: Mapping[str, QuestionScore], ids: Iterable[str]) -> list[Fraction]:
     return [score for qid in ids if (score := questions[qid].score) is not None]
 
 
-def _outcome_scores(instrument: Instrument, plan: _Plan, questions: Mapping[str, QuestionScore]) -> dict[str, OutcomeScore]:
+def outcome_scores(instrument: Instrument, questions: Mapping[str, QuestionScore]) -> dict[str, OutcomeScore]:
     members: dict[str, list[str]] = {o.key: [] for o in instrument.outcomes}
-    for question in plan.scored:
+    for question in instrument.scored_questions:
         if questions[question.id].score is None:
             continue
         for key in question.outcomes:
@@ -249,9 +250,9 @@ def _outcome_scores(instrument: Instrument, plan: _Plan, questions: Mapping[str,
     return result
 
 
-def _criterion_scores(instrument: Instrument, plan: _Plan, questions: Mapping[str, QuestionScore]) -> dict[str, CriterionScore]:
+def criterion_scores(instrument: Instrument, questions: Mapping[str, QuestionScore]) -> dict[str, CriterionScore]:
     members: dict[str, list[str]] = {c.code: [] for c in instrument.criteria}
-    for question in plan.scored:
+    for question in instrument.scored_questions:
         if questions[question.id].score is not None and question.criterion is not None:
             members[question.criterion].append(question.id)
     result: dict[str, CriterionScore] = {}
@@ -269,7 +270,7 @@ def _criterion_scores(instrument: Instrument, plan: _Plan, questions: Mapping[st
     return result
 
 
-def _factor_rows(instrument: Instrument, questions: Mapping[str, QuestionScore]) -> tuple[FactorRow, ...]:
+def factor_rows(instrument: Instrument, questions: Mapping[str, QuestionScore]) -> tuple[FactorRow, ...]:
     rows: list[FactorRow] = []
     for factor in instrument.factors:
         by_aspect: dict[str, QuestionScore] = {}
@@ -374,7 +375,7 @@ def score_cases(
                     label=label,
                     cases=tally.cases,
                     too_small=tally.cases < MIN_GROUP_CASES,
-                    outcomes=_outcome_scores(instrument, plan, group_questions),
+                    outcomes=outcome_scores(instrument, group_questions),
                     questions=group_questions,
                 )
             )
@@ -389,8 +390,8 @@ def score_cases(
         cases_incomplete=incomplete,
         include_incomplete=include_incomplete,
         questions=questions,
-        criteria=_criterion_scores(instrument, plan, questions),
-        outcomes=_outcome_scores(instrument, plan, questions),
-        factors=_factor_rows(instrument, questions),
+        criteria=criterion_scores(instrument, questions),
+        outcomes=outcome_scores(instrument, questions),
+        factors=factor_rows(instrument, questions),
         breakdowns=breakdowns,
     )
