@@ -53,3 +53,21 @@ def test_other_seed_other_answers(tmp_path: Path, demo_dir: Path) -> None:
 def test_refuses_a_folder_with_inspection_files(demo_dir: Path) -> None:
     with pytest.raises(UserError, match="already holds"):
         generate_demo(demo_dir)
+
+
+def test_scores_land_near_a_real_inspection(demo_dir: Path) -> None:
+    from hmip_desktop.model.demo import OUTCOME_TARGETS
+    from hmip_desktop.scoring.engine import score_cases
+    from hmip_desktop.scoring.load import inputs_from_file
+
+    inputs, seen = [], set()
+    for path in sorted(demo_dir.glob("*.hmip")):
+        with InspectionFile.open(path, read_only=True) as inspection:
+            instrument = inspection.instrument
+            for case in inputs_from_file(inspection):
+                if case.case_ref not in seen:  # double-marked cases once
+                    seen.add(case.case_ref)
+                    inputs.append(case)
+    result = score_cases(instrument, inputs)
+    for key, target in OUTCOME_TARGETS.items():
+        assert abs(result.outcomes[key].percent - round(target * 100)) <= 7, key

@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"hmip: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("hmip: interrupted; every change reported as saved is in the file", file=sys.stderr)
         return 130
