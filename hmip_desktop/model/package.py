@@ -207,8 +207,9 @@ def take_snapshot(inspection_path: Path) -> tuple[bytes, PackageInfo]:
     return snapshot, facts
 
 
-def seal(snapshot: bytes, passphrase: str, kdf: ScryptParams = DEFAULT_KDF) -> bytes:
+def seal(snapshot: bytes, passphrase: str, kdf: ScryptParams | None = None) -> bytes:
     """Encrypt a snapshot into package bytes."""
+    kdf = kdf or DEFAULT_KDF
     salt, nonce = os.urandom(16), os.urandom(12)
     body_plain = zlib.compress(snapshot, 6)
     body_size = len(body_plain) + _TAG_BYTES
@@ -222,13 +223,14 @@ def seal(snapshot: bytes, passphrase: str, kdf: ScryptParams = DEFAULT_KDF) -> b
 
 
 def write_package(
-    inspection_path: Path | str, out_path: Path | str, passphrase: str, *, kdf: ScryptParams = DEFAULT_KDF
+    inspection_path: Path | str, out_path: Path | str, passphrase: str, *, kdf: ScryptParams | None = None
 ) -> PackageInfo:
     """Package an inspection file; the package appears under `out_path` only when complete.
 
     `kdf` is for tests and benchmarks; the app and CLI always use DEFAULT_KDF.
     """
     inspection_path, out_path = Path(inspection_path), Path(out_path)
+    kdf = kdf or DEFAULT_KDF
     check_new_passphrase(passphrase)
     if out_path.exists() and out_path.resolve() == inspection_path.resolve():
         raise UserError(f"{out_path.name} is the inspection file itself; choose another name for the package")

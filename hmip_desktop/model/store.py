@@ -235,11 +235,15 @@ def sniff_sqlite(path: Path) -> None:
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     if read_only:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        # as_uri() percent-encodes '#', '?' and '%' in the name, which would otherwise end the path.
+        uri = f"{path.absolute().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=2.0)
     conn.execute("PRAGMA trusted_schema = OFF")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted text is overwritten, not left in free pages (most builds, but not all, default to this).
+    conn.execute("PRAGMA secure_delete = ON")
     if not read_only:
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = FULL")
