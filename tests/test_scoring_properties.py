@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import random
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 from hmip_desktop.model import relevance
 from hmip_desktop.model.instrument import Instrument, available_instruments, default_instrument, iter_value_rules
 from hmip_desktop.scoring.combine import combine_results
-from hmip_desktop.scoring.engine import _plan_for, _walk, score_cases
+from hmip_desktop.scoring.engine import _plan_for, _walk, mean, percent, score_cases
 from hmip_desktop.scoring.inputs import CaseInput
 
 MINI = next(i for i in available_instruments() if i.id == "mini-test")
@@ -156,3 +158,17 @@ def test_the_compiled_relevance_agrees_with_the_model_on_the_real_instrument() -
             values[question.id] = rng.choice(question.options).value
         effective, _ = _walk(plan, values)
         assert effective == relevance.effective_values(instrument, values)
+
+
+unit_fractions = st.fractions(min_value=0, max_value=1, max_denominator=5000)
+
+
+@given(st.lists(unit_fractions, max_size=40))
+def test_mean_over_a_common_denominator_is_the_plain_exact_mean(values: list[Fraction]) -> None:
+    expected = sum(values, Fraction(0)) / len(values) if values else None
+    assert mean(values) == expected
+
+
+@given(unit_fractions)
+def test_percent_is_the_exact_value_rounded_half_up(value: Fraction) -> None:
+    assert percent(value) == math.floor(value * 100 + Fraction(1, 2))

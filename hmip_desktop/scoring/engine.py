@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from math import lcm
 from typing import NamedTuple
 
 from hmip_desktop.model.errors import InstrumentError
@@ -48,10 +49,11 @@ __all__ = ["CaseInput", "mean", "percent", "percent_or_none", "score_cases"]
 def percent(value: Fraction) -> int:
     """A share in 0..1 as a whole percentage, rounded half up from the exact value.
 
-    62.5 % -> 63, 23/40 (57.5 %) -> 58; never through a float.
+    62.5 % -> 63, 23/40 (57.5 %) -> 58; integer arithmetic, never a float.
     """
-    hundredths = Fraction(value) * 100
-    return int((2 * hundredths.numerator + hundredths.denominator) // (2 * hundredths.denominator))
+    value = Fraction(value)
+    # floor(100 * n / d + 1/2) == (200 * n + d) // (2 * d)
+    return (200 * value.numerator + value.denominator) // (2 * value.denominator)
 
 
 def percent_or_none(value: Fraction | None) -> int | None:
@@ -63,7 +65,10 @@ def mean(values: Iterable[Fraction]) -> Fraction | None:
     items = list(values)
     if not items:
         return None
-    return sum(items, Fraction(0)) / len(items)
+    # Over a common denominator: one normalisation instead of one per addition.
+    common = lcm(*(item.denominator for item in items))
+    total = sum(item.numerator * (common // item.denominator) for item in items)
+    return Fraction(total, common * len(items))
 
 
 # -- the plan: the instrument compiled once ----------------------------------------

@@ -14,8 +14,8 @@ from typing import Any
 
 #: The group of a breakdown for cases whose context answer is missing (or does
 #: not apply). Option values never start with "_", so this cannot collide.
-NOT_RECORDED = "_not-recorded"
-NOT_RECORDED_LABEL = "Not recorded"
+NOT_RECORDED = "_no-answer"
+NOT_RECORDED_LABEL = "No answer"
 
 #: Groups with fewer cases than this are marked as too small to compare.
 MIN_GROUP_CASES = 5
