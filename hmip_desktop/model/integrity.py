@@ -22,11 +22,13 @@ from hmip_desktop.model.migrations import MIGRATIONS
 if TYPE_CHECKING:
     from hmip_desktop.model.store import InspectionFile
 
-#: Audit actions whose new_value is the answer's value after the change. A module that writes
-#: answers under another action name adds it here, or audit_consistency reports its answers.
-ANSWER_ACTIONS: frozenset[str] = frozenset({"answer"})
-
 SchemaObject = tuple[str, str, str, str]
+
+
+def is_answer_action(action: str) -> bool:
+    """Audit actions whose new_value is the answer's value after the change: "answer" (the
+    assessor's edits and CSV imports) and "answer-*" (merge and conflict resolution)."""
+    return action == "answer" or action.startswith("answer-")
 
 
 def _schema_of(conn: sqlite3.Connection) -> set[SchemaObject]:
@@ -88,7 +90,7 @@ def audit_consistency(inspection: InspectionFile) -> list[str]:
     problems: list[str] = []
     replayed: dict[tuple[str, str], str | None] = {}
     for entry in inspection.audit_entries():
-        if entry.action not in ANSWER_ACTIONS or entry.case_ref is None or entry.question_id is None:
+        if not is_answer_action(entry.action) or entry.case_ref is None or entry.question_id is None:
             continue
         key = (entry.case_ref, entry.question_id)
         before = replayed.get(key)
