@@ -1,0 +1,1 @@
+"""The inspection report as a PDF (reportlab; never Qt)."""

@@ -1,0 +1,223 @@
+"""`build_report`: gather an inspection's scores and narrative, then render the PDF.
+
+Gathering (`gather_model`) reads the file and runs the scoring engine; the
+rendering (`render_report`) is pure. The PDF is written to a temporary file
+beside the target and renamed into place, so a reader never sees half a
+report, and a failed build leaves the previous report untouched.
+
+The app's preview calls `build_report` from a worker thread with its own
+`InspectionFile` (files are one-per-thread); nothing here touches Qt.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from hmip_desktop import __version__
+from hmip_desktop.model.errors import StorageError, UserError
+from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.report import findings_fields as ff
+from hmip_desktop.report.model import DraftState, Illustration, ReportModel, TeamMember
+from hmip_desktop.report.render import render_report
+from hmip_desktop.scoring.load import score_file
+from hmip_desktop.scoring.result import ScoringResult
+
+#: Context questions charted in the case-sample appendix, in this order (those the instrument has).
+SAMPLE_QUESTIONS = ("cd.gender", "cd.ethnicity", "cd.rosh", "cd.case_type", "cd.offence")
+#: Context questions whose groups each chapter compares (women and men, RoSH levels).
+COMPARISON_QUESTIONS = ("cd.gender", "cd.rosh")
+
+ROLE_TITLES = {"lead": "Lead inspector", "inspector": "Inspectors", "local-assessor": "Local assessors"}
+
+#: progress(fraction 0..1, what is happening)
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    path: Path
+    pages: int
+    seconds: float
+    is_draft: bool
+    #: "DRAFT – 3 cases incomplete, 2 conflicts unresolved", or "" for a final report.
+    draft_message: str
+    cases_scored: int
+    #: Findings fields still empty (the report shows a placeholder for each).
+    missing_texts: tuple[str, ...]
+    #: Things the lead should know, e.g. an illustration choice naming an unknown case.
+    warnings: tuple[str, ...]
+
+
+def build_report(
+    inspection: InspectionFile,
+    out_path: Path | str,
+    *,
+    include_incomplete: bool = False,
+    progress: Progress | None = None,
+) -> ReportInfo:
+    started = time.perf_counter()
+    out_path = Path(out_path)
+    _check_target(out_path)
+    report = progress or (lambda fraction, message: None)
+    report(0.0, "scoring the cases")
+    model, warnings = gather_model(inspection, include_incomplete=include_incomplete)
+    report(0.3, "laying out the pages")
+    pages = write_atomically(model, out_path, progress=report)
+    report(1.0, "report written")
+    return ReportInfo(
+        path=out_path,
+        pages=pages,
+        seconds=time.perf_counter() - started,
+        is_draft=model.draft.is_draft,
+        draft_message=model.draft.message,
+        cases_scored=model.result.cases_scored,
+        missing_texts=model.missing_texts,
+        warnings=tuple(warnings),
+    )
+
+
+def _check_target(out_path: Path) -> None:
+    if out_path.suffix.lower() != ".pdf":
+        raise UserError(f"{out_path.name}: the report is a PDF; give a file name ending in .pdf")
+    if not out_path.parent.is_dir():
+        raise UserError(f"the folder {out_path.parent} does not exist")
+    if out_path.is_dir():
+        raise UserError(f"{out_path} is a folder; give a file name ending in .pdf")
+
+
+def write_atomically(model: ReportModel, out_path: Path, *, progress: Progress | None = None) -> int:
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.partial")
+    try:
+        pages = render_report(model, tmp, progress=progress)
+        os.replace(tmp, out_path)
+    except PermissionError as exc:
+        raise StorageError(f"cannot write {out_path}: permission denied (is it open in a PDF viewer?)") from exc
+    except OSError as exc:
+        raise StorageError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return pages
+
+
+# -- gathering -------------------------------------------------------------------------
+
+
+def breakdown_questions(instrument: Instrument) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(sample, comparison) context question ids that this instrument has."""
+    have = {q.id for q in instrument.context_questions}
+    return (
+        tuple(q for q in SAMPLE_QUESTIONS if q in have),
+        tuple(q for q in COMPARISON_QUESTIONS if q in have),
+    )
+
+
+def gather_model(inspection: InspectionFile, *, include_incomplete: bool = False) -> tuple[ReportModel, list[str]]:
+    """Everything the report shows, read from the file and the scoring engine; plus warnings."""
+    instrument = inspection.instrument
+    sample, comparison = breakdown_questions(instrument)
+    result = score_file(inspection, include_incomplete=include_incomplete, by=[*sample, *comparison])
+    info = inspection.info()
+    texts = inspection.findings()
+    warnings: list[str] = []
+    illustrations = _illustrations(inspection, texts.get(ff.ILLUSTRATIONS, ""), warnings)
+    missing = tuple(
+        f.name for f in ff.findings_fields(instrument) if f.expected and not texts.get(f.name, "").strip()
+    )
+    model = ReportModel(
+        instrument=instrument,
+        result=result,
+        area=info.area,
+        inspection_id=info.inspection_id,
+        lead_inspector=texts.get(ff.LEAD, "").strip() or _lead_name(inspection),
+        month=texts.get(ff.MONTH, "").strip() or _month(info.end_date or info.start_date),
+        dates=_dates(info.start_date, info.end_date),
+        texts=texts,
+        illustrations=tuple(illustrations),
+        team=tuple(_team(inspection, texts.get(ff.TEAM, ""))),
+        draft=_draft_state(result, info.cases_draft),
+        sample_questions=sample,
+        comparison_questions=comparison,
+        app_version=__version__,
+        missing_texts=missing,
+    )
+    return model, warnings
+
+
+def _draft_state(result: ScoringResult, cases_draft: int) -> DraftState:
+    # Every draft case keeps the report a draft, even when its answers are counted
+    # (include_incomplete); the file's own count covers drafts held out by a conflict too.
+    return DraftState(
+        cases_incomplete=cases_draft,
+        conflicts_unresolved=result.unresolved_conflicts,
+        incomplete_included=result.include_incomplete,
+    )
+
+
+def _lead_name(inspection: InspectionFile) -> str:
+    for assessor in inspection.assessors():
+        if assessor.role == "lead":
+            return assessor.name
+    return ""
+
+
+def _team(inspection: InspectionFile, override: str) -> list[TeamMember]:
+    if override.strip():
+        return [TeamMember(role, name) for role, name in ff.parse_team(override)]
+    by_role: dict[str, list[str]] = {role: [] for role in ROLE_TITLES}
+    for assessor in inspection.assessors():
+        by_role.setdefault(assessor.role, []).append(assessor.name)
+    members: list[TeamMember] = []
+    for role, names in by_role.items():
+        members += [TeamMember(ROLE_TITLES.get(role, role), name) for name in sorted(names)]
+    return members
+
+
+def _illustrations(inspection: InspectionFile, raw: str, warnings: list[str]) -> list[Illustration]:
+    try:
+        choices = ff.parse_illustrations(inspection.instrument, raw)
+    except UserError as exc:
+        warnings.append(f"practice illustrations left out: {exc}")
+        return []
+    chosen: list[Illustration] = []
+    for choice in choices:
+        case = inspection.find_case(choice.case_ref)
+        if case is None:
+            warnings.append(f"practice illustration for {choice.case_ref} left out: there is no such case")
+            continue
+        text = choice.text or case.illustration_text
+        if not text.strip():
+            warnings.append(f"practice illustration for {choice.case_ref} left out: it has no text")
+            continue
+        chosen.append(Illustration(chapter=choice.chapter, title=choice.title, text=text))
+    return chosen
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return datetime.strptime(value.strip()[:10], "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def _month(value: str) -> str:
+    parsed = _parse_date(value) if value else None
+    return (parsed or date.today()).strftime("%B %Y")
+
+
+def _dates(start: str, end: str) -> str:
+    first, last = _parse_date(start), _parse_date(end)
+    if first and last and first != last:
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{first.day}–{last.day} {last.strftime('%B %Y')}"
+        return f"{first.day} {first.strftime('%B %Y')} – {last.day} {last.strftime('%B %Y')}"
+    single = first or last
+    return f"{single.day} {single.strftime('%B %Y')}" if single else ""
+
+
+__all__ = ["ReportInfo", "build_report", "gather_model", "render_report", "write_atomically"]

@@ -1,0 +1,87 @@
+"""Everything the report shows, gathered before any page is drawn.
+
+`render_report` turns a `ReportModel` into a PDF and reads nothing else: no
+file, no clock, no scoring. Every figure in it comes from `result` (the
+scoring engine's `ScoringResult`); the renderer only formats and places them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.scoring.result import ScoringResult
+
+
+@dataclass(frozen=True)
+class Illustration:
+    chapter: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DraftState:
+    """Why the report is still a draft; both zero means it is not."""
+
+    cases_incomplete: int
+    conflicts_unresolved: int
+    #: Draft cases are counted in the figures (built with include_incomplete).
+    incomplete_included: bool = False
+
+    @property
+    def is_draft(self) -> bool:
+        return self.cases_incomplete > 0 or self.conflicts_unresolved > 0
+
+    @property
+    def message(self) -> str:
+        """E.g. "DRAFT – 3 cases incomplete, 2 conflicts unresolved"; empty when final."""
+        if not self.is_draft:
+            return ""
+        parts = []
+        if self.cases_incomplete:
+            noun = "case" if self.cases_incomplete == 1 else "cases"
+            parts.append(f"{self.cases_incomplete} {noun} incomplete")
+        if self.conflicts_unresolved:
+            noun = "conflict" if self.conflicts_unresolved == 1 else "conflicts"
+            parts.append(f"{self.conflicts_unresolved} {noun} unresolved")
+        return "DRAFT – " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ReportModel:
+    instrument: Instrument
+    result: ScoringResult
+    area: str
+    inspection_id: str
+    lead_inspector: str
+    #: "March 2014", printed on the cover.
+    month: str
+    #: Inspection dates as printed in the arrangements appendix (may be empty).
+    dates: str
+    #: The lead's findings texts by field name (see findings_fields).
+    texts: Mapping[str, str]
+    illustrations: tuple[Illustration, ...]
+    team: tuple[TeamMember, ...]
+    draft: DraftState
+    #: Context questions charted in the case-sample appendix (each has a breakdown in `result`).
+    sample_questions: tuple[str, ...]
+    #: Context questions whose groups are compared in each chapter (each has a breakdown in `result`).
+    comparison_questions: tuple[str, ...]
+    app_version: str = ""
+    #: Findings fields still empty that a reader would expect (placeholders are printed).
+    missing_texts: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def title(self) -> str:
+        return f"Inspection of Adult Offending Work in {self.area}"
+
+    def text(self, name: str) -> str:
+        return self.texts.get(name, "").strip()
