@@ -97,10 +97,80 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
+def m002_merge(conn: sqlite3.Connection) -> None:
+    """The lead's file: import ledger, answer provenance, and the inspection of aggregated cases.
+
+    - `imports`: one row per team file merged (its sha256, assessor and what it changed).
+    - `answer_sources`: what each source file last said about each answer, so a re-sent file's
+      own changes can be told apart from the lead's amendments.
+    - `case_sources`: the same for a case's status and practice illustration.
+    - `merge_state`: the master answer revision the merge last wrote; any later revision is the
+      lead's own amendment.
+    - `cases.inspection_id`: set only in an aggregate of several inspections (NULL: this file's own).
+    """
+    run_statements(
+        conn,
+        """
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            file_uuid TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            assessor TEXT NOT NULL,
+            role TEXT NOT NULL,
+            inspection_id TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'merge' CHECK (kind IN ('merge', 'aggregate')),
+            cases_added INTEGER NOT NULL DEFAULT 0,
+            cases_updated INTEGER NOT NULL DEFAULT 0,
+            cases_unchanged INTEGER NOT NULL DEFAULT 0,
+            answers_changed INTEGER NOT NULL DEFAULT 0,
+            conflicts_raised INTEGER NOT NULL DEFAULT 0,
+            warning TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX imports_sha256 ON imports (sha256);
+        CREATE TABLE answer_sources (
+            case_uuid TEXT NOT NULL REFERENCES cases(uuid),
+            question_id TEXT NOT NULL,
+            file_uuid TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            assessor TEXT NOT NULL,
+            source_revision INTEGER NOT NULL,
+            value TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            source_updated_at TEXT NOT NULL DEFAULT '',
+            imported_at TEXT NOT NULL,
+            PRIMARY KEY (case_uuid, question_id, file_uuid)
+        );
+        CREATE TABLE case_sources (
+            case_uuid TEXT NOT NULL REFERENCES cases(uuid),
+            file_uuid TEXT NOT NULL,
+            source_case_uuid TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            assessor TEXT NOT NULL,
+            status TEXT NOT NULL,
+            source_revision INTEGER NOT NULL,
+            illustration INTEGER NOT NULL DEFAULT 0,
+            illustration_text TEXT NOT NULL DEFAULT '',
+            imported_at TEXT NOT NULL,
+            PRIMARY KEY (case_uuid, file_uuid)
+        );
+        CREATE TABLE merge_state (
+            case_uuid TEXT NOT NULL REFERENCES cases(uuid),
+            question_id TEXT NOT NULL,
+            master_revision INTEGER NOT NULL,
+            PRIMARY KEY (case_uuid, question_id)
+        );
+        ALTER TABLE cases ADD COLUMN inspection_id TEXT
+        """,
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Append only. The position (1-based) is the schema version it produces.
-MIGRATIONS: list[Migration] = [m001_initial]
+MIGRATIONS: list[Migration] = [m001_initial, m002_merge]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

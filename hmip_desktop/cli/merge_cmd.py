@@ -1,0 +1,269 @@
+"""`hmip merge`, `hmip imports`, `hmip conflicts`, `hmip resolve`, `hmip export`, `hmip aggregate`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from hmip_desktop.cli.output import print_json, print_table
+from hmip_desktop.model.aggregate import DEFAULT_AGGREGATE_ID, DEFAULT_OWNER, build_aggregate, scores_by_inspection
+from hmip_desktop.model.conflicts import list_conflicts, resolve_conflict
+from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.export import export_tables, write_csv, write_xlsx
+from hmip_desktop.model.merge import MergeSummary, create_master, merge_files
+from hmip_desktop.model.store import InspectionFile
+
+EXIT_SOME_REFUSED = 3
+
+try:  # the passphrase helpers come with encrypted packages
+    from hmip_desktop.cli.passphrase import add_passphrase_argument, passphrase_hook
+except ImportError:  # pragma: no cover - only in a build without packages
+    add_passphrase_argument = None  # type: ignore[assignment]
+    passphrase_hook = None  # type: ignore[assignment]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    merge = subparsers.add_parser(
+        "merge", help="merge the team's files (.hmip, or encrypted .hmipx) into the lead's file"
+    )
+    merge.add_argument("master", type=Path, help="the lead's file (role lead)")
+    merge.add_argument("files", type=Path, nargs="+", metavar="FILE", help="assessors' files to merge")
+    merge.add_argument(
+        "--create", action="store_true", help="create MASTER for the inspection of the first FILE (needs --lead)"
+    )
+    merge.add_argument("--lead", metavar="NAME", help="the lead inspector's name, with --create")
+    merge.add_argument("--json", action="store_true", help="print the summary as JSON")
+    if add_passphrase_argument is not None:
+        add_passphrase_argument(merge)
+    merge.set_defaults(handler=cmd_merge)
+
+    imports = subparsers.add_parser("imports", help="the import ledger: every team file merged, with its hash")
+    imports.add_argument("master", type=Path)
+    imports.add_argument("--json", action="store_true")
+    imports.set_defaults(handler=cmd_imports)
+
+    conflicts = subparsers.add_parser("conflicts", help="list the open conflicts between assessors' answers")
+    conflicts.add_argument("master", type=Path)
+    conflicts.add_argument("--all", action="store_true", help="include resolved conflicts")
+    conflicts.add_argument("--json", action="store_true")
+    conflicts.set_defaults(handler=cmd_conflicts)
+
+    resolve = subparsers.add_parser("resolve", help="settle one conflict with a value or one assessor's answer")
+    resolve.add_argument("master", type=Path)
+    resolve.add_argument("case_ref")
+    resolve.add_argument("question_id")
+    resolve.add_argument("value", nargs="?", help="the option value to keep (see `hmip instrument`)")
+    resolve.add_argument("--take", metavar="ASSESSOR", help="take this assessor's side instead of giving a value")
+    resolve.add_argument("--note", default="", help="why (kept with the resolution in the audit log)")
+    resolve.set_defaults(handler=cmd_resolve)
+
+    export = subparsers.add_parser("export", help="export cases, answers with provenance, and scores")
+    export.add_argument("master", type=Path)
+    export.add_argument("--csv", type=Path, metavar="DIR", help="write one CSV per table into DIR")
+    export.add_argument("--xlsx", type=Path, metavar="FILE", help="write one workbook with a sheet per table")
+    export.add_argument("--include-incomplete", action="store_true", help="score draft cases too")
+    export.set_defaults(handler=cmd_export)
+
+    aggregate = subparsers.add_parser(
+        "aggregate", help="combine several inspections' merged files (same instrument) into one file"
+    )
+    aggregate.add_argument("out", type=Path, metavar="OUT.hmip")
+    aggregate.add_argument("masters", type=Path, nargs="+", metavar="MASTER")
+    aggregate.add_argument("--id", default=DEFAULT_AGGREGATE_ID, help="the aggregate's id (default %(default)s)")
+    aggregate.add_argument("--owner", default=DEFAULT_OWNER, help="who builds it (default %(default)r)")
+    aggregate.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    aggregate.add_argument("--include-incomplete", action="store_true", help="score draft cases too")
+    aggregate.add_argument("--json", action="store_true")
+    if add_passphrase_argument is not None:
+        add_passphrase_argument(aggregate)
+    aggregate.set_defaults(handler=cmd_aggregate)
+
+
+def _passphrase_for(args: argparse.Namespace) -> Callable[[Path], str] | None:
+    if passphrase_hook is None:
+        return None
+    return passphrase_hook(getattr(args, "passphrase_file", None))
+
+
+def _progress_line(position: int, total: int, name: str) -> None:
+    print(f"[{position}/{total}] {name}", file=sys.stderr, flush=True)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    passphrase_for = _passphrase_for(args)
+    if args.create:
+        if not args.lead:
+            raise UserError("--create needs --lead NAME (the lead inspector who owns the merged file)")
+        if args.master.exists():
+            raise UserError(f"{args.master} already exists; leave out --create to merge into it")
+        master = create_master(args.master, args.files[0], args.lead, passphrase_for=passphrase_for)
+        print(f"created {args.master.name} for inspection {master.inspection_id} ({master.owner.name}, lead)")
+    else:
+        if not args.master.exists():
+            raise UserError(
+                f"{args.master} does not exist; create it with `hmip new {args.master} --role lead …` "
+                "or pass --create --lead NAME"
+            )
+        master = InspectionFile.open(args.master)
+    with master:
+        summary = merge_files(
+            master, args.files, progress=None if args.json else _progress_line, passphrase_for=passphrase_for
+        )
+    if args.json:
+        print_json(summary.to_json())
+    else:
+        _print_summary(summary)
+    return EXIT_SOME_REFUSED if summary.refused else 0
+
+
+def _print_summary(summary: MergeSummary) -> None:
+    for result in summary.files:
+        print(f"{result.name}: {result.describe()}")
+        for warning in result.warnings:
+            print(f"  warning: {warning}")
+    print(
+        f"{len(summary.merged)} file(s) merged, {len(summary.unchanged)} unchanged, {len(summary.refused)} refused; "
+        f"{summary.total('cases_added')} case(s) added, {summary.total('cases_updated')} updated, "
+        f"{summary.total('answers_changed')} answer(s) changed, {summary.total('conflicts_raised')} conflict(s) raised"
+    )
+    if summary.backup is not None:
+        print(f"backup of the lead file before this merge: {summary.backup.parent.name}/{summary.backup.name}")
+    elif not summary.changed_anything:
+        print("nothing changed")
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    with InspectionFile.open(args.master, read_only=True) as master:
+        rows = master.conn.execute(
+            "SELECT id, imported_at, file_name, assessor, sha256, kind, cases_added, cases_updated, answers_changed, "
+            "conflicts_raised, warning FROM imports ORDER BY id"
+        ).fetchall()
+    keys = ["id", "imported_at", "file", "assessor", "sha256", "kind", "cases_added", "cases_updated",
+            "answers_changed", "conflicts_raised", "warning"]
+    records = [dict(zip(keys, row)) for row in rows]
+    if args.json:
+        print_json(records)
+        return 0
+    if not records:
+        print("no team file merged yet")
+        return 0
+    print_table(
+        ["#", "when", "file", "assessor", "sha256", "added", "updated", "answers", "conflicts"],
+        [(r["id"], r["imported_at"][:16], r["file"], r["assessor"], r["sha256"][:12], r["cases_added"],
+          r["cases_updated"], r["answers_changed"], r["conflicts_raised"]) for r in records],
+        align="rllllrrrr",
+    )
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    with InspectionFile.open(args.master, read_only=True) as master:
+        conflicts = list_conflicts(master, include_resolved=args.all)
+        instrument = master.instrument
+    if args.json:
+        print_json([
+            {
+                "id": c.id,
+                "case_ref": c.case_ref,
+                "question_id": c.question_id,
+                "open": c.is_open,
+                "sides": [side.to_json() for side in c.sides],
+                "raised_at": c.raised_at,
+                "resolved_at": c.resolved_at,
+                "resolved_by": c.resolved_by,
+                "resolution_value": c.resolution_value,
+                "resolution_note": c.resolution_note,
+            }
+            for c in conflicts
+        ])
+        return 0
+    if not conflicts:
+        print("no open conflicts" if not args.all else "no conflicts")
+        return 0
+    for conflict in conflicts:
+        question = instrument.by_id.get(conflict.question_id)
+        title = question.chart_label if question else conflict.question_id
+        state = "" if conflict.is_open else f"  [resolved: {conflict.resolution_value}]"
+        print(f"{conflict.case_ref}  {conflict.question_id}  {title}{state}")
+        for side in conflict.sides:
+            label = question.label_for(side.value) if question else side.value
+            note = f"  note: {_one_line(side.note)}" if side.note else ""
+            print(f"    {side.value} ({label})  {side.assessor}, {side.source} rev {side.revision}{note}")
+    open_count = sum(1 for c in conflicts if c.is_open)
+    print(f"{open_count} open conflict(s); settle each with `hmip resolve MASTER CASE_REF QUESTION_ID VALUE|--take NAME`")
+    return 0
+
+
+def _one_line(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    if (args.value is None) == (args.take is None):
+        raise UserError("give the VALUE to keep or --take ASSESSOR (one of them)")
+    with InspectionFile.open(args.master) as master:
+        conflict = resolve_conflict(
+            master, args.case_ref, args.question_id, value=args.value, take=args.take, note=args.note
+        )
+        remaining = len(list_conflicts(master))
+    print(
+        f"resolved {conflict.case_ref} {conflict.question_id} = {conflict.resolution_value}; "
+        f"{remaining} open conflict(s) left"
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    if args.csv is None and args.xlsx is None:
+        raise UserError("say where to export: --csv DIR and/or --xlsx FILE")
+    with InspectionFile.open(args.master, read_only=True) as master:
+        tables = export_tables(master, include_incomplete=args.include_incomplete)
+    if args.csv is not None:
+        written = write_csv(tables, args.csv)
+        print(f"wrote {len(written)} CSV file(s) to {args.csv}: {', '.join(p.name for p in written)}")
+    if args.xlsx is not None:
+        write_xlsx(tables, args.xlsx)
+        print(f"wrote {args.xlsx} ({len(tables)} sheets)")
+    return 0
+
+
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    summary = build_aggregate(
+        args.out,
+        args.masters,
+        aggregate_id=args.id,
+        owner=args.owner,
+        overwrite=args.overwrite,
+        progress=None if args.json else _progress_line,
+        passphrase_for=_passphrase_for(args),
+    )
+    with InspectionFile.open(args.out, read_only=True) as aggregate:
+        per_inspection = scores_by_inspection(aggregate, include_incomplete=args.include_incomplete)
+        outcomes = aggregate.instrument.outcomes
+    if args.json:
+        data = summary.to_json()
+        data["scores_by_inspection"] = {key: result.to_json() for key, result in per_inspection.items()}
+        print_json(data)
+        return EXIT_SOME_REFUSED if summary.refused else 0
+    for name, reason in summary.refused:
+        print(f"{name}: refused: {reason}")
+    cases = sum(m.cases for m in summary.members)
+    print(f"wrote {args.out.name}: {len(summary.members)} inspection(s), {cases} case(s)")
+    print_table(
+        ["inspection", "cases scored", "held out"] + [f"{o.number}. {o.key}" for o in outcomes],
+        [
+            [inspection_id, result.cases_scored, result.cases_held_out]
+            + [_percent(result.outcomes[o.key].percent) for o in outcomes]
+            for inspection_id, result in per_inspection.items()
+        ],
+        align="lrr" + "r" * len(outcomes),
+    )
+    print(f"scores of all of them together: `hmip score {args.out.name}` (breakdowns with --by)")
+    return EXIT_SOME_REFUSED if summary.refused else 0
+
+
+def _percent(value: int | None) -> str:
+    return "-" if value is None else f"{value}%"

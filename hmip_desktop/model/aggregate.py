@@ -1,0 +1,260 @@
+"""An aggregate of several inspections: one file holding every inspection's merged cases.
+
+Built from the leads' merged files (checked like any incoming file) into a
+new lead-role file whose meta says ``kind = aggregate``. Each case keeps its
+inspection in ``cases.inspection_id`` and its case_ref is prefixed with the
+inspection id ("KENT-2014/KT-0001"), so case references stay unique while the
+inspection of every case is known. Open conflicts come along, so their cases
+stay held out of the scores. The file is built under a temporary name and
+renamed into place at the end: an interrupted run leaves no half aggregate.
+Scores and breakdowns work on it as on any inspection file; scores per
+inspection come from `scores_by_inspection`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.incoming import (
+    Expectation,
+    FileRefused,
+    IncomingFile,
+    PassphraseFor,
+    read_incoming,
+    remove_work_dir,
+)
+from hmip_desktop.model.master_answers import append_audit_entries
+from hmip_desktop.model.merge import Progress
+from hmip_desktop.model.conflicts import list_conflicts
+from hmip_desktop.model.store import InspectionFile, check_person_name
+from hmip_desktop.scoring.engine import score_cases
+from hmip_desktop.scoring.inputs import CaseInput
+from hmip_desktop.scoring.load import inputs_from_file
+from hmip_desktop.scoring.result import ScoringResult
+
+AGGREGATE_KIND = "aggregate"
+DEFAULT_AGGREGATE_ID = "AGGREGATE"
+DEFAULT_OWNER = "HMIP aggregate"
+
+
+@dataclass(frozen=True)
+class AggregateMember:
+    inspection_id: str
+    area: str
+    file_name: str
+    cases: int
+    answers: int
+    open_conflicts: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "inspection_id": self.inspection_id,
+            "area": self.area,
+            "file": self.file_name,
+            "cases": self.cases,
+            "answers": self.answers,
+            "open_conflicts": self.open_conflicts,
+        }
+
+
+@dataclass
+class AggregateSummary:
+    path: Path
+    members: list[AggregateMember] = field(default_factory=list)
+    #: (file name, reason) of each file left out.
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.path.name,
+            "inspections": [m.to_json() for m in self.members],
+            "refused": [{"file": name, "reason": reason} for name, reason in self.refused],
+        }
+
+
+def is_aggregate(inspection: InspectionFile) -> bool:
+    return inspection.meta().get("kind") == AGGREGATE_KIND
+
+
+def case_inspection_ids(inspection: InspectionFile) -> dict[str, str]:
+    """The inspection of every case, by case uuid (an ordinary file: all its own)."""
+    own = inspection.inspection_id
+    rows = inspection.conn.execute("SELECT uuid, inspection_id FROM cases")
+    return {case_uuid: case_inspection or own for case_uuid, case_inspection in rows}
+
+
+def build_aggregate(
+    out: Path | str,
+    masters: Sequence[Path | str],
+    *,
+    aggregate_id: str = DEFAULT_AGGREGATE_ID,
+    owner: str = DEFAULT_OWNER,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    passphrase_for: PassphraseFor | None = None,
+) -> AggregateSummary:
+    """Combine the merged files of several inspections that share an instrument into `out`."""
+    out = Path(out)
+    owner = check_person_name(owner, "aggregate owner name")
+    if out.exists() and not overwrite:
+        raise UserError(f"{out} already exists; choose another name or pass --overwrite to rebuild it")
+    building = out.with_name(out.name + ".building")
+    for leftover in (building, building.with_name(building.name + ".creating")):
+        leftover.unlink(missing_ok=True)
+    summary = AggregateSummary(path=out)
+    aggregate: InspectionFile | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="hmip-aggregate-") as tmp:
+            for position, raw_path in enumerate(masters, start=1):
+                path = Path(raw_path)
+                if progress is not None:
+                    progress(position, len(masters), path.name)
+                work_dir = Path(tmp) / str(position)
+                work_dir.mkdir()
+                try:
+                    expect = None if aggregate is None else Expectation(
+                        inspection_id=None,
+                        instrument=aggregate.instrument.identity,
+                        instrument_of="the aggregate",
+                    )
+                    member = read_incoming(path, work_dir, expect=expect, passphrase_for=passphrase_for)
+                    _check_member(member, summary)
+                except UserError as exc:
+                    summary.refused.append((path.name, str(exc)))
+                    continue
+                finally:
+                    remove_work_dir(work_dir)
+                if aggregate is None:
+                    aggregate = InspectionFile.create(
+                        building,
+                        inspection_id=aggregate_id,
+                        area="Aggregate of inspections",
+                        assessor=owner,
+                        role="lead",
+                        instrument=member.instrument,
+                    )
+                    with aggregate.transaction():
+                        aggregate.conn.execute("INSERT INTO meta (key, value) VALUES ('kind', ?)", (AGGREGATE_KIND,))
+                with aggregate.transaction():
+                    summary.members.append(_add_member(aggregate, member))
+        if aggregate is None:
+            raise UserError(
+                "no inspection could be aggregated; nothing was written",
+                [f"{name}: {reason}" for name, reason in summary.refused],
+            )
+        _describe_area(aggregate, summary)
+        aggregate.close()
+        aggregate = None
+        os.replace(building, out)
+    finally:
+        if aggregate is not None:
+            aggregate.close()
+        building.unlink(missing_ok=True)
+    return summary
+
+
+def _check_member(member: IncomingFile, summary: AggregateSummary) -> None:
+    if member.kind == AGGREGATE_KIND:
+        raise FileRefused(f"{member.name} is itself an aggregate; list the inspections' own merged files instead")
+    if member.owner.role != "lead":
+        raise FileRefused(
+            f"{member.name} is {member.owner.name}'s {member.owner.role} file; aggregate the leads' merged files"
+        )
+    for existing in summary.members:
+        if existing.inspection_id == member.inspection_id:
+            raise FileRefused(
+                f"{member.name} is inspection {member.inspection_id}, which {existing.file_name} already brought in"
+            )
+
+
+def _add_member(aggregate: InspectionFile, member: IncomingFile) -> AggregateMember:
+    """Copy one inspection's cases, answers and open conflicts, inside the caller's transaction."""
+    conn = aggregate.conn
+    prefix = member.inspection_id + "/"
+    refs = {case.uuid: prefix + case.case_ref for case in member.cases}
+    conn.executemany(
+        "INSERT INTO cases (uuid, case_ref, status, illustration, illustration_text, revision, created_by, "
+        "created_at, updated_at, inspection_id) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+        [
+            (case.uuid, refs[case.uuid], case.status, int(case.illustration), case.illustration_text,
+             member.owner.name, case.created_at, aggregate.clock(), member.inspection_id)
+            for case in member.cases
+        ],
+    )
+    rows = [
+        (case_uuid, a.question_id, a.value, a.note, a.assessor, a.updated_at)
+        for case_uuid, answers in member.answers.items()
+        for a in answers.values()
+        if a.value is not None or a.note
+    ]
+    conn.executemany(
+        "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at) "
+        "VALUES (?, ?, ?, ?, 1, ?, ?)",
+        rows,
+    )
+    conn.executemany(
+        "INSERT INTO conflicts (case_uuid, case_ref, question_id, sides, raised_at) VALUES (?, ?, ?, ?, ?)",
+        [(c.case_uuid, refs[c.case_uuid], c.question_id, c.sides, c.raised_at) for c in member.open_conflicts],
+    )
+    for person in member.team:
+        aggregate.add_assessor(person.name, person.role)
+    conn.execute(
+        "INSERT INTO imports (file_uuid, file_name, sha256, assessor, role, inspection_id, imported_at, imported_by, "
+        "kind, cases_added, answers_changed, warning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'aggregate', ?, ?, ?)",
+        (member.file_uuid, member.name, member.sha256, member.owner.name, member.owner.role, member.inspection_id,
+         aggregate.clock(), aggregate.actor, len(member.cases), len(rows), "\n".join(member.warnings[:5])),
+    )
+    detail = f"from {member.name} ({member.inspection_id}, {member.area})"
+    entries: list[dict[str, Any]] = [
+        {"action": "aggregate-add", "detail": f"{len(member.cases)} case(s), {len(rows)} answer(s) {detail}"}
+    ]
+    entries += [
+        {"action": "answer-aggregate", "case_ref": refs[case_uuid], "question_id": qid, "new_value": value,
+         "detail": detail}
+        for case_uuid, qid, value, *_rest in rows
+    ]
+    append_audit_entries(aggregate, entries)
+    return AggregateMember(
+        inspection_id=member.inspection_id,
+        area=member.area,
+        file_name=member.name,
+        cases=len(member.cases),
+        answers=len(rows),
+        open_conflicts=len(member.open_conflicts),
+    )
+
+
+def _describe_area(aggregate: InspectionFile, summary: AggregateSummary) -> None:
+    with aggregate.transaction():
+        aggregate.conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'area'", (f"Aggregate of {len(summary.members)} inspections",)
+        )
+
+
+def scores_by_inspection(
+    inspection: InspectionFile, *, include_incomplete: bool = False, by: Sequence[str] = ()
+) -> dict[str, ScoringResult]:
+    """Each inspection's own scores within an aggregate (one entry for an ordinary file)."""
+    inspection_of = case_inspection_ids(inspection)
+    groups: dict[str, list[CaseInput]] = {}
+    for case in inputs_from_file(inspection):
+        groups.setdefault(inspection_of[case.uuid], []).append(case)
+    open_by_case: dict[str, int] = {}
+    for conflict in list_conflicts(inspection):
+        open_by_case[conflict.case_uuid] = open_by_case.get(conflict.case_uuid, 0) + 1
+    return {
+        inspection_id: score_cases(
+            inspection.instrument,
+            cases,
+            include_incomplete=include_incomplete,
+            by=by,
+            unresolved_conflicts=sum(open_by_case.get(case.uuid, 0) for case in cases),
+        )
+        for inspection_id, cases in sorted(groups.items())
+    }

@@ -1,0 +1,272 @@
+"""Exports for the research team: CSV files or one workbook.
+
+Tables:
+
+- ``cases``: one row per case, one column per question (option labels, not codes).
+- ``answers``: long format, one row per answer, with provenance (who, which
+  file and revision each source said it in).
+- ``scores``: outcomes, criteria and questions with the counts behind them;
+  ``factors``: the offending-related factors table.
+- ``scores_by_inspection`` (aggregates only): the outcome scores per inspection.
+- ``questions``: the codebook (id, section, criterion, text, options).
+
+Cells a spreadsheet would run as a formula (text starting with = + - @, tab
+or carriage return) get a leading apostrophe. Nothing in an export names a
+path on anyone's machine: sources are file names only.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TextIO
+from pathlib import Path
+
+from hmip_desktop.model.aggregate import case_inspection_ids, is_aggregate, scores_by_inspection
+from hmip_desktop.model.conflicts import conflicted_case_uuids
+from hmip_desktop.model.errors import StorageError, UserError
+from hmip_desktop.model.relevance import relevant_question_ids
+from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.scoring.load import score_file
+from hmip_desktop.scoring.result import ScoringResult
+
+Cell = str | int | float | None
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Excel's limit on the characters in one cell.
+MAX_CELL_CHARS = 32_767
+
+
+def neutralise(value: Cell) -> Cell:
+    """Make text inert in a spreadsheet: a leading apostrophe before a formula trigger."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    headers: list[str]
+    rows: list[list[Cell]]
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else ""
+
+
+def cases_table(inspection: InspectionFile) -> Table:
+    instrument = inspection.instrument
+    inspection_of = case_inspection_ids(inspection)
+    held = conflicted_case_uuids(inspection)
+    values = inspection.all_values()
+    headers = ["inspection", "case_ref", "status", "held_out_by_conflict", "illustration", "illustration_text"]
+    headers += [q.id for q in instrument.questions]
+    rows: list[list[Cell]] = []
+    for case in inspection.list_cases():
+        answers = values.get(case.uuid, {})
+        row: list[Cell] = [
+            inspection_of[case.uuid],
+            case.case_ref,
+            case.status,
+            _yes(case.uuid in held),
+            _yes(case.illustration),
+            case.illustration_text,
+        ]
+        row += [q.label_for(answers.get(q.id)) for q in instrument.questions]
+        rows.append(row)
+    return Table("cases", headers, rows)
+
+
+def answers_table(inspection: InspectionFile) -> Table:
+    instrument = inspection.instrument
+    inspection_of = case_inspection_ids(inspection)
+    sources: dict[tuple[str, str], list[tuple[str, str, int, str | None]]] = {}
+    for case_uuid, qid, assessor, file_name, revision, value in inspection.conn.execute(
+        "SELECT case_uuid, question_id, assessor, file_name, source_revision, value FROM answer_sources "
+        "ORDER BY assessor, file_name"
+    ):
+        sources.setdefault((case_uuid, qid), []).append((assessor, file_name, revision, value))
+    headers = [
+        "inspection", "case_ref", "question_id", "criterion", "value", "label", "applies", "note",
+        "assessor", "revision", "updated_at", "credited", "other_sources",
+    ]
+    order = {q.id: n for n, q in enumerate(instrument.questions)}
+    rows: list[list[Cell]] = []
+    all_answers = inspection.all_answers()
+    for case in inspection.list_cases():
+        answers = all_answers.get(case.uuid, {})
+        relevant = relevant_question_ids(instrument, {qid: a.value for qid, a in answers.items()})
+        for qid in sorted(answers, key=lambda q: order.get(q, len(order))):
+            answer = answers[qid]
+            question = instrument.by_id.get(qid)
+            said = sources.get((case.uuid, qid), [])
+            credited = [s for s in said if s[3] == answer.value]
+            others = [s for s in said if s[3] != answer.value]
+            rows.append([
+                inspection_of[case.uuid],
+                case.case_ref,
+                qid,
+                question.criterion if question else "",
+                answer.value,
+                question.label_for(answer.value) if question else answer.value,
+                _yes(qid in relevant),
+                answer.note,
+                answer.assessor,
+                answer.revision,
+                answer.updated_at,
+                "; ".join(f"{a} ({f} rev {r})" for a, f, r, _v in credited),
+                "; ".join(f"{a} ({f} rev {r}): {v}" for a, f, r, v in others),
+            ])
+    return Table("answers", headers, rows)
+
+
+def _score_cell(score: Fraction | None) -> Cell:
+    return None if score is None else round(float(score), 6)
+
+
+def scores_table(inspection: InspectionFile, result: ScoringResult) -> Table:
+    instrument = inspection.instrument
+    headers = ["level", "key", "title", "percent", "score", "above_line", "applicable", "questions"]
+    rows: list[list[Cell]] = [
+        ["cases", "scored", "Cases in the scores", None, None, None, result.cases_scored, None],
+        ["cases", "held_out", "Cases held out by an open conflict", None, None, None, result.cases_held_out, None],
+        ["cases", "incomplete", "Draft cases left out", None, None, None, result.cases_incomplete, None],
+    ]
+    for key, outcome in result.outcomes.items():
+        rows.append(["outcome", key, outcome.title, outcome.percent, _score_cell(outcome.score), None, None,
+                     len(outcome.questions)])
+    for code, criterion in result.criteria.items():
+        rows.append(["criterion", code, criterion.title, criterion.percent, _score_cell(criterion.score), None,
+                     None, len(criterion.questions)])
+    for qid, question in result.questions.items():
+        rows.append(["question", qid, instrument.question(qid).chart_label, question.percent,
+                     _score_cell(question.score), question.above_line, question.applicable, None])
+    return Table("scores", headers, rows)
+
+
+def factors_table(result: ScoringResult) -> Table:
+    headers = ["factor", "identified", "identified_of", "interventions_sufficient_percent", "interventions_above",
+               "interventions_applicable", "progress_sufficient_percent", "progress_above", "progress_applicable"]
+    rows: list[list[Cell]] = [
+        [r.label, r.identified, r.identified_of, r.interventions_sufficient, r.interventions_above,
+         r.interventions_applicable, r.progress_sufficient, r.progress_above, r.progress_applicable]
+        for r in result.factors
+    ]
+    return Table("factors", headers, rows)
+
+
+def by_inspection_table(inspection: InspectionFile, include_incomplete: bool) -> Table:
+    outcomes = inspection.instrument.outcomes
+    headers = ["inspection", "cases_scored", "cases_held_out"] + [f"{o.key}_percent" for o in outcomes]
+    rows: list[list[Cell]] = []
+    for inspection_id, result in scores_by_inspection(inspection, include_incomplete=include_incomplete).items():
+        rows.append([inspection_id, result.cases_scored, result.cases_held_out]
+                    + [result.outcomes[o.key].percent for o in outcomes])
+    return Table("scores_by_inspection", headers, rows)
+
+
+def questions_table(inspection: InspectionFile) -> Table:
+    headers = ["question_id", "section", "criterion", "outcomes", "text", "options"]
+    rows: list[list[Cell]] = [
+        [q.id, q.section, q.criterion or "", " ".join(q.outcomes), q.text,
+         "; ".join(f"{o.value} = {o.label}" for o in q.options)]
+        for q in inspection.instrument.questions
+    ]
+    return Table("questions", headers, rows)
+
+
+def export_tables(inspection: InspectionFile, *, include_incomplete: bool = False) -> list[Table]:
+    result = score_file(inspection, include_incomplete=include_incomplete)
+    tables = [
+        cases_table(inspection),
+        answers_table(inspection),
+        scores_table(inspection, result),
+        factors_table(result),
+    ]
+    if is_aggregate(inspection):
+        tables.append(by_inspection_table(inspection, include_incomplete))
+    tables.append(questions_table(inspection))
+    return tables
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+def _cell_for_file(value: Cell) -> Cell:
+    value = neutralise(value)
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - 20] + " [cut: too long]"
+    return value
+
+
+def write_csv(tables: Sequence[Table], folder: Path | str) -> list[Path]:
+    """One UTF-8 CSV per table (with a byte-order mark, so spreadsheets read accents right)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create {folder.name}: {exc.strerror or exc}") from exc
+    written = []
+    for table in tables:
+        target = folder / f"{table.name}.csv"
+        _write_atomically(target, table, _csv_rows)
+        written.append(target)
+    return written
+
+
+def _csv_rows(handle: TextIO, table: Table) -> None:
+    writer = csv.writer(handle)
+    writer.writerow([_cell_for_file(h) for h in table.headers])
+    writer.writerows([[_cell_for_file(c) for c in row] for row in table.rows])
+
+
+def _write_atomically(target: Path, table: Table, fill: Callable[[TextIO, Table], None]) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+                fill(handle, table)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise StorageError(f"cannot write {target.name}: {exc.strerror or exc}") from exc
+
+
+def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
+    """One workbook, a sheet per table; every text cell stored as text, never as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise UserError(f"{path.name}: the workbook's name must end in .xlsx")
+    workbook = Workbook(write_only=True)
+    for table in tables:
+        sheet = workbook.create_sheet(title=table.name[:31])
+        sheet.freeze_panes = "A2"
+        for row in [table.headers, *table.rows]:
+            cells = []
+            for value in row:
+                value = _cell_for_file(value)
+                if isinstance(value, str):
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
+    tmp = path.with_name(f".{path.name}.writing")
+    try:
+        workbook.save(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {path.name}: {exc.strerror or exc}") from exc
+    return path

@@ -1,0 +1,362 @@
+"""Reading a team member's file for the merge: untrusted input, checked before use.
+
+A file from another laptop may be anything: not a database, truncated,
+another program's database, a newer schema, a file of another inspection, or
+one doctored to carry triggers or views. It is never opened in place: it is
+copied (and hashed) into a private temporary folder, the copy is checked
+(header, full integrity check, exactly our schema, so no SQL from it can run),
+an older schema is migrated in the copy, and only then are the known tables
+read with explicit column lists. Every value is checked against the instrument.
+Anything wrong raises a `UserError` that names the file; nothing is written
+anywhere but the temporary folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hmip_desktop.model.errors import FileNotInspection, UserError
+from hmip_desktop.model.instrument import Instrument, InstrumentIdentity
+from hmip_desktop.model.integrity import check_sound, tamper_warnings
+from hmip_desktop.model.migrations import SCHEMA_VERSION, migrate
+from hmip_desktop.model.store import (
+    CASE_REF_PATTERN,
+    FILE_SUFFIX,
+    MAX_NOTE_CHARS,
+    ROLES,
+    Assessor,
+    InspectionFile,
+    check_header,
+    check_person_name,
+    connect,
+    sniff_sqlite,
+)
+
+PassphraseFor = Callable[[Path], str]
+
+PACKAGE_SUFFIX = ".hmipx"
+MAX_PROBLEMS_LISTED = 10
+_COPY_CHUNK = 1 << 20
+
+
+class FileRefused(UserError):
+    """A team file that is not merged; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a file must match: an inspection (None: any, as in an aggregate) and an instrument."""
+
+    inspection_id: str | None
+    instrument: InstrumentIdentity
+    #: The lead file's own id: merging it into itself is refused.
+    master_file_uuid: str = ""
+    #: Whose instrument it is, for the message.
+    instrument_of: str = "this inspection"
+
+
+@dataclass(frozen=True)
+class IncomingCase:
+    uuid: str
+    case_ref: str
+    status: str
+    illustration: bool
+    illustration_text: str
+    revision: int
+    created_at: str
+    #: Set in an aggregate only; None for the file's own inspection.
+    inspection_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingAnswer:
+    question_id: str
+    value: str | None
+    note: str
+    revision: int
+    assessor: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class IncomingConflict:
+    case_uuid: str
+    case_ref: str
+    question_id: str
+    sides: str
+    raised_at: str
+
+
+@dataclass
+class IncomingFile:
+    """Everything read from one checked team file; the file itself is closed and removed."""
+
+    name: str
+    sha256: str
+    file_uuid: str
+    inspection_id: str
+    area: str
+    start_date: str
+    end_date: str
+    kind: str
+    instrument: Instrument
+    owner: Assessor
+    team: list[Assessor]
+    cases: list[IncomingCase]
+    #: Answers by case uuid, then question id.
+    answers: dict[str, dict[str, IncomingAnswer]]
+    open_conflicts: list[IncomingConflict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    migrated_from: int | None = None
+
+
+def read_incoming(
+    path: Path,
+    work_dir: Path,
+    *,
+    expect: Expectation | None = None,
+    passphrase_for: PassphraseFor | None = None,
+) -> IncomingFile:
+    """Check and read one team file (``.hmip``, or an encrypted ``.hmipx`` package)."""
+    path = Path(path)
+    if path.suffix.lower() == PACKAGE_SUFFIX:
+        copy, digest = _unpack(path, work_dir, passphrase_for)
+    else:
+        sniff_sqlite(path)
+        _refuse_unfinished_write(path)
+        copy, digest = _copy_and_hash(path, work_dir)
+    try:
+        migrated_from = _check_copy(copy)
+        meta = _read_meta(copy)
+        _check_expectation(path.name, meta, expect)
+        inspection = InspectionFile.open(copy, read_only=True)
+    except sqlite3.DatabaseError as exc:
+        raise FileNotInspection(f"{path.name} is damaged ({exc}); ask for a fresh copy") from exc
+    try:
+        return _read(inspection, path.name, digest, meta, migrated_from)
+    except sqlite3.DatabaseError as exc:
+        raise FileNotInspection(f"{path.name} is damaged ({exc}); ask for a fresh copy") from exc
+    finally:
+        inspection.close()
+
+
+# -- getting a private copy ---------------------------------------------------------
+
+
+def remove_work_dir(folder: Path) -> None:
+    """Remove a file's private folder (its copy holds case data: do not leave it in the temp folder)."""
+    for child in folder.iterdir():
+        child.unlink(missing_ok=True)
+    folder.rmdir()
+
+
+def _refuse_unfinished_write(path: Path) -> None:
+    journal = path.with_name(path.name + "-journal")
+    if journal.exists() and journal.stat().st_size > 0:
+        raise FileRefused(
+            f"{path.name} has an unfinished write ({journal.name} beside it); open it once in HMIP Desktop "
+            "on the assessor's laptop so it completes, then send it again"
+        )
+
+
+def _copy_and_hash(path: Path, work_dir: Path) -> tuple[Path, str]:
+    """Copy byte for byte while hashing, so the hash is of exactly what is merged."""
+    target = work_dir / path.name
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as source, target.open("xb") as copy:
+            while chunk := source.read(_COPY_CHUNK):
+                digest.update(chunk)
+                copy.write(chunk)
+    except OSError as exc:
+        raise FileRefused(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+    return target, digest.hexdigest()
+
+
+def _unpack(path: Path, work_dir: Path, passphrase_for: PassphraseFor | None) -> tuple[Path, str]:
+    if passphrase_for is None:
+        raise FileRefused(f"{path.name} is an encrypted package; the inspection passphrase is needed to merge it")
+    from hmip_desktop.model.package import open_package
+
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise FileRefused(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+    copy = open_package(path, passphrase_for(path), work_dir, name=path.stem + FILE_SUFFIX)
+    return copy, digest
+
+
+# -- checking the copy ------------------------------------------------------------------
+
+
+def _check_copy(copy: Path) -> int | None:
+    """Header, integrity and exact schema; migrate an older schema. Returns the old version if migrated."""
+    conn = connect(copy, read_only=True)
+    try:
+        version = check_header(conn, copy)
+        check_sound(conn, copy, full=True)
+    finally:
+        conn.close()
+    if version == SCHEMA_VERSION:
+        return None
+    # Safe to write to: it is our private copy and check_sound found no triggers in it.
+    conn = connect(copy)
+    try:
+        migrate(conn)
+    finally:
+        conn.close()
+    return version
+
+
+def _read_meta(copy: Path) -> dict[str, str]:
+    conn = connect(copy, read_only=True)
+    try:
+        rows = conn.execute("SELECT key, value FROM meta").fetchall()
+    finally:
+        conn.close()
+    meta = {str(key): value for key, value in rows if isinstance(value, str)}
+    for key in ("inspection_id", "file_uuid", "instrument_id", "instrument_version", "instrument_sha256"):
+        if not meta.get(key):
+            raise FileNotInspection(f"{copy.name} is missing {key!r}; it is damaged")
+    return meta
+
+
+def identity_of(meta: dict[str, str]) -> InstrumentIdentity:
+    return InstrumentIdentity(
+        id=meta["instrument_id"], version=meta["instrument_version"], sha256=meta["instrument_sha256"]
+    )
+
+
+def _check_expectation(name: str, meta: dict[str, str], expect: Expectation | None) -> None:
+    if expect is None:
+        return
+    if expect.master_file_uuid and meta["file_uuid"] == expect.master_file_uuid:
+        raise FileRefused(f"{name} is the lead's file itself (or a copy of it); it cannot be merged into itself")
+    if expect.inspection_id is not None and meta["inspection_id"] != expect.inspection_id:
+        raise FileRefused(
+            f"{name} belongs to inspection {meta['inspection_id']}, not {expect.inspection_id}; "
+            "only files of the same inspection are merged"
+        )
+    identity = identity_of(meta)
+    if identity != expect.instrument:
+        raise FileRefused(
+            f"{name} was made with the instrument {identity.describe()}, but {expect.instrument_of} uses "
+            f"{expect.instrument.describe()}; answers to different question sets cannot be combined"
+        )
+
+
+# -- reading and validating -------------------------------------------------------------
+
+
+def _text(value: Any, limit: int = MAX_NOTE_CHARS) -> bool:
+    return isinstance(value, str) and len(value) <= limit
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _read(
+    inspection: InspectionFile, name: str, digest: str, meta: dict[str, str], migrated_from: int | None
+) -> IncomingFile:
+    instrument = inspection.instrument
+    problems: list[str] = []
+    conn = inspection.conn
+    owner = inspection.owner
+    try:
+        owner = Assessor(check_person_name(owner.name), owner.role, True)
+    except UserError:
+        problems.append("the assessor's name is not valid")
+    if owner.role not in ROLES:
+        problems.append(f"unknown assessor role {owner.role!r}")
+    team = [a for a in inspection.assessors() if isinstance(a.name, str) and a.role in ROLES]
+
+    cases: list[IncomingCase] = []
+    for row in conn.execute(
+        "SELECT uuid, case_ref, status, illustration, illustration_text, revision, created_at, inspection_id "
+        "FROM cases ORDER BY case_ref"
+    ):
+        case_uuid, ref, status, flag, text, revision, created_at, case_inspection = row
+        where = f"case {ref!r}"
+        if not (_text(case_uuid, 64) and case_uuid):
+            problems.append(f"{where}: invalid id")
+        elif not (isinstance(ref, str) and CASE_REF_PATTERN.match(ref)) and case_inspection is None:
+            problems.append(f"{where}: not a valid case reference")
+        elif status not in ("draft", "complete"):
+            problems.append(f"{where}: unknown status {status!r}")
+        elif flag not in (0, 1) or not _text(text) or not _count(revision) or not _text(created_at, 64):
+            problems.append(f"{where}: invalid illustration, revision or date")
+        elif case_inspection is not None and not (_text(case_inspection, 64) and case_inspection):
+            problems.append(f"{where}: invalid inspection id")
+        else:
+            cases.append(IncomingCase(case_uuid, ref, status, bool(flag), text, revision, created_at, case_inspection))
+
+    known_cases = {case.uuid for case in cases}
+    answers: dict[str, dict[str, IncomingAnswer]] = {}
+    for row in conn.execute(
+        "SELECT case_uuid, question_id, value, note, revision, assessor, updated_at FROM answers"
+    ):
+        case_uuid, qid, value, note, revision, assessor, updated_at = row
+        question = instrument.by_id.get(qid) if isinstance(qid, str) else None
+        where = f"answer {qid!r}"
+        if case_uuid not in known_cases:
+            problems.append(f"{where}: belongs to no valid case")
+        elif question is None:
+            problems.append(f"{where}: no such question in {instrument.id}")
+        elif value is not None and (not isinstance(value, str) or question.option(value) is None):
+            problems.append(f"{where}: {value!r} is not one of its options")
+        elif not _text(note):
+            problems.append(f"{where}: the note is not text or longer than {MAX_NOTE_CHARS:,} characters")
+        elif not _count(revision) or not _text(updated_at, 64) or not _valid_name(assessor):
+            problems.append(f"{where}: invalid revision, date or assessor")
+        else:
+            clean_note = "".join(c for c in note if c in "\t\n" or ord(c) >= 32)
+            answers.setdefault(case_uuid, {})[qid] = IncomingAnswer(
+                qid, value, clean_note, revision, " ".join(assessor.split()), updated_at
+            )
+
+    conflicts = [
+        IncomingConflict(*row)
+        for row in conn.execute(
+            "SELECT case_uuid, case_ref, question_id, sides, raised_at FROM conflicts WHERE resolved_at IS NULL"
+        )
+        if all(isinstance(v, str) for v in row) and row[0] in known_cases
+    ]
+    if problems:
+        shown = problems[:MAX_PROBLEMS_LISTED]
+        if len(problems) > len(shown):
+            shown.append(f"... and {len(problems) - len(shown)} more")
+        raise FileRefused(f"{name} holds {len(problems)} value(s) HMIP Desktop would never write", shown)
+    return IncomingFile(
+        name=name,
+        sha256=digest,
+        file_uuid=meta["file_uuid"],
+        inspection_id=meta["inspection_id"],
+        area=meta.get("area", ""),
+        start_date=meta.get("start_date", ""),
+        end_date=meta.get("end_date", ""),
+        kind=meta.get("kind", ""),
+        instrument=instrument,
+        owner=owner,
+        team=team,
+        cases=cases,
+        answers=answers,
+        open_conflicts=conflicts,
+        warnings=tamper_warnings(inspection),
+        migrated_from=migrated_from,
+    )
+
+
+def _valid_name(name: Any) -> bool:
+    if not isinstance(name, str):
+        return False
+    try:
+        check_person_name(name)
+    except UserError:
+        return False
+    return True
