@@ -133,7 +133,7 @@ def parse_illustrations(instrument: Instrument, raw: str) -> list[IllustrationCh
     problems: list[str] = []
     for case_ref, entry in data.items():
         if not isinstance(entry, dict):
-            problems.append(f"{case_ref}: expected an object with 'chapter' and 'text'")
+            problems.append(f"{case_ref}: expected an object with 'chapter' (and optionally 'title', 'text')")
             continue
         chapter = entry.get("chapter")
         if chapter not in outcome_keys:
