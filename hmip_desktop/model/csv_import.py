@@ -68,7 +68,8 @@ def read_csv(path: Path) -> CsvTable:
                 f"{path.name} is not UTF-8 or Windows-1252 text (byte {exc.start}); save it as CSV UTF-8"
             ) from exc
     csv.field_size_limit(MAX_CSV_BYTES)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: an unclosed quote is an error, not a cell that silently swallows every row after it.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         headers = next(reader, None)
         if headers is None:

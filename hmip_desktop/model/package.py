@@ -365,7 +365,7 @@ def _check_snapshot(snapshot: bytes, name: str) -> None:
         memory.deserialize(snapshot)
         check_header(memory, Path(name))
         check_sound(memory, Path(name), full=True)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
         raise PackageDamaged(f"{name} holds a damaged inspection file ({exc})") from exc
     finally:
         memory.close()

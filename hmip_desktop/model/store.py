@@ -203,11 +203,16 @@ def storage_error(exc: sqlite3.Error, path: Path) -> UserError:
     raise exc
 
 
-def open_error(exc: sqlite3.Error, path: Path) -> UserError:
-    """While opening, an SQLite error the environment does not explain means a bad file, not a bug."""
+def open_error(exc: sqlite3.Error | UnicodeDecodeError, path: Path) -> UserError:
+    """While opening, an SQLite error the environment does not explain means a bad file, not a bug.
+
+    (A damaged schema makes SQLite's own error message undecodable: UnicodeDecodeError.)
+    """
     try:
+        if isinstance(exc, UnicodeDecodeError):
+            raise exc
         return storage_error(exc, path)
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return FileNotInspection(
             f"{path.name} cannot be read as an inspection file ({exc}); it is damaged or from another program"
         )
@@ -366,7 +371,7 @@ class InspectionFile:
         sniff_sqlite(path)
         try:
             conn = connect(path, read_only=read_only)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
             raise open_error(exc, path) from exc
         try:
             version = check_header(conn, path)
@@ -382,7 +387,7 @@ class InspectionFile:
             )
             instrument = find_instrument(identity)
             return cls(path, conn, instrument, read_only=read_only)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             conn.close()
             raise open_error(exc, path) from exc
         except KeyError as exc:
