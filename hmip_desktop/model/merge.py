@@ -645,3 +645,49 @@ def _capped(warnings: list[str]) -> list[str]:
     if len(warnings) <= MAX_WARNINGS_PER_FILE:
         return list(warnings)
     return warnings[:MAX_WARNINGS_PER_FILE] + [f"... and {len(warnings) - MAX_WARNINGS_PER_FILE} more warning(s)"]
+
+
+# -- the team, from the import ledger (for the lead's team view) --------------------------
+
+
+@dataclass(frozen=True)
+class TeamMemberStatus:
+    name: str
+    role: str
+    is_owner: bool
+    #: Distinct cases the assessor's imported files hold, and how many they had marked complete.
+    cases: int
+    complete: int
+    #: Files of theirs merged (re-sends included; identical re-imports are not recorded).
+    imports: int
+    #: When a file of theirs was last merged (None: never, e.g. the lead).
+    last_import: str | None
+
+
+def team_status(master: InspectionFile) -> list[TeamMemberStatus]:
+    """Each person named in the lead's file, with their cases and latest import, from the ledger."""
+    cases = {
+        row[0]: (int(row[1]), int(row[2] or 0))
+        for row in master.conn.execute(
+            "SELECT assessor, count(DISTINCT case_uuid), "
+            "count(DISTINCT CASE WHEN status = 'complete' THEN case_uuid END) FROM case_sources GROUP BY assessor"
+        )
+    }
+    imports = {
+        row[0]: (int(row[1]), str(row[2]))
+        for row in master.conn.execute(
+            "SELECT assessor, count(*), max(imported_at) FROM imports WHERE kind = 'merge' GROUP BY assessor"
+        )
+    }
+    return [
+        TeamMemberStatus(
+            name=person.name,
+            role=person.role,
+            is_owner=person.is_owner,
+            cases=cases.get(person.name, (0, 0))[0],
+            complete=cases.get(person.name, (0, 0))[1],
+            imports=imports.get(person.name, (0, ""))[0],
+            last_import=imports[person.name][1] if person.name in imports else None,
+        )
+        for person in master.assessors()
+    ]

@@ -1,0 +1,52 @@
+"""Percent bars drawn inside table cells (the dashboard's figures at a glance)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+#: Models put the whole-number percent (or None) under this role for the bar delegate.
+PERCENT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Models put a `Figure` (what is behind a cell) under this role for drill-down.
+FIGURE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+BAR_COLOUR = QColor("#1f5f8b")
+MUTED_BAR_COLOUR = QColor("#9bb3c4")
+TRACK_COLOUR = QColor("#e6ebef")
+
+
+class PercentBarDelegate(QStyledItemDelegate):
+    """Draws "74%" followed by a bar of that length; greyer when the figure is marked as weak evidence."""
+
+    def __init__(self, parent: QWidget | None = None, *, text_width: int = 44) -> None:
+        super().__init__(parent)
+        self.text_width = text_width
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        value = index.data(PERCENT_ROLE)
+        if value is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        painter.save()
+        rect = option.rect.adjusted(6, 4, -6, -4)
+        text_rect = QRect(rect.left(), rect.top(), self.text_width, rect.height())
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
+        track = QRect(text_rect.right() + 8, rect.top() + 2, max(0, rect.right() - text_rect.right() - 8), rect.height() - 4)
+        painter.fillRect(track, TRACK_COLOUR)
+        muted = index.data(Qt.ItemDataRole.ForegroundRole) is not None
+        filled = QRect(track.left(), track.top(), round(track.width() * max(0, min(100, int(value))) / 100), track.height())
+        painter.fillRect(filled, MUTED_BAR_COLOUR if muted else BAR_COLOUR)
+        painter.restore()

@@ -1,0 +1,154 @@
+"""The cases behind one dashboard figure, listed so the lead can open any of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.scoring.drilldown import cases_behind, cases_in_groups
+from hmip_desktop.scoring.inputs import CaseInput
+from hmip_desktop.scoring.result import NOT_RECORDED_LABEL
+from hmip_desktop.ui.lead.dashboard_models import Figure
+
+Index = QModelIndex | QPersistentModelIndex
+DISPLAY = Qt.ItemDataRole.DisplayRole
+ABOVE, BELOW, NOT_COUNTED, IN_GROUP = "Above the line", "Below the line", "Not counted", "In the group"
+COLOURS = {ABOVE: QColor("#1d6b36"), BELOW: QColor("#a33a1f"), NOT_COUNTED: QColor("#7a7a7a")}
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case_ref: str
+    answer: str
+    counted_as: str
+
+
+def rows_behind(
+    instrument: Instrument, inputs: Sequence[CaseInput], figure: Figure, *, include_incomplete: bool
+) -> list[CaseRow]:
+    """Rows for a question figure (each case's answer and how it counts) or a breakdown group."""
+    values = {case.case_ref: case.values for case in inputs}
+    if figure.kind == "question":
+        question = instrument.question(figure.key)
+        behind = cases_behind(instrument, inputs, figure.key, include_incomplete=include_incomplete, within=figure.within)
+        rows = []
+        for refs, counted_as in ((behind.below, BELOW), (behind.above, ABOVE), (behind.not_counted, NOT_COUNTED)):
+            rows += [CaseRow(ref, question.label_for(values[ref].get(figure.key)), counted_as) for ref in refs]
+        return rows
+    if figure.kind == "group" and figure.within is not None:
+        context_id, value = figure.within
+        groups = cases_in_groups(instrument, inputs, context_id, include_incomplete=include_incomplete)
+        question = instrument.question(context_id)
+        label = question.label_for(value) if question.option(value) else NOT_RECORDED_LABEL
+        return [CaseRow(ref, label, IN_GROUP) for ref in groups.get(value, ())]
+    return []
+
+
+class CasesBehindModel(QAbstractTableModel):
+    headers = ("Case", "Answer", "Counts as")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[CaseRow] = []
+
+    def set_rows(self, rows: list[CaseRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
+            return self.headers[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == DISPLAY:
+            return (row.case_ref, row.answer, row.counted_as)[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
+            return COLOURS.get(row.counted_as)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            return "Double-click to open the case"
+        return None
+
+
+class CasesBehindPanel(QWidget):
+    """A figure's cases; double-click (or Enter, or the button) asks to open one."""
+
+    open_case_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("casesBehind")
+        self.model = CasesBehindModel(self)
+        self.title = QLabel("Select a question, group or factor to see the cases behind its figure.")
+        self.title.setObjectName("casesBehindTitle")
+        self.title.setWordWrap(True)
+        self.table = QTableView()
+        self.table.setObjectName("casesBehindTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self._open_index)
+        self.table.activated.connect(self._open_index)
+        self.open_button = QPushButton("&Open case")
+        self.open_button.setObjectName("openCaseButton")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self._open_selected)
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.open_button.setEnabled(self.table.selectionModel().hasSelection())
+        )
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+
+    def show_rows(self, title: str, rows: list[CaseRow]) -> None:
+        self.title.setText(title)
+        self.model.set_rows(rows)
+        self.open_button.setEnabled(False)
+        self.table.resizeColumnToContents(0)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_case_requested.emit(self.model.rows[index.row()].case_ref)
+
+    def _open_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self._open_index(rows[0])

@@ -1,0 +1,114 @@
+"""Table models of merge conflicts: the open ones, and the history of resolved ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from hmip_desktop.model.conflicts import Conflict, ConflictSide
+from hmip_desktop.model.instrument import Instrument
+
+Index = QModelIndex | QPersistentModelIndex
+DISPLAY = Qt.ItemDataRole.DisplayRole
+NO_ANSWER = "(no answer)"
+
+
+def format_when(iso: str | None) -> str:
+    """'13 Jan 2014 10:42' in local time; the raw text if it is not a time stamp."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return f"{moment:%d %b %Y %H:%M}"
+
+
+def value_label(instrument: Instrument, question_id: str, value: str | None) -> str:
+    if value is None:
+        return NO_ANSWER
+    question = instrument.by_id.get(question_id)
+    return question.label_for(value) if question else value
+
+
+def side_summary(instrument: Instrument, conflict: Conflict, side: ConflictSide) -> str:
+    return f"{value_label(instrument, conflict.question_id, side.value)} ({side.assessor})"
+
+
+class ConflictsModel(QAbstractTableModel):
+    """Open conflicts (`resolved=False`) or resolved ones, newest decision first (`resolved=True`)."""
+
+    OPEN_HEADERS = ("Case", "Question", "Answers in conflict", "Raised")
+    HISTORY_HEADERS = ("Case", "Question", "Decision", "Resolved by", "When", "Note")
+
+    def __init__(self, instrument: Instrument, *, resolved: bool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.instrument = instrument
+        self.resolved = resolved
+        self.headers = self.HISTORY_HEADERS if resolved else self.OPEN_HEADERS
+        self.conflicts: list[Conflict] = []
+
+    def set_conflicts(self, conflicts: list[Conflict]) -> None:
+        """Take the relevant ones from a full list (open and resolved)."""
+        if self.resolved:
+            chosen = sorted((c for c in conflicts if not c.is_open), key=lambda c: c.resolved_at or "", reverse=True)
+        else:
+            chosen = [c for c in conflicts if c.is_open]
+        self.beginResetModel()
+        self.conflicts = chosen
+        self.endResetModel()
+
+    def conflict(self, row: int) -> Conflict:
+        return self.conflicts[row]
+
+    def row_of(self, conflict_id: int) -> int | None:
+        for row, conflict in enumerate(self.conflicts):
+            if conflict.id == conflict_id:
+                return row
+        return None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.conflicts)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
+            return self.headers[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        conflict = self.conflicts[index.row()]
+        column = index.column()
+        question = self.instrument.by_id.get(conflict.question_id)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1:
+            return f"{conflict.question_id}: {question.text}" if question else conflict.question_id
+        if role != DISPLAY:
+            return None
+        if column == 0:
+            return conflict.case_ref
+        if column == 1:
+            return question.chart_label if question else conflict.question_id
+        if not self.resolved:
+            if column == 2:
+                return " / ".join(side_summary(self.instrument, conflict, side) for side in conflict.sides)
+            return format_when(conflict.raised_at)
+        if column == 2:
+            return value_label(self.instrument, conflict.question_id, conflict.resolution_value)
+        if column == 3:
+            return conflict.resolved_by or ""
+        if column == 4:
+            return format_when(conflict.resolved_at)
+        return conflict.resolution_note

@@ -1,0 +1,357 @@
+"""The findings editor: the lead's narrative and the practice illustrations for the report.
+
+Every text is saved to the lead's file (`InspectionFile.set_finding`, which
+audits each change) shortly after typing stops, when another section is
+chosen, and when the editor loses focus; no Save button is needed. The
+field names are the report's (`report.findings_fields`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.report import findings_fields as ff
+from hmip_desktop.report.builder import ROLE_TITLES
+from hmip_desktop.ui.errors import show_user_error
+from hmip_desktop.ui.lead.findings_models import (
+    FindingsFieldsModel,
+    IllustrationsModel,
+    field_label,
+    illustration_rows,
+    illustrations_json,
+)
+
+#: Typing pauses this long before a text is saved (and audited) — one entry per pause, not per key.
+AUTOSAVE_MS = 700
+
+
+def team_text(inspection: InspectionFile) -> str:
+    """'Role: Name' lines from the file's assessors (the merge adds each assessor it imports)."""
+    order = {role: n for n, role in enumerate(ROLE_TITLES)}
+    people = sorted(inspection.assessors(), key=lambda a: (order.get(a.role, len(order)), a.name))
+    singular = {"lead": "Lead inspector", "inspector": "Inspector", "local-assessor": "Local assessor"}
+    return "\n".join(f"{singular.get(a.role, a.role)}: {a.name}" for a in people)
+
+
+class _Autosaver:
+    """Debounces saves of one text; `flush()` saves now if anything is pending."""
+
+    def __init__(self, parent: QWidget, save: Callable[[], None]) -> None:
+        self.timer = QTimer(parent)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(AUTOSAVE_MS)
+        self.timer.timeout.connect(save)
+        self._save = save
+
+    def touch(self) -> None:
+        self.timer.start()
+
+    def flush(self) -> None:
+        if self.timer.isActive():
+            self.timer.stop()
+            self._save()
+
+
+class NarrativeEditor(QWidget):
+    saved = Signal(str)  # field name
+
+    def __init__(self, inspection: InspectionFile, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inspection = inspection
+        self.model = FindingsFieldsModel(inspection.instrument, inspection.findings(), self)
+        self.current: str | None = None
+        self._loading = False
+        self.autosave = _Autosaver(self, self.save_current)
+
+        self.fields_view = QTableView()
+        self.fields_view.setObjectName("findingsFields")
+        self.fields_view.setModel(self.model)
+        self.fields_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.fields_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.fields_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.fields_view.verticalHeader().hide()
+        self.fields_view.verticalHeader().setDefaultSectionSize(24)
+        self.fields_view.setShowGrid(False)
+        self.fields_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.fields_view.setColumnWidth(1, 64)
+        self.fields_view.selectionModel().currentRowChanged.connect(self._field_chosen)
+
+        self.title = QLabel()
+        self.title.setObjectName("findingTitle")
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: #555")
+        self.editor = QPlainTextEdit()
+        self.editor.setObjectName("findingEditor")
+        self.editor.textChanged.connect(self._edited)
+        self.editor.installEventFilter(self)
+        self.fill_team = QPushButton("Fill from the &team's files")
+        self.fill_team.setObjectName("fillTeam")
+        self.fill_team.setToolTip("One 'Role: Name' line per assessor whose file was imported")
+        self.fill_team.clicked.connect(self._fill_team)
+        self.status = QLabel("")
+        self.status.setObjectName("findingsStatus")
+        hint = QLabel("Paragraphs separated by a blank line; '- ' bullets; '1. ' numbered items; **bold**.")
+        hint.setStyleSheet("color: #555")
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(8, 0, 0, 0)
+        right_layout.addWidget(self.title)
+        right_layout.addWidget(self.description)
+        right_layout.addWidget(self.editor, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(hint, 1)
+        bottom.addWidget(self.fill_team)
+        bottom.addWidget(self.status)
+        right_layout.addLayout(bottom)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.fields_view)
+        split.addWidget(right)
+        split.setSizes([380, 800])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self.fields_view.selectRow(0)
+
+    def select_field(self, name: str) -> None:
+        self.fields_view.selectRow(self.model.row_of(name))
+
+    def _field_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.autosave.flush()
+        if not current.isValid():
+            return
+        field = self.model.field(current.row())
+        self.current = field.name
+        self._loading = True
+        try:
+            self.editor.setPlainText(self.model.texts.get(field.name, ""))
+        finally:
+            self._loading = False
+        self.title.setText(f"<b>{field_label(self.inspection.instrument, field.name).strip()}</b>")
+        self.description.setText(field.description[:1].upper() + field.description[1:])
+        self.fill_team.setVisible(field.name == ff.TEAM)
+
+    def _edited(self) -> None:
+        if self._loading or self.current is None:
+            return
+        self.status.setText("Editing…")
+        self.autosave.touch()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.editor and event.type() == QEvent.Type.FocusOut:
+            self.autosave.flush()
+        return super().eventFilter(watched, event)
+
+    def save_current(self) -> None:
+        if self.current is None:
+            return
+        name, text = self.current, self.editor.toPlainText()
+        if self.model.texts.get(name, "") == text:
+            self.status.setText("")
+            return
+        try:
+            self.inspection.set_finding(name, text)
+        except UserError as exc:
+            self.status.setText("Not saved")
+            show_user_error(self, exc)
+            return
+        self.model.set_text(name, text)
+        self.status.setText(f"Saved {datetime.now():%H:%M:%S}")
+        self.saved.emit(name)
+
+    def _fill_team(self) -> None:
+        self.editor.setPlainText(team_text(self.inspection))
+        self.autosave.flush()
+
+    def reload(self) -> None:
+        """Re-read the texts (after an import); anything typed is saved first."""
+        self.autosave.flush()
+        self.model.set_texts(self.inspection.findings())
+
+
+class IllustrationsEditor(QWidget):
+    """Choose which flagged cases appear in which chapter, and edit their text."""
+
+    saved = Signal()
+
+    def __init__(self, inspection: InspectionFile, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.inspection = inspection
+        instrument = inspection.instrument
+        self.model = IllustrationsModel(instrument, self)
+        self.model.changed.connect(self._changed)
+        self.autosave = _Autosaver(self, self.save)
+        self._loading = False
+
+        self.table = QTableView()
+        self.table.setObjectName("illustrationsTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(2, 260)
+        self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
+
+        self.empty = QLabel(
+            "No case is flagged as a practice illustration yet. Assessors flag them on the case form; "
+            "they appear here after their files are imported."
+        )
+        self.empty.setWordWrap(True)
+        self.chapter = QComboBox()
+        self.chapter.setObjectName("illustrationChapter")
+        for outcome in instrument.outcomes:
+            self.chapter.addItem(f"Outcome {outcome.number}: {outcome.title}", outcome.key)
+        self.chapter.currentIndexChanged.connect(self._detail_edited)
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("illustrationTitle")
+        self.title_edit.setPlaceholderText("e.g. Good practice: working with children's services")
+        self.title_edit.textEdited.connect(self._detail_edited)
+        self.assessor_text = QPlainTextEdit()
+        self.assessor_text.setReadOnly(True)
+        self.assessor_text.setObjectName("assessorIllustration")
+        self.text_edit = QPlainTextEdit()
+        self.text_edit.setObjectName("illustrationText")
+        self.text_edit.setPlaceholderText("Leave empty to print the assessor's text. Names must not appear.")
+        self.text_edit.textChanged.connect(self._detail_edited)
+        self.copy_text = QPushButton("Start from the assessor's &text")
+        self.copy_text.clicked.connect(lambda: self.text_edit.setPlainText(self.assessor_text.toPlainText()))
+        self.status = QLabel("")
+
+        form = QFormLayout()
+        form.addRow("&Chapter:", self.chapter)
+        form.addRow("T&itle:", self.title_edit)
+        form.addRow("Assessor's text:", self.assessor_text)
+        form.addRow("Text in the &report:", self.text_edit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.copy_text)
+        buttons.addStretch(1)
+        buttons.addWidget(self.status)
+        form.addRow(buttons)
+        self.detail = QWidget()
+        self.detail.setLayout(form)
+        self.detail.setEnabled(False)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel("Tick a case to print its illustration in the chosen chapter."))
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.empty)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.detail)
+        split.setSizes([560, 620])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self.reload()
+
+    def reload(self) -> None:
+        self.autosave.flush()
+        rows = illustration_rows(
+            self.inspection.instrument, self.inspection.list_cases(), self.inspection.finding(ff.ILLUSTRATIONS)
+        )
+        self.model.set_rows(rows)
+        self.empty.setVisible(not rows)
+        self.detail.setEnabled(False)
+        if rows:
+            self.table.selectRow(0)
+
+    @property
+    def current_row(self) -> int | None:
+        index = self.table.selectionModel().currentIndex()
+        return index.row() if index.isValid() else None
+
+    def _row_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.autosave.flush()
+        if not current.isValid():
+            self.detail.setEnabled(False)
+            return
+        row = self.model.rows[current.row()]
+        self._loading = True
+        try:
+            self.chapter.setCurrentIndex(max(0, self.chapter.findData(row.chapter)))
+            self.title_edit.setText(row.title)
+            self.assessor_text.setPlainText(row.assessor_text)
+            self.text_edit.setPlainText(row.text)
+        finally:
+            self._loading = False
+        self.detail.setEnabled(True)
+
+    def _detail_edited(self) -> None:
+        row = self.current_row
+        if self._loading or row is None:
+            return
+        self.model.update_row(
+            row,
+            chapter=str(self.chapter.currentData()),
+            title=self.title_edit.text(),
+            text=self.text_edit.toPlainText(),
+        )
+
+    def _changed(self) -> None:
+        self.status.setText("Editing…")
+        self.autosave.touch()
+
+    def save(self) -> None:
+        text = illustrations_json(self.model.rows)
+        try:
+            ff.check_text(self.inspection.instrument, ff.ILLUSTRATIONS, text)
+            self.inspection.set_finding(ff.ILLUSTRATIONS, text)
+        except UserError as exc:
+            self.status.setText("Not saved")
+            show_user_error(self, exc)
+            return
+        self.status.setText(f"Saved {datetime.now():%H:%M:%S}")
+        self.saved.emit()
+
+
+class FindingsPanel(QTabWidget):
+    """The two editors as tabs; `saved` after any text is stored."""
+
+    saved = Signal()
+
+    def __init__(self, inspection: InspectionFile, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("leadFindings")
+        self.narrative = NarrativeEditor(inspection)
+        self.illustrations = IllustrationsEditor(inspection)
+        self.addTab(self.narrative, "&Narrative")
+        self.addTab(self.illustrations, "Practice &illustrations")
+        self.narrative.saved.connect(lambda _name: self.saved.emit())
+        self.illustrations.saved.connect(self.saved)
+
+    def flush(self) -> bool:
+        """Save what is waiting for its autosave (the file is about to close)."""
+        self.narrative.autosave.flush()
+        self.illustrations.autosave.flush()
+        return True
+
+    def reload(self) -> None:
+        self.narrative.reload()
+        self.illustrations.reload()

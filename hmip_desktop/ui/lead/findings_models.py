@@ -1,0 +1,270 @@
+"""Models of the findings editor: the narrative fields, and the practice illustrations chosen."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+
+from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.store import CaseRecord
+from hmip_desktop.report import findings_fields as ff
+
+Index = QModelIndex | QPersistentModelIndex
+DISPLAY = Qt.ItemDataRole.DisplayRole
+NEEDED = QColor("#a33a1f")
+MUTED = QColor("#7a7a7a")
+
+
+def field_label(instrument: Instrument, name: str) -> str:
+    """The name the lead sees for a findings field."""
+    fixed = {
+        ff.LEAD: "Lead inspector (cover)",
+        ff.MONTH: "Month of publication (cover)",
+        ff.DATES: "Inspection dates",
+        ff.FOREWORD: "Foreword",
+        ff.FOREWORD_SIGNATORY: "Foreword: signatory",
+        ff.RECOMMENDATIONS: "Recommendations",
+        ff.CONTEXT_AREA: "Appendix: the area inspected",
+        ff.CONTEXT_SAMPLE: "Appendix: the case sample",
+        ff.TEAM: "Inspection team",
+    }
+    if name in fixed:
+        return fixed[name]
+    kind, _, key = name.partition(".")
+    if kind == "explanation":
+        try:
+            return f"    Explanation of {key} {instrument.criterion(key).title}"
+        except Exception:  # noqa: BLE001 - an unknown criterion still gets a readable label
+            return name
+    titles = {"summary": "Summary: Outcome {n}", "strengths": "    Key strengths", "improvements": "    Areas for improvement"}
+    for outcome in instrument.outcomes:
+        if outcome.key == key and kind in titles:
+            label = titles[kind].format(n=outcome.number)
+            return f"{label} ({outcome.title})" if kind == "summary" else label
+    return name
+
+
+def editor_fields(instrument: Instrument) -> list[ff.FindingsField]:
+    """The narrative fields in the editor's order: the report's, with each outcome's parts together.
+
+    Illustrations have their own editor, so they are left out here.
+    """
+    fields = {f.name: f for f in ff.findings_fields(instrument) if f.name != ff.ILLUSTRATIONS}
+    order = [ff.FOREWORD, ff.FOREWORD_SIGNATORY]
+    order += [ff.summary_field(o.key) for o in instrument.outcomes]
+    order.append(ff.RECOMMENDATIONS)
+    for outcome in instrument.outcomes:
+        order += [ff.strengths_field(outcome.key), ff.improvements_field(outcome.key)]
+        order += [ff.explanation_field(c.code) for c in instrument.criteria if c.outcome == outcome.key]
+    order += [ff.LEAD, ff.MONTH, ff.DATES, ff.TEAM, ff.CONTEXT_AREA, ff.CONTEXT_SAMPLE]
+    listed = [fields.pop(name) for name in order if name in fields]
+    return listed + list(fields.values())  # anything the report adds later still shows
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+class FindingsFieldsModel(QAbstractTableModel):
+    """One row per narrative field: its name and how much is written."""
+
+    headers = ("Section", "Words")
+
+    def __init__(self, instrument: Instrument, texts: dict[str, str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.instrument = instrument
+        self.fields = editor_fields(instrument)
+        self.texts = dict(texts)
+
+    def field(self, row: int) -> ff.FindingsField:
+        return self.fields[row]
+
+    def row_of(self, name: str) -> int:
+        for row, field in enumerate(self.fields):
+            if field.name == name:
+                return row
+        raise KeyError(name)
+
+    def set_texts(self, texts: dict[str, str]) -> None:
+        self.texts = dict(texts)
+        if self.fields:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.fields) - 1, 1))
+
+    def set_text(self, name: str, text: str) -> None:
+        if self.texts.get(name, "") == text:
+            return
+        self.texts[name] = text
+        row = self.row_of(name)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, 1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.fields)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 2
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < 2:
+            return self.headers[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        field = self.fields[index.row()]
+        text = self.texts.get(field.name, "")
+        missing = field.expected and not text.strip()
+        if role == DISPLAY:
+            if index.column() == 0:
+                return field_label(self.instrument, field.name)
+            return "needed" if missing else (word_count(text) or "")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return field.description
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if missing:
+                return NEEDED
+            if index.column() == 1:
+                return MUTED
+        if role == Qt.ItemDataRole.FontRole and index.column() == 0 and field.name.startswith("summary."):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+
+# -- practice illustrations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IllustrationRow:
+    case_ref: str
+    #: The assessor's narrative from the case (merged into the lead's file).
+    assessor_text: str
+    flagged: bool
+    included: bool
+    chapter: str
+    title: str
+    #: The lead's edited text; empty: the report uses the assessor's text.
+    text: str
+
+
+def illustration_rows(
+    instrument: Instrument, cases: list[CaseRecord], raw_choices: str
+) -> list[IllustrationRow]:
+    """Flagged cases plus any case already chosen; chosen ones first, in the order written."""
+    try:
+        choices = ff.parse_illustrations(instrument, raw_choices)
+    except ff.InvalidFindingsText:
+        choices = []
+    by_ref = {case.case_ref: case for case in cases}
+    default_chapter = instrument.outcomes[0].key
+    rows = [
+        IllustrationRow(
+            c.case_ref,
+            by_ref[c.case_ref].illustration_text if c.case_ref in by_ref else "",
+            by_ref[c.case_ref].illustration if c.case_ref in by_ref else False,
+            True,
+            c.chapter,
+            c.title,
+            c.text,
+        )
+        for c in choices
+    ]
+    chosen = {row.case_ref for row in rows}
+    rows += [
+        IllustrationRow(case.case_ref, case.illustration_text, True, False, default_chapter, "", "")
+        for case in cases
+        if case.illustration and case.case_ref not in chosen
+    ]
+    return rows
+
+
+def illustrations_json(rows: list[IllustrationRow]) -> str:
+    """The ILLUSTRATIONS findings text for the included rows (empty when none)."""
+    chosen = {
+        row.case_ref: {"chapter": row.chapter, "title": row.title, "text": row.text} for row in rows if row.included
+    }
+    return json.dumps(chosen, ensure_ascii=False, indent=1) if chosen else ""
+
+
+class IllustrationsModel(QAbstractTableModel):
+    """Cases flagged as practice illustrations; tick one to put it in the report."""
+
+    headers = ("In report", "Case", "Chapter", "Title")
+    changed = Signal()
+
+    def __init__(self, instrument: Instrument, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.instrument = instrument
+        self.rows: list[IllustrationRow] = []
+        self.chapter_titles = {o.key: f"Outcome {o.number}: {o.title}" for o in instrument.outcomes}
+
+    def set_rows(self, rows: list[IllustrationRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def update_row(self, row: int, **changes: Any) -> None:
+        updated = replace(self.rows[row], **changes)
+        if updated == self.rows[row]:
+            return
+        self.rows[row] = updated
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
+        self.changed.emit()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
+            return self.headers[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == 0:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.CheckStateRole and column == 0:
+            return Qt.CheckState.Checked if row.included else Qt.CheckState.Unchecked
+        if role == DISPLAY:
+            if column == 1:
+                return row.case_ref
+            if column == 2:
+                return self.chapter_titles.get(row.chapter, row.chapter) if row.included else ""
+            if column == 3:
+                return row.title
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1 and not row.flagged:
+            return "The assessor no longer flags this case as an illustration"
+        if role == Qt.ItemDataRole.ForegroundRole and not row.included:
+            return MUTED
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != 0 or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        checked = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
+        self.update_row(index.row(), included=checked)
+        return True

@@ -1,0 +1,109 @@
+"""The import summary as a table: one row per team file, what the merge did with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from hmip_desktop.model.merge import FileResult, MergeSummary
+
+Index = QModelIndex | QPersistentModelIndex
+DISPLAY = Qt.ItemDataRole.DisplayRole
+RESULT_TEXT = {"merged": "Merged", "unchanged": "Already imported", "refused": "Refused"}
+RESULT_COLOUR = {"merged": QColor("#1d6b36"), "unchanged": QColor("#555555"), "refused": QColor("#a33a1f")}
+NUMBER_COLUMNS = {3: "cases_added", 4: "cases_updated", 5: "cases_unchanged", 6: "answers_changed", 7: "conflicts_raised"}
+
+
+def file_details(result: FileResult) -> str:
+    """The reason a file was refused or left alone, or what the lead should know about a merged one."""
+    if result.status == "refused":
+        return result.reason
+    if result.status == "unchanged":
+        return "Nothing changed: " + result.reason.removesuffix("; nothing to do")
+    notes = []
+    if result.conflicts_settled:
+        notes.append(f"{result.conflicts_settled} conflict(s) settled: the answers now agree")
+    if result.conflicts_updated:
+        notes.append(f"{result.conflicts_updated} open conflict(s) updated")
+    notes += result.warnings
+    return "; ".join(notes)
+
+
+def summary_sentence(summary: MergeSummary) -> str:
+    """One plain paragraph for the top of the summary."""
+    merged, unchanged, refused = summary.merged, summary.unchanged, summary.refused
+    parts: list[str] = []
+    if merged:
+
+        def total(attribute: str) -> int:
+            return sum(int(getattr(result, attribute)) for result in merged)
+
+        parts.append(
+            f"{len(merged)} file{'s' if len(merged) != 1 else ''} merged: "
+            f"{total('cases_added')} case(s) added, {total('cases_updated')} updated, "
+            f"{total('cases_unchanged')} unchanged; {total('conflicts_raised')} conflict(s) raised."
+        )
+    if unchanged:
+        parts.append(
+            f"{len(unchanged)} file{'s were' if len(unchanged) != 1 else ' was'} already imported: "
+            "importing again is harmless, nothing changed."
+        )
+    if refused:
+        parts.append(f"{len(refused)} file{'s were' if len(refused) != 1 else ' was'} refused (see the reason).")
+    if not parts:
+        parts.append("No files were imported.")
+    return " ".join(parts)
+
+
+class ImportSummaryModel(QAbstractTableModel):
+    headers = ("File", "Assessor", "Result", "Added", "Updated", "Unchanged", "Answers changed", "Conflicts", "Details")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.results: list[FileResult] = []
+
+    def set_summary(self, summary: MergeSummary | None) -> None:
+        self.beginResetModel()
+        self.results = list(summary.files) if summary else []
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.results)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
+            return self.headers[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        result = self.results[index.row()]
+        column = index.column()
+        if role == DISPLAY:
+            if column == 0:
+                return result.name
+            if column == 1:
+                return result.assessor
+            if column == 2:
+                return RESULT_TEXT.get(result.status, result.status)
+            if column in NUMBER_COLUMNS:
+                return "" if result.status == "refused" else int(getattr(result, NUMBER_COLUMNS[column]))
+            return file_details(result)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
+            return RESULT_COLOUR.get(result.status)
+        if role == Qt.ItemDataRole.ToolTipRole and column in (0, len(self.headers) - 1):
+            return result.describe() if column == 0 else file_details(result)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBER_COLUMNS:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
