@@ -89,7 +89,7 @@ def _axis(drawing: Drawing, x0: float, width: float, y_bottom: float, y_top: flo
     while value <= top:
         x = x0 + value * scale
         drawing.add(Line(x, y_bottom, x, y_top, strokeColor=GRID, strokeWidth=0.5))
-        drawing.add(String(x, y_bottom - 9, str(value), fontName=FAMILY, fontSize=6.8, fillColor=MUTED, textAnchor="middle"))
+        drawing.add(String(x, y_bottom - 9, f"{value:,}", fontName=FAMILY, fontSize=6.8, fillColor=MUTED, textAnchor="middle"))
         value += step
     drawing.add(Line(x0, y_bottom, x0 + width, y_bottom, strokeColor=MUTED, strokeWidth=0.6))
     drawing.add(
@@ -99,7 +99,7 @@ def _axis(drawing: Drawing, x0: float, width: float, y_bottom: float, y_top: flo
 
 
 def _segment_label(drawing: Drawing, x: float, y: float, seg_width: float, value: int, dark: bool) -> None:
-    text = str(value)
+    text = f"{value:,}"
     if value <= 0:
         return
     if stringWidth(text, BOLD, VALUE_SIZE) + 4 <= seg_width:
@@ -182,6 +182,6 @@ def count_chart(rows: Sequence[CountRow], width: float, *, axis_label: str = "Nu
         if bar_w:
             drawing.add(Rect(plot_x, bar_y, bar_w, BAR_HEIGHT, fillColor=NEUTRAL_BAR, strokeColor=None))
         drawing.add(
-            String(plot_x + bar_w + 3, bar_y + 2.8, str(row.count), fontName=BOLD, fontSize=VALUE_SIZE, fillColor=INK)
+            String(plot_x + bar_w + 3, bar_y + 2.8, f"{row.count:,}", fontName=BOLD, fontSize=VALUE_SIZE, fillColor=INK)
         )
     return drawing

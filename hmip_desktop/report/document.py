@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, TableStyle
+from reportlab.platypus import ActionFlowable, BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from hmip_desktop.report.fonts import BOLD, FAMILY
@@ -79,6 +79,9 @@ class ReportDoc(BaseDocTemplate):
         self.running_title = running_title
         self.draft_message = draft_message
         self.current_chapter = ""
+        #: The chapter named in this page's running header: the one in force at the top of the page.
+        self.page_chapter = ""
+        self._page_fresh = True
         self.on_pass = on_pass
         self._pass = 0
         width, height = PAGE_SIZE
@@ -107,10 +110,15 @@ class ReportDoc(BaseDocTemplate):
 
     def handle_documentBegin(self) -> None:  # noqa: N802 -- reportlab's hook name
         self._pass += 1
-        self.current_chapter = ""
+        self.current_chapter = self.page_chapter = ""
         if self.on_pass is not None:
             self.on_pass(self._pass)
         super().handle_documentBegin()
+
+    def handle_pageBegin(self) -> None:  # noqa: N802 -- reportlab's hook name
+        self.page_chapter = self.current_chapter
+        self._page_fresh = True
+        super().handle_pageBegin()
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 -- reportlab's hook name
         toc = getattr(flowable, "_toc", None)
@@ -122,6 +130,10 @@ class ReportDoc(BaseDocTemplate):
         chapter = getattr(flowable, "_chapter", None)
         if chapter is not None:
             self.current_chapter = chapter
+            if self._page_fresh:  # the chapter opens this page
+                self.page_chapter = chapter
+        if not isinstance(flowable, ActionFlowable):  # page breaks and template switches draw nothing
+            self._page_fresh = False
 
     # -- page furniture ------------------------------------------------------------
 
@@ -147,11 +159,11 @@ class ReportDoc(BaseDocTemplate):
         canvas.setFont(FAMILY, 7.5)
         canvas.setFillColor(MUTED)
         canvas.drawString(left, top, self.running_title)
-        if self.current_chapter:
+        if self.page_chapter:
             room = width - left - right - stringWidth(self.running_title, FAMILY, 7.5) - 10 * mm
             canvas.setFont(BOLD, 7.5)
             canvas.setFillColor(ACCENT)
-            canvas.drawRightString(width - right, top, fit(self.current_chapter, BOLD, 7.5, room))
+            canvas.drawRightString(width - right, top, fit(self.page_chapter, BOLD, 7.5, room))
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
         canvas.line(left, top - 2.5 * mm, width - right, top - 2.5 * mm)

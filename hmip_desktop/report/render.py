@@ -389,7 +389,11 @@ class _Story:
         )]
 
     def criterion_findings(self, outcome: Outcome, criterion: Criterion, number: int) -> list[Flowable]:
-        out: list[Flowable] = [self.section(f"{number}. {criterion.title}", toc_key=f"criterion-{criterion.code}")]
+        # Heading, summary paragraph and the first rows of the table belong on one page.
+        out: list[Flowable] = [
+            CondPageBreak(70 * mm),
+            self.section(f"{number}. {criterion.title}", toc_key=f"criterion-{criterion.code}"),
+        ]
         narrative = self.lead(ff.explanation_field(criterion.code), number_prefix=f"{number}.")
         out += narrative
         next_para = sum(1 for f in narrative if getattr(f, "bulletText", None)) + 1
@@ -481,8 +485,8 @@ class _Story:
         for row in rows:
             data.append([
                 self.text_p(row.label, self.s.table),
-                self.text_p(str(row.identified_of), self.s.table_right),
-                self.text_p(str(row.identified), self.s.table_right),
+                self.text_p(f"{row.identified_of:,}", self.s.table_right),
+                self.text_p(f"{row.identified:,}", self.s.table_right),
                 self.text_p(shown_percent(row.interventions_sufficient), self.s.table_right),
                 self.text_p(shown_percent(row.progress_sufficient), self.s.table_right),
             ])
@@ -557,7 +561,7 @@ class _Story:
                 figure = shown_percent(score.percent if score else None)
             rows.append([
                 self.text_p(group.label, self.s.table),
-                self.text_p(str(group.cases), self.s.table_right),
+                self.text_p(f"{group.cases:,}", self.s.table_right),
                 self.text_p(figure, self.s.table_right),
             ])
         table = self.table(rows, [FRAME_WIDTH * 0.5, FRAME_WIDTH * 0.2, FRAME_WIDTH * 0.3])
@@ -754,12 +758,14 @@ class _Story:
                 self.text_p(", ".join(f"Outcome {self.instrument.outcome(k).number}" for k in shared) or "–",
                             self.s.table),
             ])
-        out.append(Spacer(1, 2 * mm))
-        out.append(self.table(rows, [FRAME_WIDTH * 0.55, FRAME_WIDTH * 0.22, FRAME_WIDTH * 0.23]))
-        out.append(self.p(
-            "The number of questions is that of the case assessment tool; a question shared by two outcomes "
-            "counts in full towards each.", self.s.note,
-        ))
+        out.append(KeepTogether([
+            self.p("Questions counting towards each outcome", self.s.caption),
+            self.table(rows, [FRAME_WIDTH * 0.55, FRAME_WIDTH * 0.22, FRAME_WIDTH * 0.23]),
+            self.p(
+                "The number of questions is that of the case assessment tool; a question shared by two outcomes "
+                "counts in full towards each.", self.s.note,
+            ),
+        ]))
         out.append(NextPageTemplate(WIDE))
         out.append(PageBreak())
         return out

@@ -29,8 +29,9 @@ def relevant_cases(question: QuestionScore) -> str:
     if question.applicable == 0:
         return "no relevant case"
     noun = "relevant case" if question.applicable == 1 else "relevant cases"
-    return f"{question.n_of_N} {noun}"
+    # The engine's n and N, with thousands separators for aggregate-sized samples.
+    return f"{question.above_line:,} of {question.applicable:,} {noun}"
 
 
 def cases(count: int) -> str:
-    return f"{count} case" if count == 1 else f"{count} cases"
+    return f"{count:,} case" if count == 1 else f"{count:,} cases"
