@@ -1,0 +1,1 @@
+"""The desktop app (PySide6). Widgets only: every read and write goes through hmip_desktop.model."""

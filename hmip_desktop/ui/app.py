@@ -1,0 +1,123 @@
+"""Entry point of the `hmip-desktop` GUI script (and `python -m hmip_desktop`)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSocketNotifier
+from PySide6.QtWidgets import QApplication
+
+from hmip_desktop import __version__
+from hmip_desktop.ui.errors import ExceptionReporter, setup_logging
+from hmip_desktop.ui.main_window import APP_NAME, MainWindow
+
+ORGANISATION = "HMIP"
+
+_signal_sockets: list[socket.socket] = []
+
+#: Optional parts of the app that add workspace tabs: each module has install(window), which
+#: calls window.register_workspace(title, factory) (see hmip_desktop.ui.main_window).
+WORKSPACE_MODULES = ("hmip_desktop.ui.lead",)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="hmip-desktop", description="HMIP Desktop: case assessment.")
+    parser.add_argument("file", nargs="?", type=Path, help="an inspection file (.hmip) to open")
+    parser.add_argument("--read-only", action="store_true", help="open the file without changing it")
+    parser.add_argument("--version", action="version", version=f"hmip-desktop {__version__}")
+    # Qt's own options (-platform, -style …) are left for QApplication.
+    args, _qt_options = parser.parse_known_args(list(argv))
+    return args
+
+
+def application(argv: Sequence[str]) -> QApplication:
+    existing = QApplication.instance()
+    if existing is not None:
+        assert isinstance(existing, QApplication)
+        return existing
+    app = QApplication([sys.argv[0] if sys.argv else "hmip-desktop", *argv])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def install_workspaces(window: MainWindow) -> None:
+    for name in WORKSPACE_MODULES:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # that part is not in this build
+            raise
+        install = getattr(module, "install", None)
+        if install is not None:  # a part still being written may not offer it yet
+            install(window)
+
+
+def launch(
+    argv: Sequence[str] | None = None,
+    *,
+    settings: QSettings | None = None,
+    log_dir: Path | None = None,
+) -> tuple[QApplication, MainWindow, ExceptionReporter]:
+    """Create the app, show its window, and open the file named on the command line.
+
+    The file opens from the event loop, just after the window first shows: importing the
+    model (pydantic, SQLite) takes longer than showing the window.
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(arguments)
+    app = application(arguments)
+    setup_logging(log_dir)
+    window = MainWindow(settings if settings is not None else QSettings())
+    reporter = ExceptionReporter(lambda: window)
+    reporter.install()
+    install_workspaces(window)
+    window.show()
+    if args.file is not None:
+        window.open_file_soon(args.file, read_only=args.read_only)
+    else:
+        window.start_page.focus_default()
+    return app, window, reporter
+
+
+def close_on_signals(app: QApplication, window: MainWindow) -> QSocketNotifier | None:
+    """SIGTERM and Ctrl+C close the window the normal way, so a pending note is written first."""
+    if not hasattr(signal, "SIGTERM") or sys.platform == "win32":
+        return None
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_args: None)  # the wake-up byte does the work
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def woken() -> None:
+        try:
+            reader.recv(64)
+        except BlockingIOError:
+            return
+        window.close()
+        app.quit()
+
+    notifier.activated.connect(woken)
+    _signal_sockets.extend((reader, writer))  # the wake-up fd must outlive this function
+    return notifier
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    app, window, _reporter = launch(argv)
+    _notifier = close_on_signals(app, window)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Errors in the app: expected ones get a plain message, bugs a report dialog and a log entry.
+
+`UserError` (disk full, file read-only, not an inspection file, a bad CSV
+row) is something the user can act on: a short message box says what to do.
+Anything else is a bug: the global excepthook logs it with its traceback and
+shows `DetailsDialog` with copyable details, and the app keeps running (every
+acknowledged change is already committed to the file).
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmip_desktop import __version__
+from hmip_desktop.model.errors import UserError
+
+log = logging.getLogger("hmip_desktop.ui")
+
+LOG_FILE_NAME = "hmip-desktop.log"
+BUG_MESSAGE = (
+    "HMIP Desktop hit an unexpected problem. Your answers are safe: each one was saved to the file "
+    "as you made it. You can carry on working.\n\n"
+    "Please copy the details below into your report to the support team."
+)
+
+
+def default_log_dir() -> Path:
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(location) if location else Path.home() / ".hmip-desktop"
+
+
+def setup_logging(log_dir: Path | None = None) -> Path:
+    """Log warnings and errors to a small rotating file in the app's data folder."""
+    folder = log_dir or default_log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_FILE_NAME
+    root = logging.getLogger("hmip_desktop")
+    if not any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path for h in root.handlers):
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+class DetailsDialog(QDialog):
+    """A message with a block of copyable details (bug reports, rejected imports)."""
+
+    def __init__(
+        self, title: str, message: str, details: str, parent: QWidget | None = None, *, object_name: str = ""
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name or "detailsDialog")
+        self.setWindowTitle(title)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(640, 420)
+        layout = QVBoxLayout(self)
+        self.message = QLabel(message)
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.message)
+        self.details = QPlainTextEdit(details)
+        self.details.setReadOnly(True)
+        self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        layout.addWidget(self.details, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = QPushButton("&Copy details")
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(self.copy_details)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def copy_details(self) -> None:
+        QGuiApplication.clipboard().setText(self.details.toPlainText())
+        self.copy_button.setText("Copied")
+
+    def append(self, more: str) -> None:
+        self.details.appendPlainText("\n" + more)
+
+
+def show_user_error(parent: QWidget | None, exc: UserError, title: str = "HMIP Desktop") -> QWidget:
+    """A plain message for an expected problem; details (bad rows) go in a copyable list."""
+    log.info("user error: %s", exc.message)
+    if exc.details:
+        dialog: QWidget = DetailsDialog(title, exc.message, "\n".join(exc.details), parent, object_name="userError")
+        dialog.show()
+        return dialog
+    box = QMessageBox(QMessageBox.Icon.Warning, title, exc.message, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("userError")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    # open(), not exec(): no nested event loop, so autosave timers keep running.
+    box.open()
+    return box
+
+
+@contextmanager
+def user_errors(parent: QWidget | None, title: str = "HMIP Desktop") -> Iterator[None]:
+    """Show a UserError raised in the block as a plain message; let bugs reach the excepthook."""
+    try:
+        yield
+    except UserError as exc:
+        show_user_error(parent, exc, title)
+
+
+def describe_exception(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
+    lines = traceback.format_exception(exc_type, exc, tb)
+    header = (
+        f"HMIP Desktop {__version__}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}, thread {threading.current_thread().name}\n"
+    )
+    return header + "".join(lines)
+
+
+class ExceptionReporter(QObject):
+    """The app's excepthook: log every uncaught exception, show it, keep running."""
+
+    #: Carries reports from worker threads to the GUI thread (queued by Qt).
+    reported = Signal(str)
+
+    def __init__(self, parent_window: Callable[[], QWidget | None] = lambda: None) -> None:
+        super().__init__()
+        self._parent_window = parent_window
+        self.dialog: DetailsDialog | None = None
+        self._previous_hook = sys.excepthook
+        self._previous_thread_hook = threading.excepthook
+        self.reported.connect(self._show, Qt.ConnectionType.QueuedConnection)
+
+    def install(self) -> None:
+        sys.excepthook = self.excepthook
+        threading.excepthook = self._thread_hook
+
+    def uninstall(self) -> None:
+        sys.excepthook = self._previous_hook
+        threading.excepthook = self._previous_thread_hook
+
+    def excepthook(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        if isinstance(exc, UserError):
+            # An expected problem that a code path forgot to catch: still only a plain message.
+            show_user_error(self._parent_window(), exc)
+            return
+        details = describe_exception(exc_type, exc, tb)
+        log.error("unexpected error\n%s", details)
+        if sys.__stderr__ is not None:
+            sys.__stderr__.write(details)  # also where a developer running from a terminal looks
+        self.reported.emit(details)
+
+    def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            self.excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    def _show(self, details: str) -> None:
+        if self.dialog is not None and self.dialog.isVisible():
+            # One dialog for a burst of errors, not a stack of windows.
+            self.dialog.append(details)
+            return
+        self.dialog = DetailsDialog(
+            "Unexpected problem", BUG_MESSAGE, details, self._parent_window(), object_name="bugReport"
+        )
+        self.dialog.finished.connect(self._forget_dialog)
+        self.dialog.show()
+
+    def _forget_dialog(self) -> None:
+        self.dialog = None

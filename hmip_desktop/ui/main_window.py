@@ -1,0 +1,510 @@
+"""The main window: start page or the open file's workspace, menus, shortcuts, status bar.
+
+Extending it (the lead inspector's workspace): either
+
+    window.register_workspace("Scores", lambda session: ScoresView(session))
+
+which builds the tab for every file opened from then on, or
+
+    window.add_workspace_tab(widget, "Scores")
+
+which adds a tab to the file open now (it goes when the file closes). The
+open file is an `InspectionSession` (`window.session`, and the
+`file_opened` signal); there is no global. Slow work belongs on a worker
+thread: see hmip_desktop.ui.workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmip_desktop import __version__
+from hmip_desktop.model.errors import UserError
+from hmip_desktop.ui.commands import CaseUndoStacks
+from hmip_desktop.ui.errors import show_user_error, user_errors
+from hmip_desktop.ui.new_file_dialog import ROLE_LABELS, NewFileDialog
+from hmip_desktop.ui.recent_files import RecentFiles, RecentFilesModel
+from hmip_desktop.ui.start_page import StartPage
+from hmip_desktop.ui.workers import wait_for_workers
+
+if TYPE_CHECKING:
+    from hmip_desktop.ui.session import InspectionSession
+    from hmip_desktop.ui.workspace import Workspace
+
+WorkspaceFactory = Callable[["InspectionSession"], QWidget]
+FILE_SUFFIX = ".hmip"
+APP_NAME = "HMIP Desktop"
+
+KEYBOARD_HELP = """\
+On a question
+  1 … 9, 0        choose that option
+  Enter or Down   next question without an answer
+  Up              previous question
+  Delete          clear the answer
+  Tab             to the evidence note (Esc returns to the question)
+  F1              show or hide the question's guidance
+
+Anywhere
+  Ctrl+]  Ctrl+[            next / previous criterion
+  Alt+Page Down / Page Up   next / previous case
+  Ctrl+1  Ctrl+2            case list / case form
+  Ctrl+F                    find a case
+  Ctrl+Z  Ctrl+Shift+Z      undo / redo an answer (Ctrl+Y also redoes)
+  Ctrl+Shift+Enter          mark the case complete
+"""
+
+
+class ReadOnlyBanner(QFrame):
+    take_over = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("readOnlyBanner")
+        self.setStyleSheet("QFrame#readOnlyBanner { background: #fff4d6; border-bottom: 1px solid #e8c96b; }")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        layout.addWidget(self.label, 1)
+        self.take_over_button = QPushButton("Edit here instead…")
+        self.take_over_button.setToolTip("Only if that copy is really closed (for example, that laptop crashed)")
+        self.take_over_button.clicked.connect(self.take_over)
+        layout.addWidget(self.take_over_button)
+        self.hide()
+
+    def show_reason(self, reason: str, can_take_over: bool) -> None:
+        self.label.setText(f"<b>Read-only.</b> {reason}. You can read everything; changes are not possible.")
+        self.take_over_button.setVisible(can_take_over)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    file_opened = Signal(object)  # InspectionSession
+    file_closed = Signal()
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.session: InspectionSession | None = None
+        self.workspace: Workspace | None = None
+        self.undo = CaseUndoStacks(self)
+        self._factories: list[tuple[str, WorkspaceFactory]] = []
+        self.recent = RecentFiles(settings)
+        self.recent_model = RecentFilesModel(self.recent, self)
+        self.new_file_dialog: NewFileDialog | None = None
+
+        self.start_page = StartPage(self.recent_model)
+        self.start_page.open_requested.connect(self.ask_open)
+        self.start_page.new_requested.connect(self.ask_new_file)
+        self.start_page.recent_chosen.connect(self.open_file)
+        self.banner = ReadOnlyBanner()
+        self.banner.take_over.connect(self.take_over)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.start_page)
+        self.opening_label = QLabel()
+        self.opening_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages.addWidget(self.opening_label)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.saved_label = QLabel()
+        self.saved_label.setObjectName("savedLabel")
+        self.statusBar().addPermanentWidget(self.saved_label)
+        self._build_actions()
+        self._update_title()
+        self._update_actions()
+        self.resize(1280, 800)
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # -- menus and shortcuts ------------------------------------------------------------
+
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcuts: list[QKeySequence] | QKeySequence.StandardKey | str | None = None,
+        *,
+        needs_file: bool = False,
+        needs_edit: bool = False,
+    ) -> QAction:
+        action = QAction(text, self)
+        if isinstance(shortcuts, list):
+            action.setShortcuts(shortcuts)
+        elif shortcuts is not None:
+            action.setShortcut(QKeySequence(shortcuts))
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        if needs_edit:
+            self._edit_actions.append(action)
+        elif needs_file:
+            self._file_actions.append(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self._file_actions: list[QAction] = []
+        self._edit_actions: list[QAction] = []
+        bar = self.menuBar()
+
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New inspection file…", self.ask_new_file, QKeySequence.StandardKey.New)
+        self._action(file_menu, "&Open…", self.ask_open, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self.import_action = self._action(
+            file_menu, "&Import case sample…", self._ask_import, "Ctrl+I", needs_edit=True
+        )
+        self._action(file_menu, "&Close file", self.close_file, QKeySequence.StandardKey.Close, needs_file=True)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self.undo.group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.redo_action = self.undo.group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        self._action(edit_menu, "&Add case…", self._ask_new_case, "Ctrl+Shift+N", needs_edit=True)
+        self._action(edit_menu, "&Find case", self._find_case, QKeySequence.StandardKey.Find, needs_file=True)
+        edit_menu.addSeparator()
+        self._action(
+            edit_menu,
+            "&Mark case complete",
+            self._mark_complete,
+            [QKeySequence("Ctrl+Shift+Return"), QKeySequence("Ctrl+Shift+Enter")],
+            needs_edit=True,
+        )
+        self._action(edit_menu, "&Reopen case", self._reopen, needs_edit=True)
+
+        view_menu = bar.addMenu("&View")
+        self._action(view_menu, "Case &list", self._show_case_list, "Ctrl+1", needs_file=True)
+        self._action(view_menu, "Case &form", self._show_form, "Ctrl+2", needs_file=True)
+        view_menu.addSeparator()
+        self._action(view_menu, "&Next case", lambda: self._step_case(1), "Alt+PgDown", needs_file=True)
+        self._action(view_menu, "&Previous case", lambda: self._step_case(-1), "Alt+PgUp", needs_file=True)
+        self._action(view_menu, "Next &criterion", lambda: self._step_group(1), "Ctrl+]", needs_file=True)
+        self._action(view_menu, "Previous c&riterion", lambda: self._step_group(-1), "Ctrl+[", needs_file=True)
+        self._action(view_menu, "Next &unanswered question", self._next_unanswered, "Ctrl+Down", needs_file=True)
+        view_menu.addSeparator()
+        self.show_inapplicable_action = self._action(
+            view_menu, "&Show questions that do not apply", self._toggle_inapplicable, "Ctrl+Shift+H", needs_file=True
+        )
+        self.show_inapplicable_action.setCheckable(True)
+        self.show_inapplicable_action.setChecked(self.settings.value("form/showInapplicable", False, type=bool))
+        self._action(view_menu, "Re&load from disk", self.reload, QKeySequence.StandardKey.Refresh, needs_file=True)
+
+        help_menu = bar.addMenu("&Help")
+        self.guidance_action = self._action(
+            help_menu, "&Guidance for this question", self.toggle_guidance, QKeySequence.StandardKey.HelpContents
+        )
+        self._action(help_menu, "&Keyboard shortcuts", self.show_keyboard_help, "Ctrl+/")
+        self._action(help_menu, "&About HMIP Desktop", self.show_about)
+
+    def _update_actions(self) -> None:
+        has_file = self.session is not None
+        editable = has_file and not self.session.read_only  # type: ignore[union-attr]
+        for action in self._file_actions:
+            action.setEnabled(has_file)
+        for action in self._edit_actions:
+            action.setEnabled(editable)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent.paths()
+        if not paths:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+        for path in paths:
+            action = self.recent_menu.addAction(f"{path.name}  —  {path.parent}")
+            action.triggered.connect(lambda _checked=False, p=path: self.open_file(p))
+
+    # -- files ----------------------------------------------------------------------------
+
+    def ask_open(self) -> None:
+        folder = str(self.session.path.parent) if self.session else str(Path.home())
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Open an inspection file", folder, f"Inspection files (*{FILE_SUFFIX});;All files (*)"
+        )
+        if path:
+            self.open_file(Path(path))
+
+    def open_file_soon(self, path: Path | str, *, read_only: bool = False) -> None:
+        """Show the window now and open the file from the event loop (a faster first paint)."""
+        self.opening_label.setText(f"Opening {Path(path).name}…")
+        self.pages.setCurrentWidget(self.opening_label)
+        QTimer.singleShot(0, lambda: self._open_or_start(Path(path), read_only))
+
+    def _open_or_start(self, path: Path, read_only: bool) -> None:
+        if not self.open_file(path, read_only=read_only):
+            self.pages.setCurrentWidget(self.start_page)
+            self.start_page.focus_default()
+
+    def open_file(self, path: Path | str, *, read_only: bool = False) -> bool:
+        """Open an inspection file in this window (read-only if someone else is editing it)."""
+        # The model (pydantic, SQLite) is imported here, not at start-up, so the window shows first.
+        from hmip_desktop.ui.session import InspectionSession
+
+        path = Path(path)
+        if not self.close_file():
+            return False
+        try:
+            session = InspectionSession.open(path, read_only=read_only)
+        except UserError as exc:
+            show_user_error(self, exc, "Open an inspection file")
+            self.recent_model.reload()
+            return False
+        self._install_session(session)
+        self.recent.remember(session.path)
+        self.recent_model.reload()
+        self.statusBar().showMessage(f"Opened {session.path.name}", 5000)
+        return True
+
+    def _install_session(self, session: InspectionSession) -> None:
+        from hmip_desktop.ui.workspace import Workspace
+
+        self.session = session
+        session.saved.connect(self._saved)
+        self.workspace = Workspace(session, self.undo)
+        self.workspace.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.workspace.form.set_show_inapplicable(self.show_inapplicable_action.isChecked())
+        self.pages.addWidget(self.workspace)
+        self.pages.setCurrentWidget(self.workspace)
+        if session.read_only:
+            self.banner.show_reason(session.read_only_reason, can_take_over=session.lock_holder is not None)
+        else:
+            self.banner.hide()
+        for title, factory in self._factories:
+            self.workspace.addTab(factory(session), title)
+        self.saved_label.setText("Every change is saved as you make it" if not session.read_only else "Read-only")
+        self._update_title()
+        self._update_actions()
+        self.workspace.cases.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.file_opened.emit(session)
+
+    def close_file(self) -> bool:
+        """Write what is pending, release the file; False if the user chose to stay."""
+        if self.session is None:
+            return True
+        if self.workspace is not None and not self.workspace.flush():
+            if not self._confirm_discard():
+                return False
+        workspace, session = self.workspace, self.session
+        self.workspace, self.session = None, None
+        self.undo.clear()
+        if workspace is not None:
+            workspace.form.pending.discard()
+            self.pages.removeWidget(workspace)
+            workspace.deleteLater()
+        session.close()
+        self.banner.hide()
+        self.pages.setCurrentWidget(self.start_page)
+        self.saved_label.clear()
+        self._update_title()
+        self._update_actions()
+        self.recent_model.reload()
+        self.file_closed.emit()
+        return True
+
+    def _confirm_discard(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "A note was not saved",
+            "The last evidence note could not be saved (see the message). Close anyway and lose it?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+    def ask_new_file(self) -> NewFileDialog:
+        folder = self.session.path.parent if self.session else Path.home()
+        dialog = NewFileDialog(folder, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.create_file(dialog.target_path(), dialog.values()))
+        self.new_file_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def create_file(self, path: Path, values: dict[str, str]) -> bool:
+        from hmip_desktop.model.store import InspectionFile
+
+        with user_errors(self, "New inspection file"):
+            if not path.parent.is_dir():
+                raise UserError(f"the folder {path.parent} does not exist; choose another with Browse…")
+            InspectionFile.create(
+                path,
+                inspection_id=values["inspection_id"],
+                area=values["area"],
+                assessor=values["assessor"],
+                role=values["role"],  # type: ignore[arg-type]
+            ).close()
+            return self.open_file(path)
+        return False
+
+    def reload(self) -> None:
+        if self.session is not None:
+            self.open_file(self.session.path, read_only=self.session.requested_read_only)
+
+    def take_over(self) -> None:
+        session = self.session
+        if session is None or session.lock_holder is None:
+            return
+        answer = QMessageBox.warning(
+            self,
+            "Edit here instead?",
+            f"{session.read_only_reason}.\n\nOnly continue if that copy is closed, for example because "
+            "that computer crashed. Editing in two places at once can lose work.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        with user_errors(self):
+            new_session = session.take_over()
+            self.close_file()
+            self._install_session(new_session)
+
+    # -- workspace tabs for other parts of the app --------------------------------------
+
+    def register_workspace(self, title: str, factory: WorkspaceFactory) -> None:
+        """Build a tab with `factory(session)` for every file opened from now on (and the open one)."""
+        self._factories.append((title, factory))
+        if self.session is not None and self.workspace is not None:
+            self.workspace.addTab(factory(self.session), title)
+
+    def add_workspace_tab(self, widget: QWidget, title: str) -> int:
+        """Add a tab for the file open now; it is removed when the file closes."""
+        if self.workspace is None:
+            raise RuntimeError("no inspection file is open")
+        return self.workspace.addTab(widget, title)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _saved(self, when: object) -> None:
+        assert isinstance(when, datetime)
+        self.saved_label.setText(f"Saved {when:%H:%M:%S}")
+
+    def _ask_import(self) -> None:
+        if self.workspace is not None:
+            self.workspace.setCurrentWidget(self.workspace.cases)
+            self.workspace.cases.ask_import()
+
+    def _ask_new_case(self) -> None:
+        if self.workspace is not None:
+            self.workspace.setCurrentWidget(self.workspace.cases)
+            self.workspace.cases.ask_new_case()
+
+    def _find_case(self) -> None:
+        if self.workspace is not None:
+            self.workspace.setCurrentWidget(self.workspace.cases)
+            self.workspace.cases.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.workspace.cases.search.selectAll()
+
+    def _mark_complete(self) -> None:
+        if self.workspace is not None and self.workspace.form.case_uuid is not None:
+            self.workspace.setCurrentWidget(self.workspace.form)
+            self.workspace.form.mark_complete()
+
+    def _reopen(self) -> None:
+        if self.workspace is not None:
+            self.workspace.form.reopen()
+
+    def _show_case_list(self) -> None:
+        if self.workspace is not None:
+            self.workspace.show_case_list()
+
+    def _show_form(self) -> None:
+        if self.workspace is not None:
+            self.workspace.show_form()
+
+    def _step_case(self, step: int) -> None:
+        if self.workspace is not None:
+            self.workspace.step_case(step)
+
+    def _step_group(self, step: int) -> None:
+        if self.workspace is not None:
+            self.workspace.show_form()
+            self.workspace.form.step_group(step)
+
+    def _next_unanswered(self) -> None:
+        if self.workspace is not None:
+            self.workspace.show_form()
+            self.workspace.form.next_unanswered(self.workspace.form.current_question)
+
+    def _toggle_inapplicable(self) -> None:
+        show = self.show_inapplicable_action.isChecked()
+        self.settings.setValue("form/showInapplicable", show)
+        if self.workspace is not None:
+            self.workspace.form.set_show_inapplicable(show)
+
+    def toggle_guidance(self) -> None:
+        form = self.workspace.form if self.workspace is not None else None
+        if form is None or self.workspace is None or self.workspace.currentWidget() is not form:
+            self.show_keyboard_help()
+            return
+        if not form.toggle_guidance():
+            self.statusBar().showMessage("This question has no guidance", 4000)
+
+    def show_keyboard_help(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", QMessageBox.StandardButton.Close, self)
+        box.setObjectName("keyboardHelp")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(f"<pre>{KEYBOARD_HELP}</pre>")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About HMIP Desktop",
+            f"HMIP Desktop {__version__}\n\nOffline case assessment for probation inspection fieldwork. "
+            "Files stay on this computer; nothing is sent anywhere.",
+        )
+
+    # -- window ---------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        session = self.session
+        if session is None:
+            self.setWindowTitle(APP_NAME)
+            return
+        owner = session.inspection.owner
+        role = ROLE_LABELS.get(owner.role, owner.role)
+        suffix = " [read-only]" if session.read_only else ""
+        self.setWindowTitle(f"{session.path.name} — {owner.name} ({role}){suffix} — {APP_NAME}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        wait_for_workers()  # an import in progress finishes its one transaction first
+        if not self.close_file():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        event.accept()
