@@ -1,0 +1,1 @@
+"""The case form: layout from the instrument, question rows, section pages, navigator."""
