@@ -380,3 +380,23 @@ def test_cli_prompts_twice_without_echo(
     monkeypatch.setattr("hmip_desktop.cli.passphrase.getpass.getpass", prompt)
     assert main(["package", str(source), "--out", str(tmp_path / "p.hmipx")]) == 0
     assert len(prompt.asked) == 2
+
+
+# -- the merge takes packages ----------------------------------------------------------------
+
+
+def test_merge_takes_a_package_and_refuses_a_wrong_passphrase(source: Path, tmp_path: Path, mini_instrument) -> None:  # type: ignore[no-untyped-def]
+    from hmip_desktop.model.merge import merge_files
+
+    made = write_package(source, tmp_path / "ann.hmipx", PASSPHRASE, kdf=FAST).path
+    with InspectionFile.create(
+        tmp_path / "lead.hmip", inspection_id="KENT-2014", area="Kent", assessor="Lead Person", role="lead",
+        instrument=mini_instrument,
+    ) as master:
+        before = master.path.read_bytes()
+        refused = merge_files(master, [made], passphrase_for=lambda _path: "a wrong passphrase")
+        assert refused.files[0].status == "refused" and "passphrase does not open" in refused.files[0].reason
+        assert master.path.read_bytes() == before
+        merged = merge_files(master, [made], passphrase_for=passphrase_hook(None, environ={"HMIP_PASSPHRASE": PASSPHRASE}))
+        assert merged.files[0].status == "merged", merged.files[0].describe()
+        assert answers(master.path) == answers(source)

@@ -225,6 +225,31 @@ def test_planning_alone_never_writes(seeded: InspectionFile, tmp_path: Path) -> 
     assert seeded.path.read_bytes() == before
 
 
+def test_exports_name_no_path_on_anyone_s_machine(mini_instrument: Instrument, tmp_path: Path) -> None:
+    from hmip_desktop.model.export import export_tables, write_csv, write_xlsx
+    from hmip_desktop.model.merge import merge_files
+
+    team = tmp_path / "home" / "ann" / "fieldwork"
+    team.mkdir(parents=True)
+    with InspectionFile.create(
+        team / "ann.hmip", inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", instrument=mini_instrument
+    ) as ann:
+        ann.set_answer("KT-001", "cd.gender", "female", "seen in the record", create_case=True)
+    with InspectionFile.create(
+        tmp_path / "lead.hmip", inspection_id="KENT-2014", area="Kent", assessor="Lead Person", role="lead",
+        instrument=mini_instrument,
+    ) as master:
+        assert merge_files(master, [team / "ann.hmip"]).files[0].status == "merged"
+        tables = export_tables(master, include_incomplete=True)
+        written = [*write_csv(tables, tmp_path / "csv"), write_xlsx(tables, tmp_path / "all.xlsx")]
+    cells = [str(cell) for table in tables for row in table.rows for cell in row]
+    assert any("(ann.hmip rev" in cell for cell in cells)  # provenance by file name...
+    for folder in (str(tmp_path), "home/ann", str(Path.home())):
+        assert not any(folder in cell for cell in cells)  # ...never by path
+    for path in written:
+        assert str(tmp_path).encode() not in path.read_bytes()
+
+
 # -- inspection files -------------------------------------------------------------------------
 
 

@@ -1,0 +1,275 @@
+"""Fuzzing the three doors untrusted data comes in by: CSV imports, the file opener, the package reader.
+
+Each target may succeed or raise a UserError; any other exception is a bug,
+and pytest-timeout catches a hang. CI runs a modest budget; a longer run:
+
+    HMIP_FUZZ_EXAMPLES=2000 .venv/bin/python -m pytest tests/test_fuzz.py -s -p no:cacheprovider
+
+(-s prints how many inputs each target tried.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hmip_desktop.model import package
+from hmip_desktop.model.csv_import import import_answers, import_cases
+from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.integrity import audit_consistency
+from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.untrusted import open_untrusted
+
+EXAMPLES = int(os.environ.get("HMIP_FUZZ_EXAMPLES", "75"))
+PASSPHRASE = "kent fieldwork march"
+FAST = package.ScryptParams(n=2**10, r=8, p=1)
+
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+tried: Counter[str] = Counter()
+#: A hang is a failure too, but a long run needs more time than CI's default.
+pytestmark = pytest.mark.timeout(120 + EXAMPLES // 10)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_inputs_tried() -> Iterator[None]:
+    yield
+    print("\nfuzz inputs tried: " + ", ".join(f"{target}={count}" for target, count in sorted(tried.items())))
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small inspection file with a few answers (made with the mini instrument)."""
+    from hmip_desktop.model.instrument import available_instruments
+
+    mini = next(i for i in available_instruments() if i.id == "mini-test")
+    path = tmp_path_factory.mktemp("fuzz") / "template.hmip"
+    with InspectionFile.create(
+        path, inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", instrument=mini
+    ) as inspection:
+        inspection.set_answer("KT-001", "cd.gender", "female", "a note", create_case=True)
+        inspection.set_answer("KT-002", "cd.report", "written", create_case=True)
+        inspection.set_answer("KT-002", "s.quality", "yes", "quality of the report")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sealed(template: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    out = tmp_path_factory.mktemp("fuzz") / "template.hmipx"
+    package.write_package(template, out, PASSPHRASE, kdf=FAST)
+    return out.read_bytes()
+
+
+def fresh_copy(template: Path, folder: Path, name: str) -> Path:
+    target = folder / name
+    target.unlink(missing_ok=True)
+    shutil.copyfile(template, target)
+    return target
+
+
+# -- CSV import ----------------------------------------------------------------------------
+
+
+def import_and_check(template: Path, folder: Path, data: bytes, kind: str) -> None:
+    """Import `data` into a fresh copy: a refusal changes nothing, an acceptance keeps the file consistent."""
+    target = fresh_copy(template, folder, "csv-target.hmip")
+    csv_path = folder / "input.csv"
+    csv_path.write_bytes(data)
+    with InspectionFile.open(target) as inspection:
+        before = target.read_bytes()
+        try:
+            if kind == "answers":
+                import_answers(inspection, csv_path)
+            else:
+                import_cases(inspection, csv_path, drop_columns=["Name"])
+        except UserError:
+            assert target.read_bytes() == before
+            return
+        tried["csv-accepted"] += 1
+        assert audit_consistency(inspection) == []
+        assert inspection.verify_audit_chain() is None
+
+
+@FUZZ
+@given(data=st.binary(max_size=2000), kind=st.sampled_from(["answers", "cases"]))
+def test_csv_import_random_bytes(template: Path, tmp_path: Path, data: bytes, kind: str) -> None:
+    tried["csv-bytes"] += 1
+    import_and_check(template, tmp_path, data, kind)
+
+
+HEADERS = ["case_ref", "question_id", "value", "note", "cd.gender", "cd.rosh", "cd.report", "Name", "DOB", "x"]
+ANSWERS = {
+    "cd.gender": ["male", "female"],
+    "cd.rosh": ["low", "medium", "high"],
+    "cd.report": ["none", "written", "oral"],
+    "s.quality": ["yes", "no", "na"],
+    "f.acc.identified": ["yes", "missed", "not-relevant"],
+    "f.acc.progress": ["good", "insufficient", "too-early"],
+    "p.plan": ["sufficient", "insufficient", "not-done"],
+}
+REFS = st.sampled_from(["KT-001", "KT-002", "KT-003", "KT-004", " KT-005 "])
+NOISE = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=5),
+    st.sampled_from(['"', '""', "a,b", "line\nbreak", "\r", "\ufeff", "=1+1", "\u202e", "John Smith", "01/02/1970"]),
+)
+
+
+@st.composite
+def answer(draw: st.DrawFn) -> tuple[str, str]:
+    qid = draw(st.sampled_from(sorted(ANSWERS)))
+    value = draw(st.sampled_from(ANSWERS[qid]))
+    return qid, draw(st.sampled_from([value, value.upper(), value.title(), ""]))
+
+
+@st.composite
+def answers_rows(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
+    headers = ["case_ref", "question_id", "value"] + (["note"] if draw(st.booleans()) else [])
+    rows = []
+    for _ in range(draw(st.integers(0, 12))):
+        qid, value = draw(answer())
+        row = [draw(REFS), qid, value] + ([draw(st.one_of(st.just(""), NOISE))] if len(headers) == 4 else [])
+        rows.append(row)
+    return headers, rows
+
+
+@st.composite
+def sample_rows(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
+    details = draw(st.lists(st.sampled_from(["cd.gender", "cd.rosh", "cd.report", "Name"]), unique=True))
+    headers = ["case_ref", *details]
+    rows = []
+    for _ in range(draw(st.integers(0, 12))):
+        row = [draw(REFS)]
+        for column in details:
+            row.append(draw(NOISE) if column == "Name" else draw(st.sampled_from(["", *ANSWERS[column]])))
+        rows.append(row)
+    return headers, rows
+
+
+@st.composite
+def random_rows(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
+    headers = draw(st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6))
+    cells = st.one_of(REFS, st.sampled_from(sorted(ANSWERS)), NOISE)
+    return headers, draw(st.lists(st.lists(cells, max_size=len(headers) + 1), max_size=12))
+
+
+@st.composite
+def structured_csv(draw: st.DrawFn) -> tuple[str, bytes]:
+    """(import kind, file bytes): mostly well-formed imports with some noise, sometimes anything."""
+    kind = draw(st.sampled_from(["answers", "cases"]))
+    headers, rows = draw(st.one_of(answers_rows() if kind == "answers" else sample_rows(), random_rows()))
+    buffer = io.StringIO()
+    if draw(st.integers(0, 4)):
+        writer = csv.writer(buffer, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+        writer.writerow(headers)
+        writer.writerows(rows)
+    else:  # naive joining: quotes and commas inside cells break the structure
+        buffer.write("\n".join(",".join(row) for row in [headers, *rows]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1"]))
+    return kind, buffer.getvalue().encode(encoding, errors="replace")
+
+
+@FUZZ
+@given(case=structured_csv())
+def test_csv_import_structured(template: Path, tmp_path: Path, case: tuple[str, bytes]) -> None:
+    tried["csv-structured"] += 1
+    kind, data = case
+    import_and_check(template, tmp_path, data, kind)
+
+
+# -- file opener ------------------------------------------------------------------------------
+
+MUTATIONS = st.lists(
+    st.tuples(st.floats(min_value=0, max_value=1, exclude_max=True), st.integers(min_value=1, max_value=255)),
+    min_size=1,
+    max_size=8,
+)
+
+
+def mutate(data: bytes, mutations: list[tuple[float, int]], cut: float | None) -> bytes:
+    changed = bytearray(data)
+    for position, xor in mutations:
+        changed[int(position * len(changed))] ^= xor
+    if cut is not None:
+        del changed[int(cut * len(changed)) :]
+    return bytes(changed)
+
+
+def read_everything(path: Path) -> None:
+    with open_untrusted(path) as inspection:
+        inspection.info()
+        for case in inspection.list_cases():
+            inspection.answers_for(case.uuid)
+        inspection.all_answers()
+        inspection.verify_audit_chain()
+        audit_consistency(inspection)
+
+
+@FUZZ
+@given(mutations=MUTATIONS, cut=st.one_of(st.none(), st.floats(min_value=0, max_value=1)))
+def test_file_opener_mutations(template: Path, tmp_path: Path, mutations: list[tuple[float, int]], cut: float | None) -> None:
+    tried["file-opener"] += 1
+    target = tmp_path / "mutated.hmip"
+    target.write_bytes(mutate(template.read_bytes(), mutations, cut))
+    try:
+        InspectionFile.open(target).close()
+    except UserError:
+        tried["file-refused-on-open"] += 1
+    try:
+        read_everything(target)
+    except UserError:
+        tried["file-refused-as-untrusted"] += 1
+
+
+# -- package reader ---------------------------------------------------------------------------
+
+
+@FUZZ
+@given(
+    mutations=MUTATIONS,
+    cut=st.one_of(st.none(), st.floats(min_value=0, max_value=1, exclude_max=True)),
+    tail=st.binary(max_size=64),
+)
+def test_package_reader_mutations(
+    sealed: bytes, tmp_path: Path, mutations: list[tuple[float, int]], cut: float | None, tail: bytes
+) -> None:
+    tried["package-reader"] += 1
+    data = mutate(sealed, mutations, cut) + tail
+    bad = tmp_path / "mutated.hmipx"
+    bad.write_bytes(data)
+    dest = tmp_path / "dest"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir()
+    try:
+        package.open_package(bad, PASSPHRASE, dest)
+    except UserError:
+        assert list(dest.iterdir()) == []
+        return
+    assert data == sealed, "a changed package was accepted"
+
+
+@FUZZ
+@given(
+    prefix=st.sampled_from([b"", package.MAGIC, package.MAGIC + b"\x01", package.MAGIC + b"\x01\x01"]),
+    data=st.binary(max_size=400),
+    passphrase=st.text(max_size=20),
+)
+def test_package_reader_random_bytes(tmp_path: Path, prefix: bytes, data: bytes, passphrase: str) -> None:
+    tried["package-bytes"] += 1
+    bad = tmp_path / "random.hmipx"
+    bad.write_bytes(prefix + data)
+    with pytest.raises(UserError):
+        package.open_package(bad, passphrase, tmp_path)
