@@ -41,9 +41,9 @@ def heading(text: str, style: Any, *, toc_level: int | None = None, key: str = "
     """A heading paragraph that the contents, the PDF outline and the running header pick up."""
     paragraph = Paragraph(text, style)
     if toc_level is not None:
-        paragraph._toc = (toc_level, _plain(text), key)  # type: ignore[attr-defined]
+        paragraph._toc = (toc_level, _plain(text), key)
     if chapter is not None:
-        paragraph._chapter = chapter  # type: ignore[attr-defined]
+        paragraph._chapter = chapter
     return paragraph
 
 
@@ -54,7 +54,7 @@ def _plain(markup: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", markup))
 
 
-class ReportDoc(BaseDocTemplate):
+class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type stubs
     def __init__(
         self,
         filename: str,

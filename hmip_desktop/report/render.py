@@ -102,11 +102,11 @@ def _subject(model: ReportModel) -> str:
     return subject
 
 
-class ReportTable(Table):
+class ReportTable(Table):  # type: ignore[misc]  # reportlab has no type stubs
     """A table that splits across pages without leaving one or two orphaned rows."""
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803 -- reportlab's names
-        parts = super().split(availWidth, availHeight)
+        parts: list[Flowable] = super().split(availWidth, availHeight)
         if len(parts) != 2:
             return parts
         repeat = self.repeatRows if isinstance(self.repeatRows, int) else len(self.repeatRows)
@@ -121,7 +121,8 @@ class ReportTable(Table):
             return []
         moved = MIN_ROWS_TOGETHER - second_rows
         shift = sum(self._rowHeights[repeat + first_rows - moved: repeat + first_rows])
-        return super().split(availWidth, availHeight - shift)
+        resplit: list[Flowable] = super().split(availWidth, availHeight - shift)
+        return resplit
 
 
 class _Story:
@@ -137,7 +138,7 @@ class _Story:
     # -- helpers -------------------------------------------------------------------
 
     def p(self, text: str, style: object | None = None, **kwargs: object) -> Paragraph:
-        return Paragraph(text, style or self.s.body, **kwargs)  # type: ignore[arg-type]
+        return Paragraph(text, style or self.s.body, **kwargs)
 
     def text_p(self, text: str, style: object | None = None) -> Paragraph:
         """A paragraph of generated plain text (escaped)."""
@@ -245,7 +246,7 @@ class _Story:
         m = self.model
         out: list[Flowable] = [
             Spacer(1, 38 * mm),
-            self.p("Inspection of Adult Offending Work in", self.s.cover_title),
+            self.p("Inspection of Adult<br/>Offending Work in", self.s.cover_title),
             Spacer(1, 4 * mm),
             self.text_p(m.area, self.s.cover_area),
             Spacer(1, 60 * mm),
@@ -573,7 +574,7 @@ class _Story:
 
     def data_summary(self, outcome: Outcome) -> list[Flowable]:
         questions = [q for q in self.key_questions(outcome) if q.id in self.result.questions]
-        if not questions:
+        if not questions or self.result.cases_scored == 0:
             return []
         rows = [
             YesNoRow(q.chart_label, self.result.questions[q.id].above_line, self.result.questions[q.id].below_line)
@@ -636,7 +637,7 @@ class _Story:
         out += self.lead(ff.CONTEXT_SAMPLE)
         for qid in self.model.sample_questions:
             breakdown = r.breakdowns.get(qid)
-            if breakdown is None:
+            if breakdown is None or r.cases_scored == 0:
                 continue
             question = self.instrument.question(qid)
             rows = [CountRow(g.label, g.cases) for g in breakdown.groups]

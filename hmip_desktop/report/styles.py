@@ -73,7 +73,7 @@ def make_styles() -> Styles:
     return Styles(
         body=body,
         body_muted=ParagraphStyle("body_muted", parent=body, textColor=MUTED),
-        numbered=ParagraphStyle("numbered", parent=body, leftIndent=9 * mm, firstLineIndent=-9 * mm),
+        numbered=ParagraphStyle("numbered", parent=body, leftIndent=9 * mm, bulletIndent=0),
         bullet=ParagraphStyle("bullet", parent=body, leftIndent=6 * mm, spaceAfter=3),
         quote=ParagraphStyle(
             "quote", parent=body, fontName=ITALIC, leftIndent=8 * mm, rightIndent=8 * mm, textColor=ACCENT
