@@ -20,6 +20,7 @@ from pathlib import Path
 from hmip_desktop.model import relevance
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.instrument import Instrument, Question, default_instrument, iter_value_rules
+from hmip_desktop.model.merge import merge_files
 from hmip_desktop.model.store import InspectionFile, Role
 
 INSPECTION_ID = "KENT-2014"
@@ -266,7 +267,7 @@ def generate_demo(
     )
     try:
         if merge:
-            _merge_team(lead, paths)
+            merge_files(lead, paths)
     finally:
         lead.close()
     return [*paths, lead_path]
@@ -288,9 +289,3 @@ def _gates(question: Question) -> list[str]:
     return [rule.question for rule in iter_value_rules(question.relevant_if)] if question.relevant_if else []
 
 
-def _merge_team(lead: InspectionFile, paths: list[Path]) -> None:
-    try:
-        from hmip_desktop.model.merge import merge_files
-    except ImportError:  # the merge is not part of this build
-        return
-    merge_files(lead, paths)
