@@ -79,8 +79,9 @@ def launch(
     window = MainWindow(settings if settings is not None else QSettings())
     reporter = ExceptionReporter(lambda: window)
     reporter.install()
-    install_workspaces(window)
     window.show()
+    app.processEvents()  # paint the window before the slower imports below
+    install_workspaces(window)
     if args.file is not None:
         window.open_file_soon(args.file, read_only=args.read_only)
     else:

@@ -181,9 +181,11 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(
             file_menu, "&Import case sample…", self._ask_import, "Ctrl+I", needs_edit=True
         )
-        self._action(file_menu, "&Close file", self.close_file, QKeySequence.StandardKey.Close, needs_file=True)
+        self._action(
+            file_menu, "&Close file", self.close_file, [QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4")], needs_file=True
+        )
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
 
         edit_menu = bar.addMenu("&Edit")
         self.undo_action = self.undo.group.createUndoAction(self, "&Undo")

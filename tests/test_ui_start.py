@@ -1,0 +1,211 @@
+"""Starting the app: start page, new file, open, recent files, menus and shortcuts, the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.ui import app as app_module
+from hmip_desktop.ui.main_window import MainWindow
+from ui_support import QT_STRICT, add_case, settings, window  # noqa: F401 - fixtures
+
+pytestmark = QT_STRICT
+
+
+def shortcuts_of(window: MainWindow) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for action in window.findChildren(type(window.undo_action)):
+        keys = [k.toString(QKeySequence.SequenceFormat.PortableText) for k in action.shortcuts()]
+        if keys:
+            found[action.text().replace("&", "")] = keys
+    return found
+
+
+def test_the_start_page_offers_open_and_new(window: MainWindow) -> None:
+    assert window.pages.currentWidget() is window.start_page
+    assert window.windowTitle() == "HMIP Desktop"
+    assert window.start_page.no_recent.isVisible()
+    assert not window.start_page.recent.isVisible()
+
+
+def test_a_new_inspection_file_through_the_dialog(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    qtbot.mouseClick(window.start_page.new_button, Qt.MouseButton.LeftButton)
+    dialog = window.new_file_dialog
+    assert dialog is not None and dialog.isVisible()
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled()
+    dialog.path.setText(str(tmp_path))
+    qtbot.keyClicks(dialog.inspection_id, "KENT-2014")
+    qtbot.keyClicks(dialog.area, "Kent")
+    qtbot.keyClicks(dialog.assessor, "Ann Smith")
+    dialog.role.setCurrentIndex(dialog.role.findData("local-assessor"))
+    with qtbot.waitSignal(window.file_opened):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    path = tmp_path / "kent-2014-ann-smith.hmip"
+    assert path.exists()
+    assert window.windowTitle() == "kent-2014-ann-smith.hmip — Ann Smith (Local assessor) — HMIP Desktop"
+    with InspectionFile.open(path, read_only=True) as inspection:
+        info = inspection.info()
+    assert (info.inspection_id, info.area, info.owner.name, info.owner.role) == ("KENT-2014", "Kent", "Ann Smith", "local-assessor")
+    assert window.recent.paths() == [path.resolve()]
+
+
+def test_a_new_file_is_never_written_over_an_existing_one(qtbot: QtBot, window: MainWindow, mini_file: InspectionFile) -> None:
+    assert not window.create_file(mini_file.path, {"inspection_id": "X-1", "area": "Kent", "assessor": "Bo", "role": "inspector"})
+    box = window.findChild(QMessageBox, "userError")
+    assert box is not None and "already exists" in box.text()
+    assert window.session is None
+
+
+def test_open_remembers_the_file_and_the_start_page_lists_it(
+    qtbot: QtBot, window: MainWindow, mini_file: InspectionFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args, **_kw: (str(mini_file.path), ""))
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert window.session is not None and window.session.path == mini_file.path.resolve()
+    assert window.windowTitle() == "ann.hmip — Ann Smith (Inspector) — HMIP Desktop"
+    add_case(window, "KT-0001")
+    qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert window.session is None and window.pages.currentWidget() is window.start_page
+    recent = window.start_page.recent
+    assert recent.isVisible() and recent.model().rowCount() == 1
+    window.start_page.focus_default()
+    with qtbot.waitSignal(window.file_opened):
+        qtbot.keyClick(recent, Qt.Key.Key_Return)
+    assert window.workspace is not None and window.workspace.cases.model.rowCount() == 1
+
+
+def test_recent_files_survive_a_restart(qtbot: QtBot, settings: QSettings, mini_file: InspectionFile) -> None:
+    first = MainWindow(settings)
+    qtbot.addWidget(first)
+    first.open_file(mini_file.path)
+    first.close()
+    second = MainWindow(QSettings(settings.fileName(), QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    assert second.recent.paths() == [mini_file.path.resolve()]
+
+
+def test_a_file_that_is_not_an_inspection_file_gets_a_plain_message(window: MainWindow, tmp_path: Path) -> None:
+    other = tmp_path / "notes.hmip"
+    other.write_text("not a database")
+    assert not window.open_file(other)
+    box = window.findChild(QMessageBox, "userError")
+    assert box is not None and "not an HMIP inspection file" in box.text()
+    assert box.icon() == QMessageBox.Icon.Warning
+    assert not (tmp_path / "notes.hmip.lock").exists()
+    assert window.pages.currentWidget() is window.start_page
+
+
+def test_standard_menus_and_shortcuts(window: MainWindow) -> None:
+    menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
+    assert menus == ["File", "Edit", "View", "Help"]
+    keys = shortcuts_of(window)
+    assert keys["Open…"] == ["Ctrl+O"]
+    assert keys["New inspection file…"] == ["Ctrl+N"]
+    assert keys["Undo"] == ["Ctrl+Z"]
+    assert keys["Redo"] == ["Ctrl+Shift+Z", "Ctrl+Y"]
+    assert keys["Guidance for this question"] == ["F1"]
+    assert keys["Next criterion"] == ["Ctrl+]"]
+    assert keys["Find case"] == ["Ctrl+F"]
+
+
+def test_file_actions_wait_for_a_file(qtbot: QtBot, window: MainWindow, mini_file: InspectionFile) -> None:
+    assert not window.import_action.isEnabled()
+    window.open_file(mini_file.path)
+    assert window.import_action.isEnabled()
+
+
+def test_keyboard_help_lists_the_keys(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_F1)  # no question on screen: F1 explains the keys
+    box = window.findChild(QMessageBox, "keyboardHelp")
+    assert box is not None and "next question without an answer" in box.text()
+
+
+@pytest.fixture(autouse=True)
+def only_the_assessor_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep launch() tests to this module's own parts (the lead's tabs have their own tests)."""
+    monkeypatch.setattr(app_module, "WORKSPACE_MODULES", ())
+
+
+def test_workspace_modules_are_installed_when_present(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    installed: list[object] = []
+    fake = types.ModuleType("hmip_desktop_fake_workspace")
+    fake.install = installed.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "hmip_desktop_fake_workspace", fake)
+    monkeypatch.setattr(app_module, "WORKSPACE_MODULES", ("hmip_desktop_fake_workspace", "hmip_desktop_absent_part"))
+    app_module.install_workspaces(window)
+    assert installed == [window]
+
+
+def test_the_command_line_opens_the_file(qtbot: QtBot, mini_file: InspectionFile, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    _app, main, reporter = app_module.launch([str(mini_file.path)], settings=settings, log_dir=tmp_path / "logs")
+    qtbot.addWidget(main)
+    try:
+        assert main.isVisible()
+        opening = main.pages.currentWidget()
+        assert isinstance(opening, QLabel) and opening.text() == "Opening ann.hmip…"
+        qtbot.waitUntil(lambda: main.session is not None)
+        assert main.windowTitle().startswith("ann.hmip — Ann Smith")
+        assert (tmp_path / "logs" / "hmip-desktop.log").exists()
+    finally:
+        reporter.uninstall()
+        main.close()
+
+
+def test_the_command_line_read_only_option(qtbot: QtBot, mini_file: InspectionFile, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    _app, main, reporter = app_module.launch(["--read-only", str(mini_file.path)], settings=settings, log_dir=tmp_path)
+    qtbot.addWidget(main)
+    try:
+        qtbot.waitUntil(lambda: main.session is not None)
+        assert main.session is not None and main.session.read_only
+        assert main.windowTitle().endswith("[read-only] — HMIP Desktop")
+        assert not Path(str(mini_file.path) + ".lock").exists()
+    finally:
+        reporter.uninstall()
+        main.close()
+
+
+def test_a_missing_file_on_the_command_line_leaves_the_start_page(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    _app, main, reporter = app_module.launch([str(tmp_path / "nowhere.hmip")], settings=settings, log_dir=tmp_path)
+    qtbot.addWidget(main)
+    try:
+        qtbot.waitUntil(lambda: main.pages.currentWidget() is main.start_page)
+        box = main.findChild(QMessageBox, "userError")
+        assert box is not None and "does not exist" in box.text()
+    finally:
+        reporter.uninstall()
+        main.close()
+
+
+def test_other_parts_can_add_workspace_tabs(qtbot: QtBot, window: MainWindow, mini_file: InspectionFile) -> None:
+    seen: list[object] = []
+
+    def scores(session: object) -> QLabel:
+        seen.append(session)
+        return QLabel("scores")
+
+    window.register_workspace("Scores", scores)
+    window.open_file(mini_file.path)
+    assert window.workspace is not None
+    titles = [window.workspace.tabText(i) for i in range(window.workspace.count())]
+    assert titles == ["Cases", "Case form", "Scores"]
+    assert seen == [window.session]
+    index = window.add_workspace_tab(QLabel("report"), "Report")
+    assert window.workspace.tabText(index) == "Report"
+    window.close_file()
+    with pytest.raises(RuntimeError):
+        window.add_workspace_tab(QLabel("x"), "X")
