@@ -71,7 +71,8 @@ class SideCard(QGroupBox):
         note_box.setWidget(note)
         note_box.setWidgetResizable(True)
         note_box.setFrameShape(QFrame.Shape.NoFrame)
-        note_box.setMinimumHeight(70)
+        note_box.setMinimumHeight(48)
+        note_box.setMaximumHeight(200)
         where = "the lead's file (an amendment)" if not side.file_uuid else side.source
         origin = QLabel(f"From {where}, revision {side.revision}<br>Answered {format_when(side.at)}")
         origin.setStyleSheet("color: #555")
@@ -83,7 +84,7 @@ class SideCard(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(value)
         layout.addWidget(QLabel("<b>Evidence note</b>"))
-        layout.addWidget(note_box, 1)
+        layout.addWidget(note_box)
         layout.addWidget(origin)
         layout.addWidget(self.button)
 
@@ -141,9 +142,11 @@ class ConflictDetail(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.question_text)
-        layout.addLayout(self.sides_row, 1)
+        layout.addSpacing(6)
+        layout.addLayout(self.sides_row)
         layout.addWidget(self.decision)
         layout.addWidget(self.controls)
+        layout.addStretch(1)
         self.show_conflict(None)
 
     def _clear_sides(self) -> None:
