@@ -190,6 +190,20 @@ def test_files_dropped_on_the_main_window_are_imported(
     # The case list heard about the import.
     qtbot.waitUntil(lambda: window.workspace.cases.table.model().rowCount() > 0)
 
+    # A figure's case opens in the case form, where the lead can amend it.
+    first_ref = hook.lead.session.inspection.list_cases()[0]
+    hook.lead.dashboard.open_case_requested.emit(first_ref.case_ref)
+    assert window.workspace.currentWidget() is window.workspace.form
+    assert window.workspace.form.case_uuid == first_ref.uuid
+
+    # Text typed in the findings editor is saved when the file closes, before the pause ends.
+    findings = hook.lead.findings.narrative
+    findings.select_field(ff.FOREWORD)
+    findings.editor.setPlainText("Written just before closing.")
+    assert window.close_file()
+    with InspectionFile.open(team["lead"], read_only=True) as inspection:
+        assert inspection.finding(ff.FOREWORD) == "Written just before closing."
+
     # An assessor's file shows no lead tabs.
     assert window.open_file(team["david"])
     assert hook.lead is None

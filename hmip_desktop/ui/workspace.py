@@ -78,4 +78,10 @@ class Workspace(QTabWidget):
         self.setCurrentWidget(self.form)
 
     def flush(self) -> bool:
-        return self.form.flush()
+        saved = self.form.flush()
+        # Tabs added by other parts (the lead's findings editor) may hold text waiting for autosave.
+        for index in range(self.count()):
+            tab = self.widget(index)
+            if tab is not self.form and callable(getattr(tab, "flush", None)):
+                saved = bool(tab.flush()) and saved
+        return saved

@@ -72,6 +72,9 @@ class _Autosaver:
             self.timer.stop()
             self._save()
 
+    def discard(self) -> None:
+        self.timer.stop()
+
 
 class NarrativeEditor(QWidget):
     saved = Signal(str)  # field name
@@ -351,6 +354,11 @@ class FindingsPanel(QTabWidget):
         self.narrative.autosave.flush()
         self.illustrations.autosave.flush()
         return True
+
+    def discard_pending(self) -> None:
+        """The file has closed: a pending autosave can no longer run."""
+        self.narrative.autosave.discard()
+        self.illustrations.autosave.discard()
 
     def reload(self) -> None:
         self.narrative.reload()

@@ -106,6 +106,7 @@ class LeadWorkspace(QObject):
         return True
 
     def shutdown(self) -> None:
-        self.flush()
+        """The file is closing (or closed): stop the threads; unsaved text was flushed before, by `flush`."""
+        self.findings.discard_pending()
         self.dashboard.shutdown()
         self.report.shutdown()
