@@ -10,6 +10,7 @@ and ids from seeded sources too, so the same seed gives the same files.
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from hmip_desktop.model import relevance
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument import Instrument, Question, default_instrument, iter_value_rules
+from hmip_desktop.model.instrument import Instrument, Question, default_instrument, iter_value_rules, resources_dir
 from hmip_desktop.model.merge import merge_files
 from hmip_desktop.model.store import InspectionFile, Role
 
@@ -268,9 +269,24 @@ def generate_demo(
     try:
         if merge:
             merge_files(lead, paths)
+            write_demo_findings(lead)
     finally:
         lead.close()
     return [*paths, lead_path]
+
+
+def write_demo_findings(lead: InspectionFile) -> None:
+    """The lead's narrative for the demo report, and a practice illustration per chosen case."""
+    texts = json.loads((resources_dir() / "demo" / "findings.json").read_text(encoding="utf-8"))
+    for field, text in texts.items():
+        lead.set_finding(field, text)
+    chapters = [o.key for o in lead.instrument.outcomes]
+    chosen = {
+        case.case_ref: {"chapter": chapters[i % len(chapters)], "title": "Practice illustration"}
+        for i, case in enumerate(c for c in lead.list_cases() if c.illustration)
+    }
+    if chosen:
+        lead.set_finding("illustrations", json.dumps(chosen, indent=1))
 
 
 def _disagree(rng: random.Random, instrument: Instrument, values: dict[str, str]) -> None:
