@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSocketNotifier
+from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 from hmip_desktop import __version__
@@ -69,8 +69,8 @@ def launch(
 ) -> tuple[QApplication, MainWindow, ExceptionReporter]:
     """Create the app, show its window, and open the file named on the command line.
 
-    The file opens from the event loop, just after the window first shows: importing the
-    model (pydantic, SQLite) takes longer than showing the window.
+    The window is painted first; the optional workspaces and the file follow from the event
+    loop, because importing the model (pydantic, SQLite) takes longer than showing a window.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(arguments)
@@ -79,13 +79,19 @@ def launch(
     window = MainWindow(settings if settings is not None else QSettings())
     reporter = ExceptionReporter(lambda: window)
     reporter.install()
-    window.show()
-    app.processEvents()  # paint the window before the slower imports below
-    install_workspaces(window)
     if args.file is not None:
-        window.open_file_soon(args.file, read_only=args.read_only)
-    else:
-        window.start_page.focus_default()
+        window.show_opening(args.file)
+    window.show()
+    app.processEvents()  # paint the window before the slower imports of the model
+
+    def finish_starting() -> None:
+        install_workspaces(window)
+        if args.file is not None:
+            window.open_or_start(args.file, read_only=args.read_only)
+        else:
+            window.start_page.focus_default()
+
+    QTimer.singleShot(0, finish_starting)
     return app, window, reporter
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
             view_menu, "&Show questions that do not apply", self._toggle_inapplicable, "Ctrl+Shift+H", needs_file=True
         )
         self.show_inapplicable_action.setCheckable(True)
-        self.show_inapplicable_action.setChecked(self.settings.value("form/showInapplicable", False, type=bool))
+        self.show_inapplicable_action.setChecked(bool(self.settings.value("form/showInapplicable", False, type=bool)))
         self._action(view_menu, "Re&load from disk", self.reload, QKeySequence.StandardKey.Refresh, needs_file=True)
 
         help_menu = bar.addMenu("&Help")
@@ -258,16 +258,18 @@ class MainWindow(QMainWindow):
         if path:
             self.open_file(Path(path))
 
-    def open_file_soon(self, path: Path | str, *, read_only: bool = False) -> None:
-        """Show the window now and open the file from the event loop (a faster first paint)."""
+    def show_opening(self, path: Path | str) -> None:
+        """Say which file is being opened (the window shows before the file is read)."""
         self.opening_label.setText(f"Opening {Path(path).name}…")
         self.pages.setCurrentWidget(self.opening_label)
-        QTimer.singleShot(0, lambda: self._open_or_start(Path(path), read_only))
 
-    def _open_or_start(self, path: Path, read_only: bool) -> None:
-        if not self.open_file(path, read_only=read_only):
-            self.pages.setCurrentWidget(self.start_page)
-            self.start_page.focus_default()
+    def open_or_start(self, path: Path | str, *, read_only: bool = False) -> bool:
+        """Open the file; on failure (after saying why) show the start page."""
+        if self.open_file(path, read_only=read_only):
+            return True
+        self.pages.setCurrentWidget(self.start_page)
+        self.start_page.focus_default()
+        return False
 
     def open_file(self, path: Path | str, *, read_only: bool = False) -> bool:
         """Open an inspection file in this window (read-only if someone else is editing it)."""

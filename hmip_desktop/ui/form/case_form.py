@@ -574,7 +574,8 @@ class CaseForm(QWidget):
         assert state is not None
         applying = [q for q in group.question_ids if q in state.relevant]
         unanswered = [q for q in applying if q not in state.values]
-        return (unanswered or applying or [None])[0]
+        candidates = unanswered or applying
+        return candidates[0] if candidates else None
 
     def toggle_guidance(self) -> bool:
         if self.current_question is None:

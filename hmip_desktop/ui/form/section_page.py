@@ -86,6 +86,7 @@ class SectionPage(QScrollArea):
     def reveal(self, widget: QWidget) -> None:
         """Scroll so the widget is in view, with some context above it."""
         content = self.widget()
-        if content is not None and content.layout() is not None:
-            content.layout().activate()
+        layout = content.layout() if content is not None else None
+        if layout is not None:
+            layout.activate()  # a page just built has no geometry until its layout runs
         self.ensureWidgetVisible(widget, 0, 80)

@@ -1,0 +1,196 @@
+"""The assessor app: start-up, switching cases, and an answer's way from click to file.
+
+Start-up runs in fresh subprocesses (the same way for the app and for a bare
+PySide6 window), timed from spawning the process to the line the child
+prints once its window is painted; the median of several runs is compared.
+The app is measured twice: to its first painted window, and to the case list
+of an 86-case file painted and ready for input.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+START_RUNS = 7
+SWITCH_ROUNDS = 6
+CLICKS = 30
+
+BARE_WINDOW = """
+import sys
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+window.resize(1280, 800)
+window.show()
+app.processEvents()
+print("shown", flush=True)
+"""
+
+APP_WINDOW = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QSettings, QTimer
+from hmip_desktop.ui.app import launch
+folder = Path(sys.argv[2])
+app, window, _reporter = launch(
+    [sys.argv[1]], settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat), log_dir=folder
+)
+print("shown", flush=True)
+
+def ready(_session):
+    app.processEvents()  # the case list painted
+    print("ready", window.workspace.cases.model.rowCount(), flush=True)
+    app.quit()
+
+window.file_opened.connect(ready)
+app.exec()
+"""
+
+
+def time_child(code: str, args: list[str], marks: tuple[str, ...]) -> dict[str, float]:
+    """Seconds from spawning the child to each line it prints that starts with a mark."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert child.stdout is not None
+    found: dict[str, float] = {}
+    for line in child.stdout:
+        word = line.split()[0] if line.split() else ""
+        if word in marks:
+            found[word] = time.perf_counter() - started
+        if len(found) == len(marks):
+            break
+    child.wait(timeout=60)
+    missing = [m for m in marks if m not in found]
+    if missing:
+        raise RuntimeError(f"the child never printed {missing}")
+    return found
+
+
+def demo_file(folder: Path, cases: int = 86) -> Path:
+    """One assessor's file holding every case of a demo inspection (full instrument)."""
+    from hmip_desktop.model.demo import generate_demo
+
+    paths = generate_demo(folder / "demo", cases=cases, assessors=1, merge=False)
+    return paths[0]
+
+
+def start_figures(path: Path, folder: Path) -> list[tuple[str, float, str]]:
+    bare: list[float] = []
+    shown: list[float] = []
+    ready: list[float] = []
+    for run in range(START_RUNS):
+        bare.append(time_child(BARE_WINDOW, [], ("shown",))["shown"])
+        child_folder = folder / f"start-{run}"
+        child_folder.mkdir()
+        lock = path.with_name(path.name + ".lock")
+        lock.unlink(missing_ok=True)
+        marks = time_child(APP_WINDOW, [str(path), str(child_folder)], ("shown", "ready"))
+        shown.append(marks["shown"])
+        ready.append(marks["ready"])
+    base = statistics.median(bare)
+    return [
+        ("start: bare PySide6 window shown", base, "reference"),
+        ("start: app window shown", statistics.median(shown), ""),
+        ("start: app with the 86-case list ready", statistics.median(ready), ""),
+        ("start ratio: app window shown / bare window", statistics.median(shown) / base, "≤ 3×"),
+        ("start ratio: 86-case list ready / bare window", statistics.median(ready) / base, "≤ 3×"),
+    ]
+
+
+def in_process_figures(path: Path, folder: Path) -> list[tuple[str, float, str]]:
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from hmip_desktop.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(QSettings(str(folder / "bench.ini"), QSettings.Format.IniFormat))
+    window.show()
+    assert window.open_file(path)
+    session, workspace = window.session, window.workspace
+    assert session is not None and workspace is not None
+    first, second = (row.uuid for row in workspace.cases.model.rows()[:2])
+    for case_uuid in (first, second):
+        if session.case(case_uuid).is_complete:
+            session.reopen_case(case_uuid)  # an assessor switches between cases still being worked on
+    workspace.open_case(first)
+    form = workspace.form
+    app.processEvents()
+
+    # Switching cases, on every section page (each built once, as in use).
+    switches: list[float] = []
+    worst_by_section: dict[str, float] = {}
+    for section in form.section_pages:
+        form._show_page(section)
+        form.set_case(second)
+        form.set_case(first)
+        app.processEvents()
+        timings = []
+        for round_ in range(SWITCH_ROUNDS):
+            started = time.perf_counter()
+            form.set_case(second if round_ % 2 == 0 else first)
+            app.processEvents()  # layout and paint included
+            timings.append(time.perf_counter() - started)
+        switches.extend(timings)
+        worst_by_section[section] = statistics.median(timings)
+
+    # Click to commit: a radio button pressed with the mouse, until the session reports the commit.
+    form.set_case(first)
+    state = form.state
+    assert state is not None
+    question_id = next(q for q in form.form_layout.order if q in state.relevant and q.startswith("cd."))
+    form.focus_question(question_id)
+    app.processEvents()
+    row = form.row(question_id)
+    committed: list[float] = []
+    session.saved.connect(lambda _when: committed.append(time.perf_counter()))
+    to_commit: list[float] = []
+    to_settled: list[float] = []
+    current = row.group.checkedId()
+    choices = [i for i in range(len(row.question.options)) if i != current][:1] + [max(current, 0)]
+    if choices[0] == choices[1]:
+        choices[1] = (choices[0] + 1) % len(row.question.options)
+    for click in range(CLICKS):
+        button = row.group.button(choices[click % 2])  # always a different answer: always a write
+        committed.clear()
+        started = time.perf_counter()
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, button.rect().center())
+        app.processEvents()
+        settled = time.perf_counter()
+        assert committed, "the click did not commit"
+        to_commit.append(committed[0] - started)
+        to_settled.append(settled - started)
+    window.close()
+
+    worst_section = max(worst_by_section, key=lambda k: worst_by_section[k])
+    return [
+        ("switch between two cases (full instrument, median)", statistics.median(switches), "< 100 ms"),
+        (f"switch between two cases (slowest page: {worst_section})", worst_by_section[worst_section], "< 100 ms"),
+        ("answer click to commit (synchronous=FULL)", statistics.median(to_commit), "< 20 ms"),
+        ("answer click to form and list updated", statistics.median(to_settled), ""),
+    ]
+
+
+def run() -> list[tuple[str, float, str]]:
+    with tempfile.TemporaryDirectory(prefix="hmip-bench-app-") as tmp:
+        folder = Path(tmp)
+        path = demo_file(folder)
+        rows = start_figures(path, folder)
+        rows += in_process_figures(path, folder)
+    return rows
+
+
+if __name__ == "__main__":
+    for name, value, target in run():
+        print(f"{name:60} {value:10.4f}  {target}")
