@@ -11,6 +11,7 @@ Inspection files arrive from other laptops, so they are untrusted input:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +30,23 @@ def is_answer_action(action: str) -> bool:
     """Audit actions whose new_value is the answer's value after the change: "answer" (the
     assessor's edits and CSV imports) and "answer-*" (merge and conflict resolution)."""
     return action == "answer" or action.startswith("answer-")
+
+
+def is_bulk_answer_action(action: str) -> bool:
+    """"answers-*" entries (the merge adding a whole case at once): new_value is a JSON object
+    {question id: value} of the answers the case was given; they had none before."""
+    return action.startswith("answers-")
+
+
+def bulk_answer_values(new_value: object) -> dict[str, str | None]:
+    """The answers a bulk entry records ({} when it is not a JSON object of question id to value)."""
+    try:
+        values = json.loads(new_value) if isinstance(new_value, str) else None
+    except ValueError:
+        return {}
+    if not isinstance(values, dict):
+        return {}
+    return {str(k): v for k, v in values.items() if v is None or isinstance(v, str)}
 
 
 def _schema_of(conn: sqlite3.Connection) -> set[SchemaObject]:
@@ -106,6 +124,10 @@ def audit_consistency(inspection: InspectionFile) -> list[str]:
     problems: list[str] = []
     replayed: dict[tuple[str, str], str | None] = {}
     for entry in inspection.audit_entries():
+        if is_bulk_answer_action(entry.action) and entry.case_ref is not None:
+            for question_id, value in bulk_answer_values(entry.new_value).items():
+                replayed[(entry.case_ref, question_id)] = value
+            continue
         if not is_answer_action(entry.action) or entry.case_ref is None or entry.question_id is None:
             continue
         key = (entry.case_ref, entry.question_id)
