@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from hmip_desktop.model import csv_import
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.store import CASE_REF_PATTERN, InspectionFile
-from hmip_desktop.ui.case_list_model import CASE, CaseFilterModel, CaseListModel
+from hmip_desktop.ui.case_list_model import CASE, OFFENCE, CaseFilterModel, CaseListModel
 from hmip_desktop.ui.errors import DetailsDialog, show_user_error
 from hmip_desktop.ui.session import InspectionSession
 from hmip_desktop.ui.workers import Job, Progress, run_on_file
@@ -111,8 +111,9 @@ class CaseListPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((130, 110, 100, 240, 110, 150)):
+        header.setSectionResizeMode(OFFENCE, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in enumerate((140, 150, 110, 240, 110, 170)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _index: self._open_current())

@@ -50,6 +50,8 @@ class CaseRow:
     def status(self) -> str:
         if self.complete:
             return "Complete"
+        if self.relevant and self.answered == self.relevant:
+            return "Ready to complete"
         return "In progress" if self.answered else "Not started"
 
     @property
@@ -210,10 +212,15 @@ class CaseListModel(QAbstractTableModel):
         if column == EDITED:
             return row.updated_at
         if column == STATUS:
-            return f"{2 if row.complete else 1 if row.answered else 0} {row.case_ref.casefold()}"
+            return f"{CaseListModel._status_rank(row)} {row.case_ref.casefold()}"
         if column == CASE:
             return row.case_ref.casefold()
         return CaseListModel._display(row, column)
+
+
+    @staticmethod
+    def _status_rank(row: CaseRow) -> int:
+        return ["Not started", "In progress", "Ready to complete", "Complete"].index(row.status)
 
 
 class CaseFilterModel(QSortFilterProxyModel):

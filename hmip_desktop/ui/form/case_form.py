@@ -169,7 +169,7 @@ class CaseForm(QWidget):
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 900])
+        self.splitter.setSizes([410, 870])
         outer.addWidget(self.splitter, 1)
 
         session.answer_changed.connect(self._answer_changed)

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from hmip_desktop.ui.form.layout import ILLUSTRATION_KEY, ILLUSTRATION_TITLE, FormLayout
+from hmip_desktop.ui.form.layout import ILLUSTRATION_KEY, ILLUSTRATION_TITLE, FormGroup, FormLayout
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -24,8 +24,20 @@ class NavigatorModel(QAbstractItemModel):
     def __init__(self, layout: FormLayout, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.layout = layout
-        #: Sections, then the practice-illustration page (no groups, no count).
-        self._sections = [(s.key, s.title, s.groups) for s in layout.sections]
+        self._section_groups: dict[str, tuple[FormGroup, ...]] = {}
+        #: Sections, then the practice-illustration page (no groups, no count). A section that is
+        #: one group of its own name (case details) shows no child row; its group maps to it.
+        self._sections = []
+        self._alias: dict[str, str] = {}
+        for section in layout.sections:
+            groups = section.groups
+            if len(groups) == 1 and groups[0].title == section.title:
+                self._alias[groups[0].key] = section.key
+                self._sections.append((section.key, section.title, ()))
+                self._section_groups[section.key] = groups
+            else:
+                self._sections.append((section.key, section.title, groups))
+                self._section_groups[section.key] = groups
         self._sections.append((ILLUSTRATION_KEY, ILLUSTRATION_TITLE, ()))
         self._counts: dict[str, tuple[int, int]] = {}
         self._section_counts: dict[str, tuple[int, int]] = {}
@@ -39,10 +51,9 @@ class NavigatorModel(QAbstractItemModel):
         old_counts, self._counts = self._counts, dict(counts)
         old_sections = self._section_counts
         self._section_counts = {}
-        for key, _title, groups in self._sections:
-            if groups:
-                pairs = [self._counts.get(g.key, (0, 0)) for g in groups]
-                self._section_counts[key] = (sum(a for a, _ in pairs), sum(r for _, r in pairs))
+        for key, groups in self._section_groups.items():
+            pairs = [self._counts.get(g.key, (0, 0)) for g in groups]
+            self._section_counts[key] = (sum(a for a, _ in pairs), sum(r for _, r in pairs))
         roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole]
         for section_row, (key, _title, groups) in enumerate(self._sections):
             if self._section_counts.get(key) != old_sections.get(key):
@@ -61,6 +72,7 @@ class NavigatorModel(QAbstractItemModel):
     # -- look-ups ---------------------------------------------------------------------
 
     def index_of(self, key: str) -> QModelIndex:
+        key = self._alias.get(key, key)
         for section_row, (section_key, _title, groups) in enumerate(self._sections):
             if section_key == key:
                 return self.index(section_row, TITLE)

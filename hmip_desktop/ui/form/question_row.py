@@ -45,6 +45,7 @@ STALE_BAR = QColor("#c77c02")
 MUTED_TEXT = QColor("#6b7280")
 STALE_TEXT = QColor("#8a4b00")
 NOTE_MAX_LINES = 8
+NOTE_BACKGROUND = QColor("#fbfcfd")
 
 DIGIT_KEYS = {getattr(Qt.Key, f"Key_{n}"): (n - 1 if n else 9) for n in range(10)}
 NEXT_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Down}
@@ -74,6 +75,9 @@ class NoteEdit(QPlainTextEdit):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.document().setDocumentMargin(3)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Base, NOTE_BACKGROUND)
+        self.setPalette(palette)
         self.textChanged.connect(self.fit_height)
         self.fit_height()
 
@@ -138,6 +142,14 @@ class QuestionRow(QFrame):
         font.setWeight(QFont.Weight.DemiBold)
         self.text.setFont(font)
         top.addWidget(self.text, 1)
+        self.clear_button = QToolButton()
+        self.clear_button.setText("Clear")
+        self.clear_button.setAutoRaise(True)
+        self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.clear_button.setToolTip("Remove this answer (Delete)")
+        self.clear_button.clicked.connect(self._clear)
+        self.clear_button.hide()
+        top.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignTop)
         if question.key:
             key = QLabel("key question")
             key_font = QFont(key.font())
@@ -185,23 +197,13 @@ class QuestionRow(QFrame):
         self.status.hide()
         layout.addWidget(self.status)
 
-        note_row = QHBoxLayout()
-        note_row.setSpacing(6)
         self.note = NoteEdit()
         self.note.setAccessibleName(f"Evidence note: {question.chart_label}")
         self.note.textChanged.connect(self._note_changed)
         self.note.left.connect(lambda: self.note_left.emit(self.question.id))
         self.note.escaped.connect(self.focus_row)
         self.note.entered.connect(lambda: self.focused.emit(self.question.id))
-        note_row.addWidget(self.note, 1)
-        self.clear_button = QToolButton()
-        self.clear_button.setText("Clear answer")
-        self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.clear_button.setToolTip("Remove this answer (Delete)")
-        self.clear_button.clicked.connect(self._clear)
-        self.clear_button.hide()
-        note_row.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(note_row)
+        layout.addWidget(self.note)
 
     # -- state ------------------------------------------------------------------------
 
