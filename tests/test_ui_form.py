@@ -145,6 +145,18 @@ def test_undo_and_redo_answers_across_the_case(qtbot: QtBot, opened: MainWindow)
     assert not opened.redo_action.isEnabled()
 
 
+def test_undo_while_a_note_is_being_typed_keeps_the_note(qtbot: QtBot, opened: MainWindow) -> None:
+    add_case(opened, "KT-0001")
+    click_option(qtbot, opened, "cd.gender", 0)
+    note = row(opened, "cd.gender").note
+    note.setFocus()
+    qtbot.keyClicks(note, "Seen in OASys")
+    opened.undo_action.trigger()  # from the Edit menu, before the pause has passed
+    assert stored_values(opened.session.path, "KT-0001") == {}
+    assert stored_notes(opened.session.path, "KT-0001") == {"cd.gender": "Seen in OASys"}
+    assert row(opened, "cd.gender").note.toPlainText() == "Seen in OASys"
+
+
 def test_each_case_has_its_own_undo_history(qtbot: QtBot, opened: MainWindow) -> None:
     first = add_case(opened, "KT-0001")
     click_option(qtbot, opened, "cd.gender", 0)

@@ -404,6 +404,9 @@ class CaseForm(QWidget):
     def _answer_changed(self, case_uuid: str, _question_id: str) -> None:
         if case_uuid != self.case_uuid:
             return
+        if self.pending.has_pending():
+            # Write a note being typed before re-binding (an undo can change its question).
+            self.pending.flush()
         self._reload_state(case_uuid)
         self._bind_current_page()
         if self.gaps.isVisible():
