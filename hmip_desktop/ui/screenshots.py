@@ -92,7 +92,8 @@ def take_screenshots(out_dir: Path) -> list[Path]:
         form.row(focus).set_guidance_visible(True)
         page = form.section_pages[form.form_layout.section_of[focus]]
         app.processEvents()
-        page.verticalScrollBar().setValue(max(0, form.row(focus).y() - 330))
+        if form.row(focus).y() + form.row(focus).height() < page.viewport().height():
+            page.verticalScrollBar().setValue(0)  # the section's title in view too
         app.processEvents()
         window.statusBar().clearMessage()
         written.append(save(window, out_dir / "case-form.png"))

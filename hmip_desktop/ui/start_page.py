@@ -33,7 +33,7 @@ class StartPage(QWidget):
         title.setFont(font)
         column.addWidget(title)
         subtitle = QLabel(
-            "Case assessment for the Inspection of Adult Offending Work. "
+            "Case assessment for the Inspection of Adult Offending Work.\n"
             "Everything you record is saved as you go, on this computer only."
         )
         subtitle.setWordWrap(True)
@@ -64,8 +64,8 @@ class StartPage(QWidget):
         self.recent.setObjectName("recentFiles")
         self.recent.setModel(recent_model)
         self.recent.setFrameShape(QFrame.Shape.StyledPanel)
-        self.recent.setMinimumHeight(220)
-        self.recent.setSpacing(2)
+        self.recent.setMinimumHeight(200)
+        self.recent.setSpacing(5)
         self.recent.activated.connect(self._chosen)
         column.addWidget(self.recent)
         self.no_recent = QLabel("No recent files yet. Open the file the lead inspector gave you, or make a new one.")
