@@ -141,7 +141,7 @@ def check_after_kill(path: Path, run: Run, durable: dict[Key, Saved], tally: Tal
         tally.problems.append(f"run {tally.runs}: integrity_check says {verdict}")
         return
     durable.update(run.acknowledged)
-    with InspectionFile.open(path) as inspection:
+    with InspectionFile.open(path) as inspection:  # a UserError here (file refused) fails the test as it is
         stored = stored_answers(inspection)
         if inspection.verify_audit_chain() is not None or audit_consistency(inspection):
             tally.corrupted += 1
