@@ -363,7 +363,7 @@ def test_a_finding_is_autosaved_audited_and_persisted(
 ) -> None:
     editor = lead.findings.narrative
     editor.select_field(ff.summary_field("sentencing"))
-    assert "Summary: Outcome 1" in editor.title.text()
+    assert "Summary of Outcome 1" in editor.title.text()
     editor.editor.setFocus()
     qtbot.keyClicks(editor.editor, "Most court reports were of good quality.")
     with qtbot.waitSignal(editor.saved, timeout=5_000) as saved:
@@ -421,6 +421,9 @@ def test_preview_shows_the_report_and_export_saves_it(
 ) -> None:
     merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
     report = lead.report
+    report.resize(1280, 800)
+    report.show()
+    qtbot.waitExposed(report)
     with qtbot.waitSignal(report.built, timeout=MERGE_TIMEOUT) as built:
         qtbot.mouseClick(report.preview_button, Qt.MouseButton.LeftButton)
         assert not report.preview_button.isEnabled()

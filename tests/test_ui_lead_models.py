@@ -12,7 +12,8 @@ from pytestqt.modeltest import ModelTester
 
 from hmip_desktop.model.conflicts import ConflictSide, list_conflicts, raise_conflict, resolve_conflict
 from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.merge import FileResult, MergeSummary, merge_files, team_status
+from hmip_desktop.model.merge import FileResult, MergeSummary, merge_files
+from hmip_desktop.model.team import team_status
 from hmip_desktop.model.store import InspectionFile
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.scoring.engine import score_cases

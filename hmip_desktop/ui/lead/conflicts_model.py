@@ -42,7 +42,7 @@ def side_summary(instrument: Instrument, conflict: Conflict, side: ConflictSide)
 class ConflictsModel(QAbstractTableModel):
     """Open conflicts (`resolved=False`) or resolved ones, newest decision first (`resolved=True`)."""
 
-    OPEN_HEADERS = ("Case", "Question", "Answers in conflict", "Raised")
+    OPEN_HEADERS = ("Case", "Question", "Answers in conflict")
     HISTORY_HEADERS = ("Case", "Question", "Decision", "Resolved by", "When", "Note")
 
     def __init__(self, instrument: Instrument, *, resolved: bool, parent: QObject | None = None) -> None:
@@ -95,6 +95,8 @@ class ConflictsModel(QAbstractTableModel):
         question = self.instrument.by_id.get(conflict.question_id)
         if role == Qt.ItemDataRole.ToolTipRole and column == 1:
             return f"{conflict.question_id}: {question.text}" if question else conflict.question_id
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2 and not self.resolved:
+            return "\n".join(side_summary(self.instrument, conflict, side) for side in conflict.sides)
         if role != DISPLAY:
             return None
         if column == 0:
@@ -102,9 +104,7 @@ class ConflictsModel(QAbstractTableModel):
         if column == 1:
             return question.chart_label if question else conflict.question_id
         if not self.resolved:
-            if column == 2:
-                return " / ".join(side_summary(self.instrument, conflict, side) for side in conflict.sides)
-            return format_when(conflict.raised_at)
+            return " / ".join(side_summary(self.instrument, conflict, side) for side in conflict.sides)
         if column == 2:
             return value_label(self.instrument, conflict.question_id, conflict.resolution_value)
         if column == 3:

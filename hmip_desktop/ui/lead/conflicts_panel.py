@@ -44,8 +44,8 @@ def _table(name: str, model: ConflictsModel) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(24)
     view.setAlternatingRowColors(True)
     view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-    view.setColumnWidth(0, 80)
-    view.setColumnWidth(1, 200)
+    view.setColumnWidth(0, 76)
+    view.setColumnWidth(1, 190)
     return view
 
 
@@ -113,6 +113,7 @@ class ConflictDetail(QWidget):
         self.decision.setWordWrap(True)
         self.other_value = QComboBox()
         self.other_value.setObjectName("otherValue")
+        self.other_value.setPlaceholderText("Choose an answer…")
         self.use_other = QPushButton("Use this &answer")
         self.use_other.setObjectName("useOther")
         self.use_other.clicked.connect(self._use_other)
@@ -188,6 +189,7 @@ class ConflictDetail(QWidget):
         if question is not None:
             for option in question.options:
                 self.other_value.addItem(option.label, option.value)
+        self.other_value.setCurrentIndex(-1)  # nothing chosen until the lead picks one
         self.controls.setVisible(conflict.is_open)
         if conflict.is_open:
             self.decision.setText("")
@@ -249,7 +251,7 @@ class ConflictsPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.lists)
         split.addWidget(self.detail)
-        split.setSizes([520, 740])
+        split.setSizes([560, 700])
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)

@@ -48,6 +48,10 @@ from hmip_desktop.ui.lead.score_service import ScoreRequest, ScoreService, Score
 PREFERRED_BREAKDOWNS = ("cd.gender", "cd.rosh", "cd.case_type", "cd.om_grade", "cd.ethnicity", "cd.age", "cd.tier")
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def breakdown_choices(instrument: Instrument) -> list[tuple[str, str]]:
     """(question id, label) of the case-detail questions a breakdown can be by."""
     details = [q for q in instrument.context_questions if q.section == "case-details"] or list(
@@ -111,7 +115,7 @@ class DashboardPanel(QWidget):
         bar = PercentBarDelegate(self)
         self.outcomes_view = _table("outcomesTable", self.outcomes)
         self.outcomes_view.setItemDelegateForColumn(1, bar)
-        self.outcomes_view.setColumnWidth(1, 200)
+        self.outcomes_view.setColumnWidth(1, 170)
         self.outcomes_view.setColumnWidth(2, 72)
         self.outcomes_view.setWordWrap(True)
         self.outcomes_view.verticalHeader().setMinimumSectionSize(28)
@@ -122,7 +126,7 @@ class DashboardPanel(QWidget):
         self.outcomes_view.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.criteria_view = _table("criteriaTable", self.criteria)
         self.criteria_view.setItemDelegateForColumn(1, bar)
-        self.criteria_view.setColumnWidth(1, 200)
+        self.criteria_view.setColumnWidth(1, 170)
         self.criteria_view.setColumnWidth(2, 72)
         self.criteria_view.setToolTip("Click a criterion to list its questions")
         self.outcomes_view.setToolTip("Click an outcome to list the questions behind its score")
@@ -142,7 +146,7 @@ class DashboardPanel(QWidget):
         self.questions_view.setSortingEnabled(True)
         self.questions_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.questions_view.setItemDelegateForColumn(3, bar)
-        for column, width in ((1, 64), (2, 72), (3, 160), (4, 90)):
+        for column, width in ((1, 60), (2, 66), (3, 150), (4, 84)):
             self.questions_view.setColumnWidth(column, width)
         self.scope_label = QLabel("All scored questions")
         self.scope_label.setObjectName("questionScope")
@@ -245,13 +249,14 @@ class DashboardPanel(QWidget):
     @staticmethod
     def _status_text(snapshot: ScoreSnapshot) -> str:
         result = snapshot.result
-        parts = [f"<b>{result.cases_scored}</b> case{'s' if result.cases_scored != 1 else ''} scored"]
+        parts = [f"<b>{plural(result.cases_scored, 'case')}</b> scored"]
         if result.cases_incomplete:
-            parts.append(f"{result.cases_incomplete} draft case(s) not counted")
+            parts.append(f"{plural(result.cases_incomplete, 'draft case')} not counted")
         if result.cases_held_out:
             parts.append(
-                f"<span style='color:#a33a1f'>{result.cases_held_out} case(s) held out by "
-                f"{result.unresolved_conflicts} open conflict(s)</span>"
+                f"<span style='color:#a33a1f'>{plural(result.cases_held_out, 'case')} held out until "
+                f"{plural(result.unresolved_conflicts, 'conflict')} {'is' if result.unresolved_conflicts == 1 else 'are'}"
+                " resolved</span>"
             )
         return " · ".join(parts)
 

@@ -157,6 +157,18 @@ class QuestionsModel(_ResultModel):
     """Each scored question's "n of N": the cases where the work was sufficient, of those it applies to."""
 
     headers = ("Question", "Criterion", "n of N", "Done well enough", "Not counted")
+    header_tips = (
+        "",
+        "",
+        "n: cases where the work was done well enough; N: cases where the question applies and counts",
+        "",
+        "Cases answered with an option that does not count (such as 'not applicable' or 'too early to say')",
+    )
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == TOOLTIP and 0 <= section < len(self.header_tips):
+            return self.header_tips[section] or None
+        return super().headerData(section, orientation, role)
 
     def __init__(self, instrument: Instrument, parent: QObject | None = None) -> None:
         super().__init__(instrument, parent)

@@ -217,7 +217,10 @@ class IllustrationsEditor(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(2, 260)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setColumnWidth(0, 70)
+        self.table.setColumnWidth(1, 90)
+        self.table.setColumnWidth(2, 250)
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
 
         self.empty = QLabel(
@@ -237,6 +240,7 @@ class IllustrationsEditor(QWidget):
         self.assessor_text = QPlainTextEdit()
         self.assessor_text.setReadOnly(True)
         self.assessor_text.setObjectName("assessorIllustration")
+        self.assessor_text.setMaximumHeight(140)
         self.text_edit = QPlainTextEdit()
         self.text_edit.setObjectName("illustrationText")
         self.text_edit.setPlaceholderText("Leave empty to print the assessor's text. Names must not appear.")

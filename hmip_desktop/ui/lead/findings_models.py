@@ -40,11 +40,15 @@ def field_label(instrument: Instrument, name: str) -> str:
             return f"    Explanation of {key} {instrument.criterion(key).title}"
         except Exception:  # noqa: BLE001 - an unknown criterion still gets a readable label
             return name
-    titles = {"summary": "Summary: Outcome {n}", "strengths": "    Key strengths", "improvements": "    Areas for improvement"}
     for outcome in instrument.outcomes:
-        if outcome.key == key and kind in titles:
-            label = titles[kind].format(n=outcome.number)
-            return f"{label} ({outcome.title})" if kind == "summary" else label
+        if outcome.key != key:
+            continue
+        if kind == "summary":
+            return f"Summary of Outcome {outcome.number} ({outcome.title})"
+        if kind == "strengths":
+            return f"Outcome {outcome.number}: key strengths"
+        if kind == "improvements":
+            return f"Outcome {outcome.number}: areas for improvement"
     return name
 
 

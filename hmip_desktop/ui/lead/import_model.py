@@ -58,7 +58,7 @@ def summary_sentence(summary: MergeSummary) -> str:
 
 
 class ImportSummaryModel(QAbstractTableModel):
-    headers = ("File", "Assessor", "Result", "Added", "Updated", "Unchanged", "Answers changed", "Conflicts", "Details")
+    headers = ("File", "Assessor", "Result", "Added", "Updated", "Unchanged", "Answers", "Conflicts", "Details")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +102,8 @@ class ImportSummaryModel(QAbstractTableModel):
             return file_details(result)
         if role == Qt.ItemDataRole.ForegroundRole and column == 2:
             return RESULT_COLOUR.get(result.status)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 6:
+            return "Answers written to the lead's file from this file"
         if role == Qt.ItemDataRole.ToolTipRole and column in (0, len(self.headers) - 1):
             return result.describe() if column == 0 else file_details(result)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBER_COLUMNS:

@@ -102,6 +102,14 @@ def _merge_work(paths: Sequence[Path], passphrases: dict[str, str]) -> Callable[
     return work
 
 
+class _MessageLabel(QLabel):
+    """A label that takes no room while it has nothing to say."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 class ImportPanel(QWidget):
     """Buttons, drop target, progress, the last import's summary and the team's state."""
 
@@ -131,7 +139,7 @@ class ImportPanel(QWidget):
         self.progress.setObjectName("importProgress")
         self.progress.setTextVisible(True)
         self.progress.setVisible(False)
-        self.progress_text = QLabel("")
+        self.progress_text = _MessageLabel()
         self.progress_text.setObjectName("importProgressText")
 
         self.summary_text = QLabel("No files imported in this session yet.")
@@ -145,10 +153,13 @@ class ImportPanel(QWidget):
         self.summary_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.summary_view.verticalHeader().hide()
         self.summary_view.verticalHeader().setDefaultSectionSize(24)
-        self.summary_view.setWordWrap(False)
+        # Reasons are the point of a refused row: wrap them rather than cut them off.
+        self.summary_view.setWordWrap(True)
+        self.summary_view.verticalHeader().setMinimumSectionSize(24)
+        self.summary_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.summary_view.horizontalHeader()
         header.setSectionResizeMode(len(ImportSummaryModel.headers) - 1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 190), (1, 120), (2, 120), (3, 60), (4, 70), (5, 80), (6, 110), (7, 76)):
+        for column, width in ((0, 170), (1, 110), (2, 116), (3, 56), (4, 66), (5, 78), (6, 76), (7, 72)):
             self.summary_view.setColumnWidth(column, width)
         self.backup_text = QLabel("")
         self.backup_text.setStyleSheet("color: #555")
@@ -253,7 +264,7 @@ class ImportPanel(QWidget):
     def _finished(self, summary: MergeSummary, skipped: list[FileResult]) -> None:
         summary.files.extend(skipped)
         self._show_summary(summary)
-        self.progress_text.setText("Import finished.")
+        self.progress_text.setText("")
         self.reload_team()
         self.merged.emit(summary)
 

@@ -88,7 +88,9 @@ class ReportPanel(QWidget):
         self.view.setObjectName("reportView")
         self.view.setDocument(self.document)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        # 100 %: a page reads as on paper; "Fit width" and "Whole page" are a click away.
+        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+        self.view.setZoomFactor(1.0)
         self.view.setPageSpacing(12)
         navigator = self.view.pageNavigator()
         navigator.currentPageChanged.connect(self._page_changed)
@@ -109,6 +111,8 @@ class ReportPanel(QWidget):
         self.page_count = QLabel("of 0")
         self.fit_width = QPushButton("Fit &width")
         self.fit_width.clicked.connect(lambda: self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth))
+        self.actual_size = QPushButton("&100%")
+        self.actual_size.clicked.connect(self.actual_zoom)
         self.fit_page = QPushButton("Whole pa&ge")
         self.fit_page.clicked.connect(lambda: self.view.setZoomMode(QPdfView.ZoomMode.FitInView))
         self.zoom_out = QPushButton("−")
@@ -137,6 +141,7 @@ class ReportPanel(QWidget):
         navigation.addStretch(1)
         navigation.addWidget(self.zoom_out)
         navigation.addWidget(self.zoom_in)
+        navigation.addWidget(self.actual_size)
         navigation.addWidget(self.fit_width)
         navigation.addWidget(self.fit_page)
         layout = QVBoxLayout(self)
@@ -271,6 +276,10 @@ class ReportPanel(QWidget):
         self.view.setZoomMode(QPdfView.ZoomMode.Custom)
         self.view.setZoomFactor(max(MIN_ZOOM, min(MAX_ZOOM, zoom * factor)))
 
+    def actual_zoom(self) -> None:
+        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+        self.view.setZoomFactor(1.0)
+
     def _effective_zoom(self) -> float:
         """The zoom a fit mode shows, so +/- continue from what is on screen."""
         if self.document.pageCount() == 0:
@@ -292,7 +301,7 @@ class ReportPanel(QWidget):
         self.page_box.setValue(page + 1 if count else 0)
         self.page_box.blockSignals(False)
         self.page_count.setText(f"of {count}")
-        for widget in (self.page_box, self.zoom_in, self.zoom_out, self.fit_page, self.fit_width):
+        for widget in (self.page_box, self.zoom_in, self.zoom_out, self.actual_size, self.fit_page, self.fit_width):
             widget.setEnabled(count > 0)
         self.previous_page.setEnabled(count > 0 and page > 0)
         self.next_page.setEnabled(count > 0 and page < count - 1)

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from hmip_desktop.model.merge import TeamMemberStatus, team_status
+from hmip_desktop.model.team import TeamMemberStatus, team_status
 from hmip_desktop.model.store import InspectionFile
 from hmip_desktop.ui.lead.conflicts_model import format_when
 
@@ -58,6 +58,8 @@ class TeamModel(QAbstractTableModel):
                 return f"{member.name} (you)" if member.is_owner else member.name
             if column == 1:
                 return ROLE_NAMES.get(member.role, member.role)
+            if member.is_owner and column in (2, 4):
+                return ""  # the lead's own file is this one, not an import
             if column == 2:
                 return member.cases
             if column == 3:
