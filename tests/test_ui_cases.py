@@ -1,0 +1,96 @@
+"""The case list page: adding a case, finding one by reference, sorting, moving to the form."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.ui.case_list_model import PROGRESS
+from hmip_desktop.ui.main_window import MainWindow
+from ui_support import QT_STRICT, add_case, focused_question, form_of, opened, settings, window  # noqa: F401
+
+pytestmark = QT_STRICT
+
+
+def test_add_a_case_from_the_keyboard(qtbot: QtBot, opened: MainWindow) -> None:
+    qtbot.keyClick(opened, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert opened.workspace is not None
+    dialog = opened.workspace.cases.add_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.keyClicks(dialog.ref, "Jo Bloggs")  # the space is refused as it is typed: references only
+    assert dialog.ref.text() == "JoBloggs"
+    dialog.ref.clear()
+    qtbot.keyClicks(dialog.ref, "KT-0042")
+    qtbot.keyClick(dialog.ref, Qt.Key.Key_Return)
+    with InspectionFile.open(opened.session.path, read_only=True) as inspection:
+        assert [c.case_ref for c in inspection.list_cases()] == ["KT-0042"]
+    assert opened.workspace.currentWidget() is opened.workspace.form
+    assert focused_question(opened) == "cd.gender"
+    assert opened.saved_label.text().startswith("Saved ")
+
+
+def test_a_duplicate_case_is_refused_with_a_message(qtbot: QtBot, opened: MainWindow) -> None:
+    add_case(opened, "KT-0001")
+    assert opened.workspace is not None
+    dialog = opened.workspace.cases.ask_new_case()
+    dialog.ref.setText("KT-0001")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    box = opened.findChild(QMessageBox, "userError")
+    assert box is not None and "already exists" in box.text()
+    assert opened.workspace.cases.model.rowCount() == 1
+
+
+def test_find_a_case_by_reference_and_open_it(qtbot: QtBot, opened: MainWindow) -> None:
+    for ref in ("KT-0001", "KT-0002", "LN-0107"):
+        add_case(opened, ref)
+    assert opened.workspace is not None
+    panel = opened.workspace.cases
+    opened.workspace.show_case_list()
+    qtbot.keyClick(opened, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert panel.search.hasFocus()
+    qtbot.keyClicks(panel.search, "ln-01")
+    assert panel.proxy.rowCount() == 1
+    qtbot.keyClick(panel.search, Qt.Key.Key_Return)
+    form = form_of(opened)
+    assert form.state is not None and form.state.case.case_ref == "LN-0107"
+    assert opened.workspace.currentWidget() is form
+
+
+def test_sorting_by_progress_from_the_header(qtbot: QtBot, opened: MainWindow) -> None:
+    add_case(opened, "KT-0001")
+    busy = add_case(opened, "KT-0002")
+    form = form_of(opened)
+    assert form.case_uuid == busy
+    form.choose_answer("cd.gender", "male")
+    form.choose_answer("cd.rosh", "low")
+    assert opened.workspace is not None
+    panel = opened.workspace.cases
+    opened.workspace.show_case_list()
+    header = panel.table.horizontalHeader()
+    position = header.sectionViewportPosition(PROGRESS) + header.sectionSize(PROGRESS) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(position, header.height() // 2))
+    first_ascending = panel.proxy.index(0, 0).data()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(position, header.height() // 2))
+    first_descending = panel.proxy.index(0, 0).data()
+    assert (first_ascending, first_descending) == ("KT-0001", "KT-0002")
+    assert "1 complete" not in panel.summary.text() and panel.summary.text().startswith("2 case(s)")
+
+
+def test_previous_and_next_case_follow_the_list_order(qtbot: QtBot, opened: MainWindow) -> None:
+    for ref in ("KT-0003", "KT-0001", "KT-0002"):
+        add_case(opened, ref)
+    assert opened.workspace is not None
+    first = opened.workspace.cases.neighbour(None, 1)
+    assert first is not None
+    opened.workspace.open_case(first)
+    form = form_of(opened)
+    refs = []
+    for _ in range(3):
+        assert form.state is not None
+        refs.append(form.state.case.case_ref)
+        qtbot.mouseClick(form.next_button, Qt.MouseButton.LeftButton)
+    assert refs == ["KT-0001", "KT-0002", "KT-0003"]
+    qtbot.mouseClick(form.previous_button, Qt.MouseButton.LeftButton)
+    assert form.state is not None and form.state.case.case_ref == "KT-0002"
