@@ -35,13 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hmip {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = import_module(f"hmip_desktop.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"hmip_desktop.cli.{name}":
-                continue  # that command group is not part of this build yet
-            raise
-        module.register(subparsers)
+        import_module(f"hmip_desktop.cli.{name}").register(subparsers)
     return parser
 
 
