@@ -14,7 +14,7 @@ from hmip_desktop.model.errors import CaseError, UserError
 from hmip_desktop.model.incoming import read_incoming
 from hmip_desktop.model.instrument import Instrument
 from hmip_desktop.model.integrity import audit_consistency
-from hmip_desktop.model.merge import FileMerger, merge_files
+from hmip_desktop.model.merge import FileMerger, merge_files, provenance
 from hmip_desktop.model.store import InspectionFile
 from hmip_desktop.scoring.load import score_file
 from merge_support import FULL_CASE, add_case, content, new_file, sha256, team_file
@@ -52,12 +52,9 @@ def test_merge_adds_cases_with_provenance_and_a_ledger_entry(
         source_case = source.get_case("KT-001")
         plan_revision = source.answers_for(source_case.uuid)["p.plan"].revision
     assert case.uuid == source_case.uuid  # the assessor's case id is kept for provenance
-    row = lead.conn.execute(
-        "SELECT file_uuid, file_name, assessor, source_revision, value FROM answer_sources "
-        "WHERE case_uuid = ? AND question_id = 'p.plan'",
-        (case.uuid,),
-    ).fetchone()
-    assert row == (file_uuid, "ann.hmip", "Ann Smith", plan_revision, "sufficient")
+    [said] = provenance(lead, case.uuid)[(case.uuid, "p.plan")]
+    assert (said.file_uuid, said.file_name, said.assessor, said.revision, said.value) == (
+        file_uuid, "ann.hmip", "Ann Smith", plan_revision, "sufficient")
     ledger = lead.conn.execute(
         "SELECT file_uuid, file_name, sha256, assessor, cases_added, answers_changed FROM imports"
     ).fetchall()
@@ -75,7 +72,8 @@ def test_lead_file_stays_tamper_evident_after_merging(
     assert lead.verify_audit_chain() is None
     assert audit_consistency(lead) == []
     actions = [e.action for e in lead.audit_entries()]
-    for action in ("merge-case-add", "answer-merge", "merge-file", "conflict-raise", "conflict-resolve"):
+    for action in ("merge-case-add", "answers-merge", "merge-file", "conflict-raise", "answer-resolve",
+                   "conflict-resolve"):
         assert action in actions
 
 
@@ -106,7 +104,7 @@ def test_a_failure_inside_a_file_rolls_it_back_entirely(
     def fail(self: FileMerger) -> None:
         raise UserError("the disk is full")
 
-    monkeypatch.setattr(FileMerger, "_record_import", fail)
+    monkeypatch.setattr(FileMerger, "_finish_import", fail)
     before = sha256(lead.path)
     [result] = merge_files(lead, [ann]).files
     assert result.status == "refused" and "the disk is full" in result.reason
@@ -253,11 +251,8 @@ def test_identical_double_marking_credits_both_assessors(
     summary = merge_files(lead, [ann, tmp_path / "bob.hmip"])
     assert summary.total("conflicts_raised") == 0
     case = lead.get_case("KT-001")
-    credited = lead.conn.execute(
-        "SELECT assessor FROM answer_sources WHERE case_uuid = ? AND question_id = 'p.plan' ORDER BY assessor",
-        (case.uuid,),
-    ).fetchall()
-    assert credited == [("Ann Smith",), ("Bob Jones",)]
+    credited = [(s.assessor, s.value) for s in provenance(lead)[(case.uuid, "p.plan")]]
+    assert credited == [("Ann Smith", "sufficient"), ("Bob Jones", "sufficient")]
     assert lead.answers_for(case.uuid)["p.plan"].note == "agreed after reading"
     assert score_file(lead).cases_scored == 1
 

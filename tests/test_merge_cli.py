@@ -99,9 +99,13 @@ def test_merge_encrypted_package(team: list[Path], tmp_path: Path, capsys: pytes
     code, out, err = run(capsys, "merge", str(lead), str(package), "--create", "--lead", "Lee Lead")
     assert code == 0, err
     assert "ann.hmipx: merged (Ann Smith): 2 case(s) added" in out
+    other = tmp_path / "bob.hmipx"
+    write_package(team[1], other, PASSPHRASE, kdf=FAST_KDF)
     monkeypatch.setenv("HMIP_PASSPHRASE", "a wrong passphrase entirely")
-    code, out, _ = run(capsys, "merge", str(lead), str(package))
-    assert code == 3 and "ann.hmipx: refused:" in out
+    code, out, _ = run(capsys, "merge", str(lead), str(package), str(other))
+    assert code == 3
+    assert "ann.hmipx: unchanged: already merged" in out  # known by its hash: no passphrase needed
+    assert "bob.hmipx: refused:" in out and "passphrase" in out
 
 
 def test_export_and_aggregate(team: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

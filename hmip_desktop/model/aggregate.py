@@ -13,6 +13,7 @@ inspection come from `scores_by_inspection`.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from hmip_desktop.model.incoming import (
     read_incoming,
     remove_work_dir,
 )
-from hmip_desktop.model.master_answers import append_audit_entries
+from hmip_desktop.model.audit_chain import append_audit_entries
 from hmip_desktop.model.merge import Progress
 from hmip_desktop.model.conflicts import list_conflicts
 from hmip_desktop.model.store import InspectionFile, check_person_name
@@ -214,10 +215,14 @@ def _add_member(aggregate: InspectionFile, member: IncomingFile) -> AggregateMem
     entries: list[dict[str, Any]] = [
         {"action": "aggregate-add", "detail": f"{len(member.cases)} case(s), {len(rows)} answer(s) {detail}"}
     ]
+    by_case: dict[str, dict[str, str | None]] = {}
+    for case_uuid, qid, value, *_rest in rows:
+        by_case.setdefault(case_uuid, {})[qid] = value
+    # One audit entry per case for its answers (replayed by integrity.audit_consistency).
     entries += [
-        {"action": "answer-aggregate", "case_ref": refs[case_uuid], "question_id": qid, "new_value": value,
-         "detail": detail}
-        for case_uuid, qid, value, *_rest in rows
+        {"action": "answers-aggregate", "case_ref": refs[case_uuid], "detail": detail,
+         "new_value": json.dumps(values, ensure_ascii=False, sort_keys=True)}
+        for case_uuid, values in by_case.items()
     ]
     append_audit_entries(aggregate, entries)
     return AggregateMember(

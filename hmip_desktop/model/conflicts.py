@@ -219,9 +219,10 @@ def resolve_conflict(
         )
         if old is None or revision != old.revision:
             touch_case(inspection, case.uuid)
-        # The answer is now the lead's: forget that the merge wrote it.
+        # The answer is now the lead's decision, even where its value did not change.
         inspection.conn.execute(
-            "DELETE FROM merge_state WHERE case_uuid = ? AND question_id = ?", (case.uuid, question_id)
+            "UPDATE answers SET merged_revision = NULL WHERE case_uuid = ? AND question_id = ?",
+            (case.uuid, question_id),
         )
         close_conflict(inspection, conflict, new_value, note or how, by=inspection.actor)
     return _get(inspection, conflict.id)

@@ -29,6 +29,7 @@ from pathlib import Path
 from hmip_desktop.model.aggregate import case_inspection_ids, is_aggregate, scores_by_inspection
 from hmip_desktop.model.conflicts import conflicted_case_uuids
 from hmip_desktop.model.errors import StorageError, UserError
+from hmip_desktop.model.merge import provenance
 from hmip_desktop.model.relevance import relevant_question_ids
 from hmip_desktop.model.store import InspectionFile
 from hmip_desktop.scoring.load import score_file
@@ -85,12 +86,7 @@ def cases_table(inspection: InspectionFile) -> Table:
 def answers_table(inspection: InspectionFile) -> Table:
     instrument = inspection.instrument
     inspection_of = case_inspection_ids(inspection)
-    sources: dict[tuple[str, str], list[tuple[str, str, int, str | None]]] = {}
-    for case_uuid, qid, assessor, file_name, revision, value in inspection.conn.execute(
-        "SELECT case_uuid, question_id, assessor, file_name, source_revision, value FROM answer_sources "
-        "ORDER BY assessor, file_name"
-    ):
-        sources.setdefault((case_uuid, qid), []).append((assessor, file_name, revision, value))
+    sources = provenance(inspection)
     headers = [
         "inspection", "case_ref", "question_id", "criterion", "value", "label", "applies", "note",
         "assessor", "revision", "updated_at", "credited", "other_sources",
@@ -105,8 +101,8 @@ def answers_table(inspection: InspectionFile) -> Table:
             answer = answers[qid]
             question = instrument.by_id.get(qid)
             said = sources.get((case.uuid, qid), [])
-            credited = [s for s in said if s[3] == answer.value]
-            others = [s for s in said if s[3] != answer.value]
+            credited = [s for s in said if s.value == answer.value]
+            others = [s for s in said if s.value != answer.value]
             rows.append([
                 inspection_of[case.uuid],
                 case.case_ref,
@@ -119,8 +115,8 @@ def answers_table(inspection: InspectionFile) -> Table:
                 answer.assessor,
                 answer.revision,
                 answer.updated_at,
-                "; ".join(f"{a} ({f} rev {r})" for a, f, r, _v in credited),
-                "; ".join(f"{a} ({f} rev {r}): {v}" for a, f, r, v in others),
+                "; ".join(f"{s.assessor} ({s.file_name} rev {s.revision})" for s in credited),
+                "; ".join(f"{s.assessor} ({s.file_name} rev {s.revision}): {s.value}" for s in others),
             ])
     return Table("answers", headers, rows)
 

@@ -10,12 +10,10 @@ Every function here runs inside the caller's `inspection.transaction()`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from hmip_desktop.model.errors import InvalidAnswer
-from hmip_desktop.model.store import GENESIS_HASH, CaseStatus, InspectionFile, audit_hash
+from hmip_desktop.model.store import CaseStatus, InspectionFile
 
 
 @dataclass(frozen=True)
@@ -55,19 +53,25 @@ def write_answer(
     action: str,
     detail: str,
     updated_at: str | None = None,
+    merged: bool = False,
 ) -> int:
-    """Set one answer in the lead's file, audited; return its new revision (unchanged: the old one)."""
+    """Set one answer in the lead's file, audited; return its new revision (unchanged: the old one).
+
+    `merged`: the merge wrote it (the sources' view), as opposed to the lead deciding it
+    (a conflict resolution); a later source change applies only to the former.
+    """
     check_option(inspection, question_id, value)
     old = read_answer(inspection, case_uuid, question_id)
     if old is not None and old.value == value and old.note == note:
         return old.revision
     revision = old.revision + 1 if old else 1
     inspection.conn.execute(
-        "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_uuid, question_id) DO UPDATE SET "
+        "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at, merged_revision) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_uuid, question_id) DO UPDATE SET "
         "value = excluded.value, note = excluded.note, revision = excluded.revision, "
-        "assessor = excluded.assessor, updated_at = excluded.updated_at",
-        (case_uuid, question_id, value, note, revision, assessor, updated_at or inspection.clock()),
+        "assessor = excluded.assessor, updated_at = excluded.updated_at, merged_revision = excluded.merged_revision",
+        (case_uuid, question_id, value, note, revision, assessor, updated_at or inspection.clock(),
+         revision if merged else None),
     )
     old_value = old.value if old else None
     inspection.audit(
@@ -100,37 +104,3 @@ def set_illustration(
     )
     inspection.audit("merge-illustration", case_ref=case_ref, new_value=str(int(flagged)), detail=detail)
 
-
-def append_audit_entries(inspection: InspectionFile, entries: Sequence[Mapping[str, Any]]) -> None:
-    """Record many audit entries at once, chained exactly as `InspectionFile.audit` chains one.
-
-    A merge adds a whole case (about 150 answers) at a time; walking the chain
-    in memory and inserting in one statement keeps that fast. Each entry gives
-    action and optionally case_ref, question_id, old_value, new_value, detail.
-    """
-    if not entries:
-        return
-    row = inspection.conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    prev = row[0] if row else GENESIS_HASH
-    at, actor = inspection.clock(), inspection.actor
-    rows = []
-    for entry in entries:
-        fields = {
-            "at": at,
-            "actor": actor,
-            "action": entry["action"],
-            "case_ref": entry.get("case_ref"),
-            "question_id": entry.get("question_id"),
-            "old_value": entry.get("old_value"),
-            "new_value": entry.get("new_value"),
-            "detail": entry.get("detail", ""),
-        }
-        digest = audit_hash(prev, fields)
-        rows.append({**fields, "prev_hash": prev, "hash": digest})
-        prev = digest
-    inspection.conn.executemany(
-        "INSERT INTO audit (at, actor, action, case_ref, question_id, old_value, new_value, detail, "
-        "prev_hash, hash) VALUES (:at, :actor, :action, :case_ref, :question_id, :old_value, :new_value, "
-        ":detail, :prev_hash, :hash)",
-        rows,
-    )

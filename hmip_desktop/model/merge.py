@@ -7,9 +7,9 @@ Rules (issue 4):
   to ``backups/`` beside it before the first write of a merge run, and each
   file is merged in one transaction.
 - A case is its case_ref within the inspection. For every answer the lead's
-  file keeps what each source file last said (`answer_sources`), and the
-  master revision the merge last wrote (`merge_state`); a later master
-  revision is the lead's own amendment.
+  file keeps what each source file last said (`case_sources`), and the
+  answer revision the merge last wrote (`answers.merged_revision`); any
+  other revision is the lead's own amendment.
 - A source's answer is looked at only when it changed since that file's last
   import (a higher revision with another value or note), so merging a file
   twice changes nothing, and an older copy arriving after a newer one is ignored.
@@ -25,15 +25,18 @@ Rules (issue 4):
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from hmip_desktop.model.conflicts import ConflictSide, close_conflict, open_conflict, raise_conflict
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.audit_chain import append_audit_entries
 from hmip_desktop.model.incoming import (
     Expectation,
     IncomingAnswer,
@@ -41,16 +44,12 @@ from hmip_desktop.model.incoming import (
     IncomingFile,
     PassphraseFor,
     read_incoming,
+    read_received,
+    receive,
     remove_work_dir,
 )
-from hmip_desktop.model.master_answers import (
-    append_audit_entries,
-    set_illustration,
-    set_status,
-    touch_case,
-    write_answer,
-)
-from hmip_desktop.model.store import AnswerRecord, CaseStatus, InspectionFile
+from hmip_desktop.model.master_answers import set_illustration, set_status, touch_case, write_answer
+from hmip_desktop.model.store import CaseStatus, InspectionFile
 
 Progress = Callable[[int, int, str], None]
 FileStatus = Literal["merged", "unchanged", "refused"]
@@ -199,7 +198,7 @@ def merge_files(
     )
     summary = MergeSummary(files=[])
     total = len(paths)
-    with tempfile.TemporaryDirectory(prefix="hmip-merge-") as tmp:
+    with _roomy_cache(master), tempfile.TemporaryDirectory(prefix="hmip-merge-") as tmp:
         for position, raw_path in enumerate(paths, start=1):
             path = Path(raw_path)
             if progress is not None:
@@ -207,25 +206,22 @@ def merge_files(
             work_dir = Path(tmp) / str(position)
             work_dir.mkdir()
             try:
-                incoming = read_incoming(path, work_dir, expect=expect, passphrase_for=passphrase_for)
+                received = receive(path, work_dir)
+                previous = _previous_import(master, received.sha256)
+                if previous is not None:
+                    # Byte for byte a file merged before: nothing in it can change MASTER.
+                    description, assessor = previous
+                    summary.files.append(FileResult(
+                        name=path.name, status="unchanged", reason=f"already merged ({description}); nothing to do",
+                        assessor=assessor, sha256=received.sha256,
+                    ))
+                    continue
+                incoming = read_received(received, work_dir, expect=expect, passphrase_for=passphrase_for)
             except UserError as exc:
                 summary.files.append(FileResult(name=path.name, status="refused", reason=str(exc)))
                 continue
             finally:
                 remove_work_dir(work_dir)
-            previous = _previous_import(master, incoming.sha256)
-            if previous is not None:
-                summary.files.append(
-                    FileResult(
-                        name=path.name,
-                        status="unchanged",
-                        reason=f"already merged ({previous}); nothing to do",
-                        assessor=incoming.owner.name,
-                        sha256=incoming.sha256,
-                        cases_unchanged=len(incoming.cases),
-                    )
-                )
-                continue
             if summary.backup is None:
                 summary.backup = backup_master(master)
             try:
@@ -237,6 +233,17 @@ def merge_files(
                 continue
             summary.files.append(result)
     return summary
+
+
+@contextmanager
+def _roomy_cache(master: InspectionFile) -> Iterator[None]:
+    """A larger page cache while merging: a dozen files add ~150,000 indexed rows."""
+    before = master.conn.execute("PRAGMA cache_size").fetchone()[0]
+    master.conn.execute("PRAGMA cache_size = -65536")
+    try:
+        yield
+    finally:
+        master.conn.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def create_master(
@@ -258,12 +265,14 @@ def create_master(
     )
 
 
-def _previous_import(master: InspectionFile, sha256: str) -> str | None:
+def _previous_import(master: InspectionFile, sha256: str) -> tuple[str, str] | None:
+    """(how to describe it, assessor) of an earlier import of a file with this hash."""
     row = master.conn.execute(
-        "SELECT id, file_name, imported_at FROM imports WHERE sha256 = ? AND kind = 'merge' ORDER BY id LIMIT 1",
+        "SELECT id, file_name, assessor, imported_at FROM imports WHERE sha256 = ? AND kind = 'merge' "
+        "ORDER BY id LIMIT 1",
         (sha256,),
     ).fetchone()
-    return None if row is None else f"identical to import #{row[0]}, {row[1]}, at {row[2][:16]}"
+    return None if row is None else (f"identical to import #{row[0]}, {row[1]}, at {row[3][:16]}", row[2])
 
 
 def backup_master(master: InspectionFile) -> Path:
@@ -313,11 +322,40 @@ class SourceAnswer:
 
 @dataclass(frozen=True)
 class SourceCase:
-    file_uuid: str
+    """What one source file last said about one case."""
+
     status: str
     revision: int
     illustration: bool
     illustration_text: str
+    #: {question id: [revision, value, note, updated_at]}
+    answers: dict[str, list[Any]]
+
+
+def provenance(
+    inspection: InspectionFile, case_uuid: str | None = None
+) -> dict[tuple[str, str], list[SourceAnswer]]:
+    """Who said what: every source file's latest answer, by (case uuid, question id), sorted by assessor.
+
+    `case_uuid` limits it to one case.
+    """
+    sources = {
+        row[0]: (row[1], row[2], row[3])
+        for row in inspection.conn.execute("SELECT id, file_uuid, file_name, assessor FROM sources")
+    }
+    where, params = ("WHERE case_uuid = ?", (case_uuid,)) if case_uuid else ("", ())
+    found: dict[tuple[str, str], list[SourceAnswer]] = {}
+    for uuid_, source_id, answers in inspection.conn.execute(
+        f"SELECT case_uuid, source_id, answers FROM case_sources {where}", params
+    ):
+        file_uuid, file_name, assessor = sources[source_id]
+        for qid, (revision, value, note, updated_at) in json.loads(answers).items():
+            found.setdefault((uuid_, qid), []).append(
+                SourceAnswer(file_uuid, file_name, assessor, revision, value, note, updated_at)
+            )
+    for said in found.values():
+        said.sort(key=_side_order)
+    return found
 
 
 def combined_note(sources: Iterable[SourceAnswer]) -> str:
@@ -349,6 +387,21 @@ class _MasterCase:
     illustration_text: str
 
 
+@dataclass(frozen=True)
+class _MasterAnswer:
+    value: str | None
+    note: str
+    revision: int
+    assessor: str
+    updated_at: str
+    merged_revision: int | None
+
+    @property
+    def lead_owned(self) -> bool:
+        """Written or amended by the lead since the merge last wrote it."""
+        return self.revision != self.merged_revision
+
+
 class FileMerger:
     """Merges one checked incoming file into MASTER, inside the caller's transaction."""
 
@@ -367,15 +420,17 @@ class FileMerger:
                 "it was upgraded in a temporary copy"
             )
         self.detail = f"from {incoming.name} ({incoming.owner.name})"
+        self.source_id = 0
+        self.import_id = 0
+        self.sources: dict[int, tuple[str, str, str]] = {}
 
     def run(self) -> FileResult:
         incoming = self.incoming
         self.master.add_assessor(incoming.owner.name, incoming.owner.role)
+        self._start_import()
         by_ref = {
             row[1]: _MasterCase(row[0], row[1], row[2], bool(row[3]), row[4])
-            for row in self.conn.execute(
-                "SELECT uuid, case_ref, status, illustration, illustration_text FROM cases"
-            )
+            for row in self.conn.execute("SELECT uuid, case_ref, status, illustration, illustration_text FROM cases")
         }
         taken_uuids = {case.uuid for case in by_ref.values()}
         for case in incoming.cases:
@@ -388,7 +443,7 @@ class FileMerger:
                 self.result.cases_updated += 1
             else:
                 self.result.cases_unchanged += 1
-        self._record_import()
+        self._finish_import()
         return self.result
 
     # -- a case new to MASTER ------------------------------------------------------
@@ -406,65 +461,65 @@ class FileMerger:
         )
         written = [a for a in answers.values() if a.value is not None or a.note]
         self.conn.executemany(
-            "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at) "
-            "VALUES (?, ?, ?, ?, 1, ?, ?)",
+            "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at, "
+            "merged_revision) VALUES (?, ?, ?, ?, 1, ?, ?, 1)",
             [(case_uuid, a.question_id, a.value, a.note, a.assessor, a.updated_at) for a in written],
         )
-        self.conn.executemany(
-            "INSERT INTO merge_state (case_uuid, question_id, master_revision) VALUES (?, ?, 1)",
-            [(case_uuid, a.question_id) for a in written],
-        )
-        self._record_sources(case_uuid, answers.values())
-        self._record_case_source(case_uuid, case)
-        entries = [
-            {"action": "merge-case-add", "case_ref": case.case_ref,
-             "detail": f"{len(written)} answer(s), status {case.status}, {self.detail}"}
-        ]
-        entries += [
-            {"action": "answer-merge", "case_ref": case.case_ref, "question_id": a.question_id,
-             "old_value": None, "new_value": a.value, "detail": f"{self.detail} rev {a.revision}"}
-            for a in written
-        ]
-        append_audit_entries(master, entries)
+        self._record_case_source(case_uuid, case, _said(answers.values()))
+        # One audit entry for the case's answers (replayed by integrity.audit_consistency).
+        values = json.dumps({a.question_id: a.value for a in written}, ensure_ascii=False, sort_keys=True)
+        append_audit_entries(master, [
+            {"action": "merge-case-add", "case_ref": case.case_ref, "detail": f"status {case.status}, {self.detail}"},
+            {"action": "answers-merge", "case_ref": case.case_ref, "new_value": values,
+             "detail": f"{len(written)} answer(s) {self.detail}"},
+        ])
         self.result.answers_changed += len(written)
 
     # -- a case MASTER already has ------------------------------------------------------
 
     def _update_case(self, case: _MasterCase, incoming_case: IncomingCase, answers: dict[str, IncomingAnswer]) -> bool:
-        file_uuid = self.incoming.file_uuid
         sources = self._case_sources(case.uuid)
-        base_case = sources.pop(file_uuid, None)
+        base_case = sources.pop(self.source_id, None)
         if base_case is not None and incoming_case.revision <= base_case.revision:
             return False  # not touched in this file since its last import (or an older copy)
-        before = self.result.answers_changed, self.result.conflicts_raised, self.result.conflicts_updated, \
-            self.result.conflicts_settled
-        by_question = self._answer_sources(case.uuid)
-        merged_revisions = dict(
-            self.conn.execute(
-                "SELECT question_id, master_revision FROM merge_state WHERE case_uuid = ?", (case.uuid,)
-            ).fetchall()
-        )
-        current = self.master.answers_for(case.uuid)
+        counters = self._counters()
+        current = self._master_answers(case.uuid)
+        said = dict(base_case.answers) if base_case else {}
         wrote = False
         for qid, answer in answers.items():
-            src = SourceAnswer(file_uuid, self.incoming.name, answer.assessor, answer.revision, answer.value,
-                               answer.note, answer.updated_at)
-            known = by_question.get(qid, {})
-            base = known.pop(file_uuid, None)
+            src = SourceAnswer(self.incoming.file_uuid, self.incoming.name, answer.assessor, answer.revision,
+                               answer.value, answer.note, answer.updated_at)
+            base = self._said_by(self.source_id, base_case, qid)
             if base is not None and (src.revision < base.revision or (src.revision == base.revision and (
                     src.value, src.note) == (base.value, base.note))):
                 continue
-            self._record_sources(case.uuid, [answer])
+            said[qid] = [answer.revision, answer.value, answer.note, answer.updated_at]
+            others = [
+                said_by for source_id, source_case in sources.items()
+                if (said_by := self._said_by(source_id, source_case, qid)) is not None
+            ]
             value_changed = base is None or src.value != base.value
-            wrote |= self._merge_answer(case, qid, src, value_changed, list(known.values()), current.get(qid),
-                                        merged_revisions.get(qid))
+            wrote |= self._merge_answer(case, qid, src, value_changed, others, current.get(qid))
         wrote |= self._merge_case_fields(case, incoming_case, base_case, list(sources.values()))
-        self._record_case_source(case.uuid, incoming_case)
+        self._record_case_source(case.uuid, incoming_case, said)
         if wrote:
             touch_case(self.master, case.uuid)
-        after = self.result.answers_changed, self.result.conflicts_raised, self.result.conflicts_updated, \
-            self.result.conflicts_settled
-        return wrote or after != before
+        return wrote or self._counters() != counters
+
+    def _said_by(self, source_id: int, source_case: SourceCase | None, qid: str) -> SourceAnswer | None:
+        """What one source file last said about one answer (None: nothing)."""
+        if source_case is None:
+            return None
+        entry = source_case.answers.get(qid)
+        if entry is None:
+            return None
+        file_uuid, file_name, assessor = self.sources[source_id]
+        revision, value, note, updated_at = entry
+        return SourceAnswer(file_uuid, file_name, assessor, revision, value, note, updated_at)
+
+    def _counters(self) -> tuple[int, int, int, int]:
+        r = self.result
+        return r.answers_changed, r.conflicts_raised, r.conflicts_updated, r.conflicts_settled
 
     def _merge_answer(
         self,
@@ -473,13 +528,10 @@ class FileMerger:
         src: SourceAnswer,
         value_changed: bool,
         others: list[SourceAnswer],
-        current: AnswerRecord | None,
-        merged_revision: int | None,
+        current: _MasterAnswer | None,
     ) -> bool:
         """Apply one changed source answer; return whether MASTER's answer was written."""
-        lead_owned = current is not None and current.revision != merged_revision
-        if lead_owned:
-            assert current is not None
+        if current is not None and current.lead_owned:
             if value_changed and src.value is not None and src.value != current.value:
                 lead_side = ConflictSide(
                     value=current.value, note=current.note, assessor=current.assessor,
@@ -501,15 +553,10 @@ class FileMerger:
         old = (current.value, current.note) if current else (None, "")
         if (value, note) != old:
             latest = max((s for s in everyone if s.value == value), key=lambda s: s.updated_at, default=src)
-            revision = write_answer(
+            write_answer(
                 self.master, case.uuid, case.case_ref, qid, value, note,
                 assessor=latest.assessor, action="answer-merge", detail=f"{self.detail} rev {src.revision}",
-                updated_at=latest.updated_at,
-            )
-            self.conn.execute(
-                "INSERT INTO merge_state (case_uuid, question_id, master_revision) VALUES (?, ?, ?) "
-                "ON CONFLICT (case_uuid, question_id) DO UPDATE SET master_revision = excluded.master_revision",
-                (case.uuid, qid, revision),
+                updated_at=latest.updated_at, merged=True,
             )
             self.result.answers_changed += 1
             wrote = True
@@ -547,11 +594,11 @@ class FileMerger:
         """Status and illustration: a source's change applies unless the lead changed the field meanwhile."""
         wrote = False
         known = others + ([base] if base else [])
-        status_changed = base is None or base.status != incoming_case.status
-        if status_changed:
+        if base is None or base.status != incoming_case.status:
             before_statuses = [s.status for s in known] or [case.status]
-            after = combined_status([s.status for s in others] + [incoming_case.status]
-                                    + ([] if known else [case.status]))
+            after = combined_status(
+                [s.status for s in others] + [incoming_case.status] + ([] if known else [case.status])
+            )
             if case.status == combined_status(before_statuses) and after != case.status:
                 set_status(self.master, case.uuid, case.case_ref, case.status, after, self.detail)
                 case.status = after
@@ -572,69 +619,73 @@ class FileMerger:
 
     # -- provenance ------------------------------------------------------------------------
 
-    def _answer_sources(self, case_uuid: str) -> dict[str, dict[str, SourceAnswer]]:
-        found: dict[str, dict[str, SourceAnswer]] = {}
-        for row in self.conn.execute(
-            "SELECT question_id, file_uuid, file_name, assessor, source_revision, value, note, source_updated_at "
-            "FROM answer_sources WHERE case_uuid = ?",
-            (case_uuid,),
-        ):
-            found.setdefault(row[0], {})[row[1]] = SourceAnswer(*row[1:])
-        return found
-
-    def _case_sources(self, case_uuid: str) -> dict[str, SourceCase]:
-        rows = self.conn.execute(
-            "SELECT file_uuid, status, source_revision, illustration, illustration_text FROM case_sources "
-            "WHERE case_uuid = ?",
-            (case_uuid,),
-        )
-        return {row[0]: SourceCase(row[0], row[1], row[2], bool(row[3]), row[4]) for row in rows}
-
-    def _record_sources(self, case_uuid: str, answers: Iterable[IncomingAnswer]) -> None:
-        incoming = self.incoming
-        self.conn.executemany(
-            "INSERT INTO answer_sources (case_uuid, question_id, file_uuid, file_name, assessor, source_revision, "
-            "value, note, source_updated_at, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (case_uuid, question_id, file_uuid) DO UPDATE SET file_name = excluded.file_name, "
-            "assessor = excluded.assessor, source_revision = excluded.source_revision, value = excluded.value, "
-            "note = excluded.note, source_updated_at = excluded.source_updated_at, "
-            "imported_at = excluded.imported_at",
-            [
-                (case_uuid, a.question_id, incoming.file_uuid, incoming.name, a.assessor, a.revision, a.value,
-                 a.note, a.updated_at, self.stamp)
-                for a in answers
-            ],
-        )
-
-    def _record_case_source(self, case_uuid: str, case: IncomingCase) -> None:
+    def _start_import(self) -> None:
         incoming = self.incoming
         self.conn.execute(
-            "INSERT INTO case_sources (case_uuid, file_uuid, source_case_uuid, file_name, assessor, status, "
-            "source_revision, illustration, illustration_text, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (case_uuid, file_uuid) DO UPDATE SET source_case_uuid = excluded.source_case_uuid, "
-            "file_name = excluded.file_name, assessor = excluded.assessor, status = excluded.status, "
-            "source_revision = excluded.source_revision, illustration = excluded.illustration, "
-            "illustration_text = excluded.illustration_text, imported_at = excluded.imported_at "
-            "WHERE excluded.source_revision >= case_sources.source_revision",
-            (case_uuid, incoming.file_uuid, case.uuid, incoming.name, incoming.owner.name, case.status,
-             case.revision, int(case.illustration), case.illustration_text, self.stamp),
+            "INSERT INTO sources (file_uuid, file_name, assessor) VALUES (?, ?, ?) ON CONFLICT (file_uuid) "
+            "DO UPDATE SET file_name = excluded.file_name, assessor = excluded.assessor",
+            (incoming.file_uuid, incoming.name, incoming.owner.name),
         )
+        self.sources = {
+            row[0]: (row[1], row[2], row[3])
+            for row in self.conn.execute("SELECT id, file_uuid, file_name, assessor FROM sources")
+        }
+        self.source_id = next(sid for sid, (uuid, _n, _a) in self.sources.items() if uuid == incoming.file_uuid)
+        cursor = self.conn.execute(
+            "INSERT INTO imports (file_uuid, file_name, sha256, assessor, role, inspection_id, imported_at, "
+            "imported_by, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'merge')",
+            (incoming.file_uuid, incoming.name, incoming.sha256, incoming.owner.name, incoming.owner.role,
+             incoming.inspection_id, self.stamp, self.master.actor),
+        )
+        self.import_id = int(cursor.lastrowid or 0)
 
-    def _record_import(self) -> None:
+    def _finish_import(self) -> None:
         incoming, result = self.incoming, self.result
         self.conn.execute(
-            "INSERT INTO imports (file_uuid, file_name, sha256, assessor, role, inspection_id, imported_at, "
-            "imported_by, kind, cases_added, cases_updated, cases_unchanged, answers_changed, conflicts_raised, "
-            "warning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'merge', ?, ?, ?, ?, ?, ?)",
-            (incoming.file_uuid, incoming.name, incoming.sha256, incoming.owner.name, incoming.owner.role,
-             incoming.inspection_id, self.stamp, self.master.actor, result.cases_added, result.cases_updated,
-             result.cases_unchanged, result.answers_changed, result.conflicts_raised, "\n".join(result.warnings)),
+            "UPDATE imports SET cases_added = ?, cases_updated = ?, cases_unchanged = ?, answers_changed = ?, "
+            "conflicts_raised = ?, warning = ? WHERE id = ?",
+            (result.cases_added, result.cases_updated, result.cases_unchanged, result.answers_changed,
+             result.conflicts_raised, "\n".join(result.warnings), self.import_id),
         )
         self.master.audit(
             "merge-file",
             detail=f"{incoming.name} ({incoming.owner.name}, sha256 {incoming.sha256[:12]}): "
             + result.describe().split(": ", 1)[-1],
         )
+
+    def _case_sources(self, case_uuid: str) -> dict[int, SourceCase]:
+        rows = self.conn.execute(
+            "SELECT source_id, status, source_revision, illustration, illustration_text, answers FROM case_sources "
+            "WHERE case_uuid = ?",
+            (case_uuid,),
+        )
+        return {row[0]: SourceCase(row[1], row[2], bool(row[3]), row[4], json.loads(row[5])) for row in rows}
+
+    def _master_answers(self, case_uuid: str) -> dict[str, _MasterAnswer]:
+        rows = self.conn.execute(
+            "SELECT question_id, value, note, revision, assessor, updated_at, merged_revision FROM answers "
+            "WHERE case_uuid = ?",
+            (case_uuid,),
+        )
+        return {row[0]: _MasterAnswer(*row[1:]) for row in rows}
+
+    def _record_case_source(self, case_uuid: str, case: IncomingCase, said: dict[str, list[Any]]) -> None:
+        self.conn.execute(
+            "INSERT INTO case_sources (case_uuid, source_id, source_case_uuid, status, source_revision, illustration, "
+            "illustration_text, answers, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (case_uuid, source_id) DO UPDATE SET source_case_uuid = excluded.source_case_uuid, "
+            "status = excluded.status, source_revision = excluded.source_revision, "
+            "illustration = excluded.illustration, illustration_text = excluded.illustration_text, "
+            "answers = excluded.answers, import_id = excluded.import_id "
+            "WHERE excluded.source_revision >= case_sources.source_revision",
+            (case_uuid, self.source_id, case.uuid, case.status, case.revision, int(case.illustration),
+             case.illustration_text, json.dumps(said, ensure_ascii=False, separators=(",", ":")), self.import_id),
+        )
+
+
+def _said(answers: Iterable[IncomingAnswer]) -> dict[str, list[Any]]:
+    """A source's answers as stored in case_sources.answers: {question id: [revision, value, note, updated_at]}."""
+    return {a.question_id: [a.revision, a.value, a.note, a.updated_at] for a in answers}
 
 
 def _side_order(source: SourceAnswer) -> tuple[str, str]:
@@ -645,49 +696,3 @@ def _capped(warnings: list[str]) -> list[str]:
     if len(warnings) <= MAX_WARNINGS_PER_FILE:
         return list(warnings)
     return warnings[:MAX_WARNINGS_PER_FILE] + [f"... and {len(warnings) - MAX_WARNINGS_PER_FILE} more warning(s)"]
-
-
-# -- the team, from the import ledger (for the lead's team view) --------------------------
-
-
-@dataclass(frozen=True)
-class TeamMemberStatus:
-    name: str
-    role: str
-    is_owner: bool
-    #: Distinct cases the assessor's imported files hold, and how many they had marked complete.
-    cases: int
-    complete: int
-    #: Files of theirs merged (re-sends included; identical re-imports are not recorded).
-    imports: int
-    #: When a file of theirs was last merged (None: never, e.g. the lead).
-    last_import: str | None
-
-
-def team_status(master: InspectionFile) -> list[TeamMemberStatus]:
-    """Each person named in the lead's file, with their cases and latest import, from the ledger."""
-    cases = {
-        row[0]: (int(row[1]), int(row[2] or 0))
-        for row in master.conn.execute(
-            "SELECT assessor, count(DISTINCT case_uuid), "
-            "count(DISTINCT CASE WHEN status = 'complete' THEN case_uuid END) FROM case_sources GROUP BY assessor"
-        )
-    }
-    imports = {
-        row[0]: (int(row[1]), str(row[2]))
-        for row in master.conn.execute(
-            "SELECT assessor, count(*), max(imported_at) FROM imports WHERE kind = 'merge' GROUP BY assessor"
-        )
-    }
-    return [
-        TeamMemberStatus(
-            name=person.name,
-            role=person.role,
-            is_owner=person.is_owner,
-            cases=cases.get(person.name, (0, 0))[0],
-            complete=cases.get(person.name, (0, 0))[1],
-            imports=imports.get(person.name, (0, ""))[0],
-            last_import=imports[person.name][1] if person.name in imports else None,
-        )
-        for person in master.assessors()
-    ]

@@ -101,11 +101,14 @@ def m002_merge(conn: sqlite3.Connection) -> None:
     """The lead's file: import ledger, answer provenance, and the inspection of aggregated cases.
 
     - `imports`: one row per team file merged (its sha256, assessor and what it changed).
-    - `answer_sources`: what each source file last said about each answer, so a re-sent file's
-      own changes can be told apart from the lead's amendments.
-    - `case_sources`: the same for a case's status and practice illustration.
-    - `merge_state`: the master answer revision the merge last wrote; any later revision is the
-      lead's own amendment.
+    - `sources`: each team file ever merged (by its file_uuid), with its latest name and assessor.
+    - `case_sources`: what each source file last said about each case: status, practice
+      illustration, and its answers as a JSON object {question id: [revision, value, note,
+      updated_at]} -- so a re-sent file's own changes can be told apart from the lead's
+      amendments, and every answer's provenance is known. (One row per case and file rather
+      than ~150: a 12-file merge writes a tenth of the rows.)
+    - `answers.merged_revision`: the answer revision the merge last wrote; any other revision is
+      the lead's own amendment (NULL: never written by the merge).
     - `cases.inspection_id`: set only in an aggregate of several inspections (NULL: this file's own).
     """
     run_statements(
@@ -130,38 +133,25 @@ def m002_merge(conn: sqlite3.Connection) -> None:
             warning TEXT NOT NULL DEFAULT ''
         );
         CREATE INDEX imports_sha256 ON imports (sha256);
-        CREATE TABLE answer_sources (
-            case_uuid TEXT NOT NULL REFERENCES cases(uuid),
-            question_id TEXT NOT NULL,
-            file_uuid TEXT NOT NULL,
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            file_uuid TEXT NOT NULL UNIQUE,
             file_name TEXT NOT NULL,
-            assessor TEXT NOT NULL,
-            source_revision INTEGER NOT NULL,
-            value TEXT,
-            note TEXT NOT NULL DEFAULT '',
-            source_updated_at TEXT NOT NULL DEFAULT '',
-            imported_at TEXT NOT NULL,
-            PRIMARY KEY (case_uuid, question_id, file_uuid)
+            assessor TEXT NOT NULL
         );
         CREATE TABLE case_sources (
             case_uuid TEXT NOT NULL REFERENCES cases(uuid),
-            file_uuid TEXT NOT NULL,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
             source_case_uuid TEXT NOT NULL,
-            file_name TEXT NOT NULL,
-            assessor TEXT NOT NULL,
             status TEXT NOT NULL,
             source_revision INTEGER NOT NULL,
             illustration INTEGER NOT NULL DEFAULT 0,
             illustration_text TEXT NOT NULL DEFAULT '',
-            imported_at TEXT NOT NULL,
-            PRIMARY KEY (case_uuid, file_uuid)
-        );
-        CREATE TABLE merge_state (
-            case_uuid TEXT NOT NULL REFERENCES cases(uuid),
-            question_id TEXT NOT NULL,
-            master_revision INTEGER NOT NULL,
-            PRIMARY KEY (case_uuid, question_id)
-        );
+            answers TEXT NOT NULL DEFAULT '{}',
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            PRIMARY KEY (case_uuid, source_id)
+        ) WITHOUT ROWID;
+        ALTER TABLE answers ADD COLUMN merged_revision INTEGER;
         ALTER TABLE cases ADD COLUMN inspection_id TEXT
         """,
     )

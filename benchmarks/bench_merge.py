@@ -1,0 +1,147 @@
+"""Team merge speed: 12 assessors' files of 90 cases, and an aggregate of 35 inspections (~3,000 cases).
+
+Input files are written straight through SQL in one transaction each (with a
+valid audit chain, so the merge's tamper checks do their full work); writing
+them answer by answer through the store would take far longer than what is
+measured.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from hmip_desktop.model.aggregate import build_aggregate
+from hmip_desktop.model.instrument import Instrument, default_instrument
+from hmip_desktop.model.audit_chain import append_audit_entries
+from hmip_desktop.model.merge import merge_files
+from hmip_desktop.model.relevance import rule_holds
+from hmip_desktop.model.store import InspectionFile, Role
+
+FILES = 12
+CASES_PER_FILE = 90
+INSPECTIONS = 35
+CASES_PER_INSPECTION = 86
+
+
+def random_values(instrument: Instrument, rng: random.Random) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for question in instrument.questions:
+        if question.relevant_if is None or rule_holds(question.relevant_if, values):
+            values[question.id] = rng.choice(question.options).value
+    return values
+
+
+def write_file(
+    path: Path,
+    instrument: Instrument,
+    rng: random.Random,
+    *,
+    inspection_id: str,
+    assessor: str,
+    role: Role,
+    refs: list[str],
+) -> Path:
+    """An inspection file holding complete cases with random valid answers, audited like the app's."""
+    with InspectionFile.create(
+        path, inspection_id=inspection_id, area="Bench", assessor=assessor, role=role, instrument=instrument
+    ) as file, file.transaction():
+        stamp = file.clock()
+        action = "answer" if role != "lead" else "answer-merge"
+        for ref in refs:
+            case_uuid = file.new_uuid()
+            values = random_values(instrument, rng)
+            file.conn.execute(
+                "INSERT INTO cases (uuid, case_ref, status, revision, created_by, created_at, updated_at) "
+                "VALUES (?, ?, 'complete', ?, ?, ?, ?)",
+                (case_uuid, ref, len(values) + 1, assessor, stamp, stamp),
+            )
+            file.conn.executemany(
+                "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at) "
+                "VALUES (?, ?, ?, '', 1, ?, ?)",
+                [(case_uuid, qid, value, assessor, stamp) for qid, value in values.items()],
+            )
+            append_audit_entries(
+                file,
+                [{"action": "case-add", "case_ref": ref}]
+                + [{"action": action, "case_ref": ref, "question_id": q, "new_value": v} for q, v in values.items()]
+                + [{"action": "status", "case_ref": ref, "old_value": "draft", "new_value": "complete"}],
+            )
+    return path
+
+
+def median_seconds(action: Callable[[], object], repeats: int) -> float:
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def run() -> list[tuple[str, float, str]]:
+    instrument = default_instrument()
+    rng = random.Random(2014)
+    with tempfile.TemporaryDirectory(prefix="hmip-bench-merge-") as tmp:
+        folder = Path(tmp)
+        team = [
+            write_file(
+                folder / f"assessor-{n:02d}.hmip", instrument, rng, inspection_id="BENCH-2014",
+                assessor=f"Assessor {n:02d}", role="inspector",
+                refs=[f"BN-{n:02d}-{c:03d}" for c in range(CASES_PER_FILE)],
+            )
+            for n in range(FILES)
+        ]
+        empty_lead = folder / "empty-lead.hmip"
+        InspectionFile.create(
+            empty_lead, inspection_id="BENCH-2014", area="Bench", assessor="Lee Lead", role="lead",
+            instrument=instrument,
+        ).close()
+        runs = iter(range(1000))
+
+        def merge_team() -> None:
+            target = folder / f"lead-{next(runs)}.hmip"
+            shutil.copy(empty_lead, target)
+            with InspectionFile.open(target) as lead:
+                summary = merge_files(lead, team)
+            assert len(summary.merged) == FILES, summary.to_json()
+
+        merge_seconds = median_seconds(merge_team, 3)
+        merged = folder / "lead-0.hmip"
+
+        def merge_again() -> None:
+            with InspectionFile.open(merged) as lead:
+                assert len(merge_files(lead, team).unchanged) == FILES
+
+        again_seconds = median_seconds(merge_again, 3)
+
+        leads = [
+            write_file(
+                folder / f"inspection-{n:02d}.hmip", instrument, rng, inspection_id=f"INSP-{n:02d}",
+                assessor=f"Lead {n:02d}", role="lead", refs=[f"C-{c:03d}" for c in range(CASES_PER_INSPECTION)],
+            )
+            for n in range(INSPECTIONS)
+        ]
+        outs = iter(range(1000))
+
+        def aggregate() -> None:
+            summary = build_aggregate(folder / f"national-{next(outs)}.hmip", leads)
+            assert len(summary.members) == INSPECTIONS and not summary.refused
+
+        aggregate_seconds = median_seconds(aggregate, 3)
+    cases = INSPECTIONS * CASES_PER_INSPECTION
+    return [
+        (f"merge {FILES} files x {CASES_PER_FILE} cases (full instrument)", merge_seconds, "< 2 s"),
+        (f"merge the same {FILES} files again (recognised, nothing written)", again_seconds, "-"),
+        (f"aggregate {INSPECTIONS} inspections ({cases:,} cases)", aggregate_seconds, "< 10 s"),
+    ]
+
+
+if __name__ == "__main__":
+    for name, seconds, target in run():
+        print(f"{name:<70} {seconds:8.3f} s  target {target}")
