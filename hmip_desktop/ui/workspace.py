@@ -82,6 +82,7 @@ class Workspace(QTabWidget):
         # Tabs added by other parts (the lead's findings editor) may hold text waiting for autosave.
         for index in range(self.count()):
             tab = self.widget(index)
-            if tab is not self.form and callable(getattr(tab, "flush", None)):
-                saved = bool(tab.flush()) and saved
+            flush = getattr(tab, "flush", None)
+            if tab is not self.form and callable(flush):
+                saved = bool(flush()) and saved
         return saved
