@@ -211,6 +211,29 @@ def test_files_dropped_on_the_main_window_are_imported(
     assert "Conflicts" not in titles and "Team files" not in titles
 
 
+def test_a_lead_file_open_elsewhere_is_shown_but_not_changed(
+    qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path]
+) -> None:
+    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    # `lead` holds the edit lock, so a second window gets the file read-only.
+    second = InspectionSession.open(team["lead"])
+    assert second.read_only
+    viewer = LeadWorkspace(second)
+    try:
+        for widget, _title in viewer.tabs():
+            qtbot.addWidget(widget)
+        assert not viewer.import_panel.import_button.isEnabled()
+        assert not viewer.import_panel.import_files([team["helen"]])
+        assert "read-only" in viewer.import_panel.progress_text.text()
+        assert viewer.conflicts.open_count >= 1
+        buttons = viewer.conflicts.detail.findChildren(QPushButton, "useSide")
+        assert buttons and not any(button.isEnabled() for button in buttons)
+        assert viewer.findings.narrative.editor.isReadOnly()
+    finally:
+        viewer.shutdown()
+        second.close()
+
+
 # -- conflicts and scores --------------------------------------------------------------------
 
 

@@ -98,6 +98,7 @@ class ConflictDetail(QWidget):
         super().__init__(parent)
         self.inspection = inspection
         self.conflict: Conflict | None = None
+        self.read_only = False
         self.heading = QLabel("Choose a conflict to see both answers.")
         self.heading.setObjectName("conflictHeading")
         self.heading.setWordWrap(True)
@@ -155,6 +156,7 @@ class ConflictDetail(QWidget):
             item = self.sides_row.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.setParent(None)  # gone from the panel now, not at the next event loop turn
                 widget.deleteLater()
 
     def show_conflict(self, conflict: Conflict | None) -> None:
@@ -181,7 +183,7 @@ class ConflictDetail(QWidget):
         for side in conflict.sides:
             card = SideCard(
                 conflict, side, value_label(instrument, conflict.question_id, side.value),
-                can_choose=conflict.is_open and side.value is not None,
+                can_choose=conflict.is_open and side.value is not None and not self.read_only,
             )
             card.chosen.connect(self._use_side)
             self.sides_row.addWidget(card, 1)
@@ -191,6 +193,7 @@ class ConflictDetail(QWidget):
                 self.other_value.addItem(option.label, option.value)
         self.other_value.setCurrentIndex(-1)  # nothing chosen until the lead picks one
         self.controls.setVisible(conflict.is_open)
+        self.controls.setEnabled(not self.read_only)
         if conflict.is_open:
             self.decision.setText("")
         else:
@@ -256,6 +259,10 @@ class ConflictsPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
         self.reload()
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.detail.read_only = read_only
+        self.detail.show_conflict(self.detail.conflict)
 
     @property
     def open_count(self) -> int:

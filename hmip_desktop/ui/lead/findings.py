@@ -208,6 +208,7 @@ class IllustrationsEditor(QWidget):
         self.model.changed.connect(self._changed)
         self.autosave = _Autosaver(self, self.save)
         self._loading = False
+        self.read_only = False
 
         self.table = QTableView()
         self.table.setObjectName("illustrationsTable")
@@ -308,7 +309,7 @@ class IllustrationsEditor(QWidget):
             self.text_edit.setPlainText(row.text)
         finally:
             self._loading = False
-        self.detail.setEnabled(True)
+        self.detail.setEnabled(not self.read_only)
 
     def _detail_edited(self) -> None:
         row = self.current_row
@@ -358,6 +359,16 @@ class FindingsPanel(QTabWidget):
         self.narrative.autosave.flush()
         self.illustrations.autosave.flush()
         return True
+
+    def set_read_only(self, reason: str) -> None:
+        """Texts can be read but not changed (the file is open read-only here)."""
+        self.narrative.editor.setReadOnly(True)
+        self.narrative.fill_team.setEnabled(False)
+        self.narrative.status.setText(reason[:1].upper() + reason[1:])
+        self.illustrations.read_only = True
+        self.illustrations.detail.setEnabled(False)
+        self.illustrations.table.setEnabled(False)
+        self.illustrations.status.setText(reason[:1].upper() + reason[1:])
 
     def discard_pending(self) -> None:
         """The file has closed: a pending autosave can no longer run."""

@@ -123,6 +123,8 @@ class ImportPanel(QWidget):
         self.inspection = inspection
         self.job: Job | None = None
         self.last_summary: MergeSummary | None = None
+        #: Why imports are refused (the file is open read-only here); empty when they are allowed.
+        self.read_only_reason = ""
         #: Replaced in tests; the default asks with a password dialog.
         self.ask_passphrase: AskPassphrase = ask_passphrase
 
@@ -215,6 +217,9 @@ class ImportPanel(QWidget):
 
     def import_files(self, paths: Sequence[Path]) -> bool:
         """Start merging `paths`; False (and a message) if an import is already running."""
+        if self.read_only_reason:
+            self.progress_text.setText(f"Nothing imported: {self.read_only_reason}.")
+            return False
         if self.running:
             self.progress_text.setText("An import is already running; wait for it to finish, then import again.")
             return False
@@ -245,8 +250,14 @@ class ImportPanel(QWidget):
         job.done.connect(self._job_done)
         return True
 
+    def set_read_only(self, reason: str) -> None:
+        """The lead file is open read-only here (another window has it): no imports from this one."""
+        self.read_only_reason = reason
+        self.import_button.setEnabled(not reason)
+        self.import_button.setToolTip(reason)
+
     def _set_running(self, running: bool, total: int = 0) -> None:
-        self.import_button.setEnabled(not running)
+        self.import_button.setEnabled(not running and not self.read_only_reason)
         self.progress.setVisible(running)
         if running:
             self.progress.setRange(0, total)

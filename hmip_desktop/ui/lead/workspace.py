@@ -72,12 +72,10 @@ class LeadWorkspace(QObject):
         ]
 
     def _make_read_only(self) -> None:
-        reason = f"Read-only: {self.session.read_only_reason}"
-        self.import_panel.import_button.setEnabled(False)
-        self.import_panel.import_button.setToolTip(reason)
-        self.conflicts.detail.controls.setEnabled(False)
-        self.findings.setEnabled(False)
-        self.findings.setToolTip(reason)
+        reason = f"the lead file is open read-only ({self.session.read_only_reason})"
+        self.import_panel.set_read_only(reason)
+        self.conflicts.set_read_only(True)
+        self.findings.set_read_only(reason)
 
     # -- keeping the views current -------------------------------------------------------
 
