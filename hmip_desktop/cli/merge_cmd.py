@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hmip_desktop.cli.output import print_json, print_table
+from hmip_desktop.cli.passphrase import add_passphrase_argument, passphrase_hook
 from hmip_desktop.model.aggregate import DEFAULT_AGGREGATE_ID, DEFAULT_OWNER, build_aggregate, scores_by_inspection
 from hmip_desktop.model.conflicts import list_conflicts, resolve_conflict
 from hmip_desktop.model.errors import UserError
@@ -17,11 +18,6 @@ from hmip_desktop.model.store import InspectionFile
 
 EXIT_SOME_REFUSED = 3
 
-try:  # the passphrase helpers come with encrypted packages
-    from hmip_desktop.cli.passphrase import add_passphrase_argument, passphrase_hook
-except ImportError:  # pragma: no cover - only in a build without packages
-    add_passphrase_argument = None  # type: ignore[assignment]
-    passphrase_hook = None  # type: ignore[assignment]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,8 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     merge.add_argument("--lead", metavar="NAME", help="the lead inspector's name, with --create")
     merge.add_argument("--json", action="store_true", help="print the summary as JSON")
-    if add_passphrase_argument is not None:
-        add_passphrase_argument(merge)
+    add_passphrase_argument(merge)
     merge.set_defaults(handler=cmd_merge)
 
     imports = subparsers.add_parser("imports", help="the import ledger: every team file merged, with its hash")
@@ -76,15 +71,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     aggregate.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     aggregate.add_argument("--include-incomplete", action="store_true", help="score draft cases too")
     aggregate.add_argument("--json", action="store_true")
-    if add_passphrase_argument is not None:
-        add_passphrase_argument(aggregate)
+    add_passphrase_argument(aggregate)
     aggregate.set_defaults(handler=cmd_aggregate)
 
 
-def _passphrase_for(args: argparse.Namespace) -> Callable[[Path], str] | None:
-    if passphrase_hook is None:
-        return None
-    return passphrase_hook(getattr(args, "passphrase_file", None))
+def _passphrase_for(args: argparse.Namespace) -> Callable[[Path], str]:
+    """Asked only if a package needs it (then once for the whole run: the team shares one passphrase)."""
+    return passphrase_hook(args.passphrase_file)
 
 
 def _progress_line(position: int, total: int, name: str) -> None:

@@ -161,8 +161,8 @@ def by_inspection_table(inspection: InspectionFile, include_incomplete: bool) ->
     headers = ["inspection", "cases_scored", "cases_held_out"] + [f"{o.key}_percent" for o in outcomes]
     rows: list[list[Cell]] = []
     for inspection_id, result in scores_by_inspection(inspection, include_incomplete=include_incomplete).items():
-        rows.append([inspection_id, result.cases_scored, result.cases_held_out]
-                    + [result.outcomes[o.key].percent for o in outcomes])
+        row: list[Cell] = [inspection_id, result.cases_scored, result.cases_held_out]
+        rows.append(row + [result.outcomes[o.key].percent for o in outcomes])
     return Table("scores_by_inspection", headers, rows)
 
 
@@ -237,8 +237,8 @@ def _write_atomically(target: Path, table: Table, fill: Callable[[TextIO, Table]
 
 def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
     """One workbook, a sheet per table; every text cell stored as text, never as a formula."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell  # type: ignore[import-untyped]
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -247,9 +247,10 @@ def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
     for table in tables:
         sheet = workbook.create_sheet(title=table.name[:31])
         sheet.freeze_panes = "A2"
-        for row in [table.headers, *table.rows]:
+        lines: list[Sequence[Cell]] = [table.headers, *table.rows]
+        for line in lines:
             cells = []
-            for value in row:
+            for value in line:
                 value = _cell_for_file(value)
                 if isinstance(value, str):
                     value = ILLEGAL_CHARACTERS_RE.sub("", value)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hmip_desktop.model.errors import FileNotInspection, UserError
-from hmip_desktop.model.instrument import Instrument, InstrumentIdentity
+from hmip_desktop.model.instrument import Instrument, InstrumentIdentity, find_instrument
 from hmip_desktop.model.audit_chain import check_audit
 from hmip_desktop.model.integrity import check_sound
 from hmip_desktop.model.migrations import SCHEMA_VERSION, migrate
@@ -161,17 +161,19 @@ def read_received(
     copy = received.copy if received.copy is not None else _unpack(received.path, work_dir, passphrase_for)
     try:
         migrated_from = _check_copy(copy)
-        meta = _read_meta(copy)
-        _check_expectation(name, meta, expect)
-        inspection = InspectionFile.open(copy, read_only=True)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise FileNotInspection(f"{name} is damaged ({exc}); ask for a fresh copy") from exc
+    conn = connect(copy, read_only=True)
     try:
+        meta = _read_meta(conn, name)
+        _check_expectation(name, meta, expect)
+        # Checked above already, so the store's own checks on open are not repeated.
+        inspection = InspectionFile(copy, conn, find_instrument(identity_of(meta)), read_only=True)
         return _read(inspection, name, received.sha256, meta, migrated_from)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise FileNotInspection(f"{name} is damaged ({exc}); ask for a fresh copy") from exc
     finally:
-        inspection.close()
+        conn.close()
 
 
 def read_incoming(
@@ -254,16 +256,12 @@ def _check_copy(copy: Path) -> int | None:
     return version
 
 
-def _read_meta(copy: Path) -> dict[str, str]:
-    conn = connect(copy, read_only=True)
-    try:
-        rows = conn.execute("SELECT key, value FROM meta").fetchall()
-    finally:
-        conn.close()
+def _read_meta(conn: sqlite3.Connection, name: str) -> dict[str, str]:
+    rows = conn.execute("SELECT key, value FROM meta").fetchall()
     meta = {str(key): value for key, value in rows if isinstance(value, str)}
     for key in ("inspection_id", "file_uuid", "instrument_id", "instrument_version", "instrument_sha256"):
         if not meta.get(key):
-            raise FileNotInspection(f"{copy.name} is missing {key!r}; it is damaged")
+            raise FileNotInspection(f"{name} is missing {key!r}; it is damaged")
     return meta
 
 
@@ -358,19 +356,18 @@ def _read(
         "SELECT case_uuid, question_id, value, note, revision, assessor, updated_at FROM answers"
     ):
         # One loop over ~15,000 rows a file: plain type checks, no helper calls on the common path.
-        where = f"answer {qid!r}"
         if case_uuid not in ref_of:
-            problems.append(f"{where}: belongs to no valid case")
+            problems.append(f"answer {qid!r}: belongs to no valid case")
         elif (qid, value) not in valid:
             known = isinstance(qid, str) and qid in instrument.by_id
-            problems.append(f"{where}: {value!r} is not one of its options" if known else
-                            f"{where}: no such question in {instrument.id}")
+            problems.append(f"answer {qid!r}: {value!r} is not one of its options" if known else
+                            f"answer {qid!r}: no such question in {instrument.id}")
         elif type(note) is not str or len(note) > MAX_NOTE_CHARS:
-            problems.append(f"{where}: the note is not text or longer than {MAX_NOTE_CHARS:,} characters")
+            problems.append(f"answer {qid!r}: the note is not text or longer than {MAX_NOTE_CHARS:,} characters")
         elif assessor not in good_names and not _valid_name(assessor):
-            problems.append(f"{where}: invalid assessor name")
+            problems.append(f"answer {qid!r}: invalid assessor name")
         elif type(revision) is not int or revision < 1 or type(updated_at) is not str or len(updated_at) > 64:
-            problems.append(f"{where}: invalid revision or date")
+            problems.append(f"answer {qid!r}: invalid revision or date")
         else:
             good_names.add(assessor)
             if note and not note.isprintable():

@@ -196,43 +196,65 @@ def merge_files(
         instrument=master.instrument.identity,
         master_file_uuid=master.meta()["file_uuid"],
     )
+    known = frozenset(row[0] for row in master.conn.execute("SELECT sha256 FROM imports WHERE kind = 'merge'"))
     summary = MergeSummary(files=[])
-    total = len(paths)
+    files = [Path(p) for p in paths]
     with _roomy_cache(master), tempfile.TemporaryDirectory(prefix="hmip-merge-") as tmp:
-        for position, raw_path in enumerate(paths, start=1):
-            path = Path(raw_path)
+        for index, path in enumerate(files):
             if progress is not None:
-                progress(position, total, path.name)
-            work_dir = Path(tmp) / str(position)
-            work_dir.mkdir()
-            try:
-                received = receive(path, work_dir)
-                previous = _previous_import(master, received.sha256)
-                if previous is not None:
-                    # Byte for byte a file merged before: nothing in it can change MASTER.
-                    description, assessor = previous
-                    summary.files.append(FileResult(
-                        name=path.name, status="unchanged", reason=f"already merged ({description}); nothing to do",
-                        assessor=assessor, sha256=received.sha256,
-                    ))
-                    continue
-                incoming = read_received(received, work_dir, expect=expect, passphrase_for=passphrase_for)
-            except UserError as exc:
-                summary.files.append(FileResult(name=path.name, status="refused", reason=str(exc)))
-                continue
-            finally:
-                remove_work_dir(work_dir)
-            if summary.backup is None:
-                summary.backup = backup_master(master)
-            try:
-                with master.transaction():
-                    result = FileMerger(master, incoming).run()
-            except UserError as exc:
-                # Rolled back: the file is not merged, MASTER is as before it.
-                summary.files.append(FileResult(name=path.name, status="refused", reason=f"not merged: {exc}"))
-                continue
-            summary.files.append(result)
+                progress(index + 1, len(files), path.name)
+            prepared = _prepare(path, Path(tmp) / str(index), expect, passphrase_for, known)
+            summary.files.append(_merge_prepared(master, prepared, summary))
     return summary
+
+
+@dataclass
+class _Prepared:
+    """One file read and checked, or refused."""
+
+    path: Path
+    sha256: str = ""
+    incoming: IncomingFile | None = None
+    refusal: str = ""
+
+
+def _prepare(
+    path: Path, work_dir: Path, expect: Expectation, passphrase_for: PassphraseFor | None, known: frozenset[str]
+) -> _Prepared:
+    work_dir.mkdir()
+    try:
+        received = receive(path, work_dir)
+        if received.sha256 in known:
+            return _Prepared(path, received.sha256)  # merged before: no need to read it
+        incoming = read_received(received, work_dir, expect=expect, passphrase_for=passphrase_for)
+        return _Prepared(path, received.sha256, incoming)
+    except UserError as exc:
+        return _Prepared(path, refusal=str(exc))
+    finally:
+        remove_work_dir(work_dir)
+
+
+def _merge_prepared(master: InspectionFile, prepared: _Prepared, summary: MergeSummary) -> FileResult:
+    name = prepared.path.name
+    if prepared.refusal:
+        return FileResult(name=name, status="refused", reason=prepared.refusal)
+    previous = _previous_import(master, prepared.sha256)
+    if previous is not None:
+        # Byte for byte a file merged before (perhaps earlier in this run): nothing in it can change MASTER.
+        description, assessor = previous
+        return FileResult(
+            name=name, status="unchanged", reason=f"already merged ({description}); nothing to do",
+            assessor=assessor, sha256=prepared.sha256,
+        )
+    assert prepared.incoming is not None
+    if summary.backup is None:
+        summary.backup = backup_master(master)
+    try:
+        with master.transaction():
+            return FileMerger(master, prepared.incoming).run()
+    except UserError as exc:
+        # Rolled back: the file is not merged, MASTER is as before it.
+        return FileResult(name=name, status="refused", reason=f"not merged: {exc}")
 
 
 @contextmanager
