@@ -21,8 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-import sqlite_utils
-
 from hmip_desktop.model import relevance
 from hmip_desktop.model.errors import (
     CaseError,
@@ -284,7 +282,6 @@ class InspectionFile:
     def __init__(self, path: Path, conn: sqlite3.Connection, instrument: Instrument, *, read_only: bool) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self.instrument = instrument
         self.read_only = read_only
         meta = self.meta()
