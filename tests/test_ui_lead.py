@@ -24,7 +24,7 @@ from hmip_desktop.model.demo import generate_demo
 from hmip_desktop.model.package import ScryptParams, write_package
 from hmip_desktop.model.store import InspectionFile
 from hmip_desktop.report import findings_fields as ff
-from hmip_desktop.ui.lead.install import install
+from hmip_desktop.ui.lead.hook import install
 from hmip_desktop.ui.lead.score_service import ScoreSnapshot
 from hmip_desktop.ui.lead.workspace import LeadWorkspace
 from hmip_desktop.ui.main_window import MainWindow
@@ -476,3 +476,34 @@ def test_preview_shows_the_report_and_export_saves_it(
     with qtbot.waitSignal(report.exported, timeout=MERGE_TIMEOUT):
         assert report.export_to(fresh)
     assert fresh.exists()
+
+
+# -- the app's start-up path -------------------------------------------------------------------
+
+
+def test_the_app_installs_the_lead_workspace_on_every_launch(
+    qtbot: QtBot, team: dict[str, Path], tmp_path: Path
+) -> None:
+    """`launch` twice in one process (as tests and a reopened window do) adds the lead's tabs both times.
+
+    The package's install() was once shadowed by a submodule of the same name after its first use.
+    """
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    from hmip_desktop.ui import app as app_module
+
+    assert "hmip_desktop.ui.lead" in app_module.WORKSPACE_MODULES
+    for attempt in range(2):
+        settings = QSettings(str(tmp_path / f"settings-{attempt}.ini"), QSettings.Format.IniFormat)
+        _app, main, reporter = app_module.launch([str(team["lead"])], settings=settings, log_dir=tmp_path / "logs")
+        qtbot.addWidget(main)
+        try:
+            qtbot.waitUntil(lambda main=main: main.session is not None)
+            assert main.workspace is not None
+            titles = [main.workspace.tabText(i) for i in range(main.workspace.count())]
+            assert titles[-5:] == ["Team files", "Conflicts", "Scores", "Findings", "Report"], attempt
+            assert reporter.dialog is None and main.findChild(QMessageBox, "userError") is None
+        finally:
+            reporter.uninstall()
+            main.close()

@@ -6,12 +6,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hmip_desktop.ui.lead.install import LeadHook
+    from hmip_desktop.ui.lead.hook import LeadHook
     from hmip_desktop.ui.main_window import MainWindow
 
 
 def install(window: MainWindow) -> LeadHook:
-    """Called by the app for each main window (`ui.app.WORKSPACE_MODULES`)."""
-    from hmip_desktop.ui.lead.install import install as install_lead
+    """Called by the app for each main window (`ui.app.WORKSPACE_MODULES`).
 
-    return install_lead(window)
+    No submodule may be named `install`: importing it would replace this function on the package.
+    """
+    from hmip_desktop.ui.lead.hook import install as install_hook
+
+    return install_hook(window)

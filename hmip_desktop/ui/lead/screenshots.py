@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from hmip_desktop.model.demo import generate_demo  # noqa: E402
 from hmip_desktop.model.store import InspectionFile  # noqa: E402
 from hmip_desktop.report import findings_fields as ff  # noqa: E402
-from hmip_desktop.ui.lead.install import install  # noqa: E402
+from hmip_desktop.ui.lead.hook import install  # noqa: E402
 from hmip_desktop.ui.main_window import MainWindow  # noqa: E402
 
 SIZE = (1280, 800)
