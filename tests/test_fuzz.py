@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 from hmip_desktop.model import package
 from hmip_desktop.model.csv_import import import_answers, import_cases
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument import Instrument
 from hmip_desktop.model.integrity import audit_consistency
 from hmip_desktop.model.store import InspectionFile
 from hmip_desktop.model.untrusted import open_untrusted

@@ -13,7 +13,6 @@ from hmip_desktop.cli.passphrase import passphrase_hook, read_passphrase
 from hmip_desktop.model import package
 from hmip_desktop.model.errors import FileNotInspection, UserError
 from hmip_desktop.model.package import (
-    DEFAULT_KDF,
     MAGIC,
     NotAPackage,
     PackageDamaged,

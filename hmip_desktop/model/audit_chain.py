@@ -1,18 +1,15 @@
 """The audit log in bulk: writing many chained entries and checking a whole file's log in one pass.
 
 The merge reads a dozen team files of ~15,000 audit entries each and writes
-~150 answers per case into the lead's file. `store.audit_hash` builds each
-entry's JSON with `json.dumps(sort_keys=True)`, which sets up a new encoder
-per call; here the same JSON text is assembled directly (the fields are
-fixed and already in sorted order), several times faster. Tests check that
-both give the same hashes, and that `check_audit` finds exactly what
-`InspectionFile.verify_audit_chain` and `integrity.audit_consistency` find.
+~150 answers per case into the lead's file, so both are done in bulk here
+with the store's `entry_hash`. Tests check that `check_audit` finds exactly
+what `InspectionFile.verify_audit_chain` and `integrity.audit_consistency`
+find.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,41 +17,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from hmip_desktop.model.integrity import bulk_answer_values, is_answer_action, is_bulk_answer_action
-from hmip_desktop.model.store import GENESIS_HASH, InspectionFile
-
-# The keys of an audit entry's hashed JSON, in sorted order (as json.dumps(sort_keys=True) writes them).
-_TEMPLATE = (
-    '{{"action":{},"actor":{},"at":{},"case_ref":{},"detail":{},"new_value":{},"old_value":{},"question_id":{}}}'
-)
-
-
-def _json(value: object) -> str:
-    if value is None:
-        return "null"
-    if type(value) is str:
-        return encode_basestring(value)
-    # Anything else only comes from a doctored file; json.dumps gives what store.audit_hash would.
-    return json.dumps(value, ensure_ascii=False)
-
-
-def entry_hash(
-    prev_hash: str,
-    at: object,
-    actor: object,
-    action: object,
-    case_ref: object,
-    question_id: object,
-    old_value: object,
-    new_value: object,
-    detail: object,
-) -> str:
-    """The same digest as `store.audit_hash(prev_hash, fields)`."""
-    payload = _TEMPLATE.format(
-        _json(action), _json(actor), _json(at), _json(case_ref), _json(detail), _json(new_value),
-        _json(old_value), _json(question_id),
-    )
-    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
-
+from hmip_desktop.model.store import GENESIS_HASH, InspectionFile, entry_hash
 
 def append_audit_entries(inspection: InspectionFile, entries: Sequence[Mapping[str, Any]]) -> None:
     """Record many audit entries inside the caller's transaction, chained as `InspectionFile.audit` chains one.

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal
 
@@ -170,9 +171,42 @@ def check_note(note: str) -> str:
     return "".join(c for c in note if c in "\t\n" or ord(c) >= 32)
 
 
-def audit_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
-    payload = json.dumps(dict(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# The keys of an audit entry's hashed JSON, in sorted order (as json.dumps(sort_keys=True) writes them).
+_TEMPLATE = (
+    '{{"action":{},"actor":{},"at":{},"case_ref":{},"detail":{},"new_value":{},"old_value":{},"question_id":{}}}'
+)
+
+
+def _json(value: object) -> str:
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring(value)
+    # Anything else only comes from a doctored file; json.dumps keeps the hash well defined.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def entry_hash(
+    prev_hash: str,
+    at: object,
+    actor: object,
+    action: object,
+    case_ref: object,
+    question_id: object,
+    old_value: object,
+    new_value: object,
+    detail: object,
+) -> str:
+    """The hash of one audit entry chained to `prev_hash`."""
+    payload = _TEMPLATE.format(
+        _json(action), _json(actor), _json(at), _json(case_ref), _json(detail), _json(new_value),
+        _json(old_value), _json(question_id),
+    )
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def audit_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
+    return entry_hash(prev_hash, *(fields[name] for name in _AUDIT_FIELDS))
 
 
 _AUDIT_FIELDS = ("at", "actor", "action", "case_ref", "question_id", "old_value", "new_value", "detail")

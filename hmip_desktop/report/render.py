@@ -31,7 +31,7 @@ from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report import lead_text
 from hmip_desktop.report.charts import CountRow, YesNoRow, count_chart, yes_no_chart
 from hmip_desktop.report.document import BODY, WIDE, ReportDoc, contents, heading
-from hmip_desktop.report.fonts import BOLD, FAMILY, register_fonts
+from hmip_desktop.report.fonts import FAMILY, register_fonts
 from hmip_desktop.report.model import Illustration, ReportModel
 from hmip_desktop.report.sentences import cases, relevant_cases, score_sentence, shown_percent
 from hmip_desktop.report.styles import (
@@ -39,7 +39,6 @@ from hmip_desktop.report.styles import (
     ACCENT_LIGHT,
     FRAME_WIDTH,
     GRID,
-    MUTED,
     PAGE_SIZE,
     RULE,
     Styles,
