@@ -47,6 +47,7 @@ from hmip_desktop.ui.start_page import StartPage
 from hmip_desktop.ui.workers import wait_for_workers
 
 if TYPE_CHECKING:
+    from hmip_desktop.ui.export_package import PackageExport, PassphraseDialog
     from hmip_desktop.ui.session import InspectionSession
     from hmip_desktop.ui.workspace import Workspace
 
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.recent = RecentFiles(settings)
         self.recent_model = RecentFilesModel(self.recent, self)
         self.new_file_dialog: NewFileDialog | None = None
+        self.package_export: PackageExport | None = None  # made on first use (it loads the cipher)
 
         self.start_page = StartPage(self.recent_model)
         self.start_page.open_requested.connect(self.ask_open)
@@ -181,6 +183,7 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(
             file_menu, "&Import case sample…", self._ask_import, "Ctrl+I", needs_edit=True
         )
+        self.export_action = self._action(file_menu, "&Export for lead…", self.ask_export, needs_file=True)
         self._action(
             file_menu, "&Close file", self.close_file, [QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4")], needs_file=True
         )
@@ -419,6 +422,14 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.setCurrentWidget(self.workspace.cases)
             self.workspace.cases.ask_import()
+
+    def ask_export(self) -> PassphraseDialog | None:
+        """"Export for lead…": the open file as an encrypted package (asks the passphrase first)."""
+        from hmip_desktop.ui.export_package import PackageExport
+
+        if self.package_export is None:
+            self.package_export = PackageExport(self)
+        return self.package_export.ask()
 
     def _ask_new_case(self) -> None:
         if self.workspace is not None:
