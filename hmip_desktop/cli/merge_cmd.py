@@ -12,7 +12,7 @@ from hmip_desktop.cli.passphrase import add_passphrase_argument, passphrase_hook
 from hmip_desktop.model.aggregate import DEFAULT_AGGREGATE_ID, DEFAULT_OWNER, build_aggregate, scores_by_inspection
 from hmip_desktop.model.conflicts import list_conflicts, resolve_conflict
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.export import export_tables, write_csv, write_xlsx
+from hmip_desktop.model.export import export_tables, write_csv, write_sqlite, write_xlsx
 from hmip_desktop.model.merge import MergeSummary, create_master, merge_files
 from hmip_desktop.model.store import InspectionFile
 
@@ -58,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.add_argument("master", type=Path)
     export.add_argument("--csv", type=Path, metavar="DIR", help="write one CSV per table into DIR")
     export.add_argument("--xlsx", type=Path, metavar="FILE", help="write one workbook with a sheet per table")
+    export.add_argument("--sqlite", type=Path, metavar="FILE", help="write one SQLite database (.db) for analysis")
     export.add_argument("--include-incomplete", action="store_true", help="score draft cases too")
     export.set_defaults(handler=cmd_export)
 
@@ -210,8 +211,8 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    if args.csv is None and args.xlsx is None:
-        raise UserError("say where to export: --csv DIR and/or --xlsx FILE")
+    if args.csv is None and args.xlsx is None and args.sqlite is None:
+        raise UserError("say where to export: --csv DIR, --xlsx FILE and/or --sqlite FILE")
     with InspectionFile.open(args.master, read_only=True) as master:
         tables = export_tables(master, include_incomplete=args.include_incomplete)
     if args.csv is not None:
@@ -220,6 +221,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.xlsx is not None:
         write_xlsx(tables, args.xlsx)
         print(f"wrote {args.xlsx} ({len(tables)} sheets)")
+    if args.sqlite is not None:
+        write_sqlite(tables, args.sqlite)
+        print(f"wrote {args.sqlite} ({len(tables)} tables)")
     return 0
 
 

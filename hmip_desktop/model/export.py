@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -266,4 +267,33 @@ def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StorageError(f"cannot write {path.name}: {exc.strerror or exc}") from exc
+    return path
+
+
+def write_sqlite(tables: Sequence[Table], path: Path | str) -> Path:
+    """A plain SQLite database for analysis (SQL, Datasette): a table per export table.
+
+    Built with sqlite-utils, which creates each table's columns and types from
+    the rows. It is not an inspection file and HMIP Desktop never opens it.
+    """
+    import sqlite_utils
+
+    path = Path(path)
+    if path.suffix.lower() in {".hmip", ".hmipx"}:
+        raise UserError(f"{path.name}: an analysis export must not use an inspection file's extension; use .db")
+    tmp = path.with_name(f".{path.name}.writing")
+    tmp.unlink(missing_ok=True)
+    try:
+        database = sqlite_utils.Database(tmp)
+        try:
+            for table in tables:
+                records = [dict(zip(table.headers, row)) for row in table.rows]
+                # sqlite-utils picks each column's type from the values (counts stay numbers).
+                database[table.name].insert_all(records, alter=True)
+        finally:
+            database.close()
+        os.replace(tmp, path)
+    except (OSError, sqlite3.Error) as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {path.name}: {exc}") from exc
     return path
