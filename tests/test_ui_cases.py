@@ -26,7 +26,7 @@ def test_add_a_case_from_the_keyboard(qtbot: QtBot, opened: MainWindow) -> None:
     qtbot.keyClick(dialog.ref, Qt.Key.Key_Return)
     with InspectionFile.open(opened.session.path, read_only=True) as inspection:
         assert [c.case_ref for c in inspection.list_cases()] == ["KT-0042"]
-    assert opened.workspace.currentWidget() is opened.workspace.form
+    assert opened.workspace.currentWidget() is opened.workspace.form_page
     assert focused_question(opened) == "cd.gender"
     assert opened.saved_label.text().startswith("Saved ")
 
@@ -55,7 +55,7 @@ def test_find_a_case_by_reference_and_open_it(qtbot: QtBot, opened: MainWindow) 
     qtbot.keyClick(panel.search, Qt.Key.Key_Return)
     form = form_of(opened)
     assert form.state is not None and form.state.case.case_ref == "LN-0107"
-    assert opened.workspace.currentWidget() is form
+    assert opened.workspace.showing_form()
 
 
 def test_sorting_by_progress_from_the_header(qtbot: QtBot, opened: MainWindow) -> None:

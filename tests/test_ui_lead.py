@@ -185,7 +185,7 @@ def test_files_dropped_on_the_main_window_are_imported(
     with qtbot.waitSignal(hook.lead.import_panel.merged, timeout=MERGE_TIMEOUT):
         assert hook.drops.eventFilter(window, drop)
     assert drop.isAccepted()
-    assert window.workspace.currentWidget() is hook.lead.import_panel
+    assert window.workspace.currentWidget() is hook.lead.import_tab
     assert len(hook.lead.import_panel.last_summary.merged) == 2
     # The case list heard about the import.
     qtbot.waitUntil(lambda: window.workspace.cases.table.model().rowCount() > 0)
@@ -193,7 +193,7 @@ def test_files_dropped_on_the_main_window_are_imported(
     # A figure's case opens in the case form, where the lead can amend it.
     first_ref = hook.lead.session.inspection.list_cases()[0]
     hook.lead.dashboard.open_case_requested.emit(first_ref.case_ref)
-    assert window.workspace.currentWidget() is window.workspace.form
+    assert window.workspace.showing_form()
     assert window.workspace.form.case_uuid == first_ref.uuid
 
     # Text typed in the findings editor is saved when the file closes, before the pause ends.
@@ -235,6 +235,28 @@ def test_a_lead_file_open_elsewhere_is_shown_but_not_changed(
 
 
 # -- conflicts and scores --------------------------------------------------------------------
+
+
+def test_tabs_are_built_when_first_shown_and_the_badge_counts_before(
+    qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path]
+) -> None:
+    titles: list[tuple[object, str]] = []
+    lead.title_changed.connect(lambda widget, title: titles.append((widget, title)))
+    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    # Only the import panel exists; the others read the file when they are first shown.
+    assert lead.import_tab.built is not None
+    assert [tab.built for tab in (lead.conflicts_tab, lead.dashboard_tab, lead.findings_tab, lead.report_tab)] == [
+        None
+    ] * 4
+    stored = len(list_conflicts(InspectionFile.open(team["lead"], read_only=True)))
+    assert stored >= 1 and titles[-1] == (lead.conflicts_tab, f"Conflicts ({stored})")
+
+    lead.conflicts_tab.show()
+    qtbot.waitExposed(lead.conflicts_tab)
+    panel = lead.conflicts_tab.built
+    assert panel is not None and panel.isVisible() and panel.open_count == stored
+    assert lead.tab_of(panel) is lead.conflicts_tab
+
 
 
 def test_resolving_a_conflict_in_the_ui_changes_the_dashboard(
@@ -298,9 +320,9 @@ def test_dashboard_figures_lead_to_the_cases_behind_them(
     merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
     snapshot = settle_scores(qtbot, lead)
     dashboard = lead.dashboard
-    dashboard.resize(1280, 800)
-    dashboard.show()
-    qtbot.waitExposed(dashboard)
+    lead.dashboard_tab.resize(1280, 800)
+    lead.dashboard_tab.show()
+    qtbot.waitExposed(lead.dashboard_tab)
     # The five outcome scores, as the summary table shows them.
     outcomes = dashboard.outcomes
     for row, outcome in enumerate(snapshot.result.outcomes.values()):
@@ -444,9 +466,9 @@ def test_preview_shows_the_report_and_export_saves_it(
 ) -> None:
     merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
     report = lead.report
-    report.resize(1280, 800)
-    report.show()
-    qtbot.waitExposed(report)
+    lead.report_tab.resize(1280, 800)
+    lead.report_tab.show()
+    qtbot.waitExposed(lead.report_tab)
     with qtbot.waitSignal(report.built, timeout=MERGE_TIMEOUT) as built:
         qtbot.mouseClick(report.preview_button, Qt.MouseButton.LeftButton)
         assert not report.preview_button.isEnabled()

@@ -226,3 +226,13 @@ def test_findings_models(qtmodeltester: ModelTester, mini_file: InspectionFile) 
     ff.check_text(instrument, ff.ILLUSTRATIONS, text)
     assert [c.case_ref for c in ff.parse_illustrations(instrument, text)] == ["K2", "K1"]
     assert illustrations_json([]) == ""
+
+
+def test_the_drop_target_takes_the_files_the_merge_takes() -> None:
+    """The suffixes are written out in ui.lead.drops so the cipher loads only for an import."""
+    from hmip_desktop.model.package import PACKAGE_SUFFIX
+    from hmip_desktop.model.store import FILE_SUFFIX
+    from hmip_desktop.ui.lead.drops import TEAM_FILE_SUFFIXES, is_team_file
+
+    assert TEAM_FILE_SUFFIXES == (FILE_SUFFIX, PACKAGE_SUFFIX)
+    assert is_team_file(Path("ann.HMIPX")) and not is_team_file(Path("ann.csv"))

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmip_desktop.model import csv_import
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.store import CASE_REF_PATTERN, InspectionFile
 from hmip_desktop.ui.case_list_model import CASE, OFFENCE, CaseFilterModel, CaseListModel
@@ -99,8 +98,9 @@ class CaseListPanel(QWidget):
         self.table = CaseTable()
         self.table.setObjectName("caseTable")
         self.table.setModel(self.proxy)
+        # The indicator first: enabling sorting sorts by it, once (not by column 0 descending, then again).
+        self.table.horizontalHeader().setSortIndicator(CASE, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(CASE, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -222,6 +222,8 @@ class CaseListPanel(QWidget):
         self.message.emit(f"Importing {csv_path.name}…")
 
         def work(inspection: InspectionFile, _progress: Progress) -> tuple[int, int, list[str]]:
+            from hmip_desktop.model import csv_import  # first used here, not at start-up
+
             plan, changed = csv_import.import_cases(inspection, csv_path)
             return len(plan.new_cases), changed, plan.warnings
 

@@ -10,7 +10,6 @@ acknowledged change is already committed to the file).
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 import threading
 import traceback
@@ -127,6 +126,8 @@ def user_errors(parent: QWidget | None, title: str = "HMIP Desktop") -> Iterator
 
 
 def describe_exception(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
+    import platform  # only a bug report needs it
+
     lines = traceback.format_exception(exc_type, exc, tb)
     header = (
         f"HMIP Desktop {__version__}, Python {platform.python_version()}, "

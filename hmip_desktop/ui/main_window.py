@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
         session.saved.connect(self._saved)
         self.workspace = Workspace(session, self.undo)
         self.workspace.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        self.workspace.form.set_show_inapplicable(self.show_inapplicable_action.isChecked())
+        self.workspace.set_show_inapplicable(self.show_inapplicable_action.isChecked())
         self.pages.addWidget(self.workspace)
         self.pages.setCurrentWidget(self.workspace)
         if session.read_only:
@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
         self.workspace, self.session = None, None
         self.undo.clear()
         if workspace is not None:
-            workspace.form.pending.discard()
+            workspace.discard_pending()
             self.pages.removeWidget(workspace)
             workspace.deleteLater()
         session.close()
@@ -443,13 +443,15 @@ class MainWindow(QMainWindow):
             self.workspace.cases.search.selectAll()
 
     def _mark_complete(self) -> None:
-        if self.workspace is not None and self.workspace.form.case_uuid is not None:
-            self.workspace.setCurrentWidget(self.workspace.form)
-            self.workspace.form.mark_complete()
+        form = self.workspace.form_built if self.workspace is not None else None
+        if self.workspace is not None and form is not None and form.case_uuid is not None:
+            self.workspace.setCurrentWidget(self.workspace.form_page)
+            form.mark_complete()
 
     def _reopen(self) -> None:
-        if self.workspace is not None:
-            self.workspace.form.reopen()
+        form = self.workspace.form_built if self.workspace is not None else None
+        if form is not None:
+            form.reopen()
 
     def _show_case_list(self) -> None:
         if self.workspace is not None:
@@ -477,14 +479,13 @@ class MainWindow(QMainWindow):
         show = self.show_inapplicable_action.isChecked()
         self.settings.setValue("form/showInapplicable", show)
         if self.workspace is not None:
-            self.workspace.form.set_show_inapplicable(show)
+            self.workspace.set_show_inapplicable(show)
 
     def toggle_guidance(self) -> None:
-        form = self.workspace.form if self.workspace is not None else None
-        if form is None or self.workspace is None or self.workspace.currentWidget() is not form:
+        if self.workspace is None or not self.workspace.showing_form():
             self.show_keyboard_help()
             return
-        if not form.toggle_guidance():
+        if not self.workspace.form.toggle_guidance():
             self.statusBar().showMessage("This question has no guidance", 4000)
 
     def show_keyboard_help(self) -> None:

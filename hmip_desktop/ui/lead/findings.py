@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.store import InspectionFile
 from hmip_desktop.report import findings_fields as ff
-from hmip_desktop.report.builder import ROLE_TITLES
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.lead.findings_models import (
     FindingsFieldsModel,
@@ -48,6 +47,8 @@ AUTOSAVE_MS = 700
 
 def team_text(inspection: InspectionFile) -> str:
     """'Role: Name' lines from the file's assessors (the merge adds each assessor it imports)."""
+    from hmip_desktop.report.builder import ROLE_TITLES  # here: the builder brings in reportlab
+
     order = {role: n for n, role in enumerate(ROLE_TITLES)}
     people = sorted(inspection.assessors(), key=lambda a: (order.get(a.role, len(order)), a.name))
     singular = {"lead": "Lead inspector", "inspector": "Inspector", "local-assessor": "Local assessor"}

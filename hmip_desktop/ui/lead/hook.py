@@ -2,6 +2,8 @@
 
 The lead tabs appear only when the open file's role is "lead"; team files
 dropped anywhere on the window are imported while such a file is open.
+Nothing of the lead's workspace is imported until a lead file opens, so an
+assessor's start-up does not pay for it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from hmip_desktop.ui.lead.import_panel import TeamFileDropFilter
-from hmip_desktop.ui.lead.workspace import LeadWorkspace, is_lead_session
-from hmip_desktop.ui.session import InspectionSession
-
 if TYPE_CHECKING:
+    from hmip_desktop.ui.lead.drops import TeamFileDropFilter
+    from hmip_desktop.ui.lead.workspace import LeadWorkspace
     from hmip_desktop.ui.main_window import MainWindow
+    from hmip_desktop.ui.session import InspectionSession
+
+LEAD_ROLE = "lead"
+
+
+def is_lead_session(session: InspectionSession) -> bool:
+    return session.inspection.owner.role == LEAD_ROLE
 
 
 class LeadHook(QObject):
@@ -25,15 +32,26 @@ class LeadHook(QObject):
         super().__init__(window)
         self.window = window
         self.lead: LeadWorkspace | None = None
-        self.drops = TeamFileDropFilter(self)
-        self.drops.files_dropped.connect(self._dropped)
+        self._drops: TeamFileDropFilter | None = None
         window.file_opened.connect(self.file_opened)
         window.file_closed.connect(self.file_closed)
+
+    @property
+    def drops(self) -> TeamFileDropFilter:
+        """The window's drop target for team files (made with the first lead file)."""
+        if self._drops is None:
+            from hmip_desktop.ui.lead.drops import TeamFileDropFilter
+
+            self._drops = TeamFileDropFilter(self)
+            self._drops.files_dropped.connect(self._dropped)
+        return self._drops
 
     def file_opened(self, session: InspectionSession) -> None:
         self.file_closed()
         if not is_lead_session(session):
             return
+        from hmip_desktop.ui.lead.workspace import LeadWorkspace
+
         lead = LeadWorkspace(session, self)
         self.lead = lead
         for widget, title in lead.tabs():
@@ -69,7 +87,7 @@ class LeadHook(QObject):
         lead, workspace = self.lead, self.window.workspace
         if lead is None or workspace is None:
             return
-        workspace.setCurrentWidget(lead.import_panel)
+        workspace.setCurrentWidget(lead.import_tab)
         lead.import_panel.import_files(paths)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,20 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmip_desktop.model.merge import FileResult, MergeSummary, merge_files
+from hmip_desktop.model.merge_summary import FileResult, MergeSummary
 from hmip_desktop.model.package import PACKAGE_SUFFIX
-from hmip_desktop.model.store import FILE_SUFFIX, InspectionFile
+from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.ui.lead.drops import dropped_team_files
 from hmip_desktop.ui.lead.import_model import ImportSummaryModel, summary_sentence
 from hmip_desktop.ui.lead.team_model import TeamModel
 from hmip_desktop.ui.workers import Job, Progress, run_on_file
 
-TEAM_FILE_SUFFIXES = (FILE_SUFFIX, PACKAGE_SUFFIX)
 #: Asks for one package's passphrase; None when the user cancels.
 AskPassphrase = Callable[[QWidget, Path], "str | None"]
-
-
-def is_team_file(path: Path) -> bool:
-    return path.suffix.lower() in TEAM_FILE_SUFFIXES
 
 
 def ask_passphrase(parent: QWidget, path: Path) -> str | None:
@@ -57,35 +53,6 @@ def ask_passphrase(parent: QWidget, path: Path) -> str | None:
     return text if ok and text else None
 
 
-def dropped_team_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
-    mime = event.mimeData()
-    if not mime.hasUrls():
-        return []
-    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-    return [path for path in paths if is_team_file(path)]
-
-
-class TeamFileDropFilter(QObject):
-    """Accepts .hmip/.hmipx files dropped anywhere on a window (installed as an event filter)."""
-
-    files_dropped = Signal(list)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove) and isinstance(
-            event, (QDragEnterEvent, QDropEvent)
-        ):
-            if dropped_team_files(event):
-                event.acceptProposedAction()
-                return True
-        elif event.type() == QEvent.Type.Drop and isinstance(event, QDropEvent):
-            paths = dropped_team_files(event)
-            if paths:
-                event.acceptProposedAction()
-                self.files_dropped.emit(paths)
-                return True
-        return super().eventFilter(watched, event)
-
-
 def _merge_work(paths: Sequence[Path], passphrases: dict[str, str]) -> Callable[[InspectionFile, Progress], object]:
     def work(master: InspectionFile, progress: Progress) -> MergeSummary:
         def passphrase_for(path: Path) -> str:
@@ -93,6 +60,8 @@ def _merge_work(paths: Sequence[Path], passphrases: dict[str, str]) -> Callable[
 
         def report(position: int, total: int, name: str) -> None:
             progress(position - 1, total, f"Merging {position} of {total}: {name}")
+
+        from hmip_desktop.model.merge import merge_files  # on the worker: the merge is slow to load
 
         try:
             return merge_files(master, list(paths), progress=report, passphrase_for=passphrase_for)

@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtPdf import QPdfDocument
@@ -30,9 +31,11 @@ from PySide6.QtWidgets import (
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.store import InspectionFile
-from hmip_desktop.report.builder import ReportInfo, build_report
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.workers import Job, Progress, run_on_file
+
+if TYPE_CHECKING:
+    from hmip_desktop.report.builder import ReportInfo
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.25, 4.0
@@ -40,6 +43,9 @@ MIN_ZOOM, MAX_ZOOM = 0.25, 4.0
 
 def _build_work(out_path: Path, include_incomplete: bool) -> Callable[[InspectionFile, Progress], object]:
     def work(inspection: InspectionFile, progress: Progress) -> ReportInfo:
+        # Imported on the worker, at the first preview or export: reportlab is slow to load.
+        from hmip_desktop.report.builder import build_report
+
         return build_report(
             inspection,
             out_path,

@@ -129,16 +129,16 @@ def main(argv: list[str]) -> int:
         assert lead is not None and window.workspace is not None
         workspace = window.workspace
 
-        workspace.setCurrentWidget(lead.import_panel)
+        workspace.setCurrentWidget(lead.import_tab)
         lead.import_panel.import_files([*team, broken, resent])
         wait_for(lead.import_panel.merged)
         wait_for(lead.dashboard.refreshed)
         save(window, out / "lead-import-summary.png")
 
-        workspace.setCurrentWidget(lead.conflicts)
+        workspace.setCurrentWidget(lead.conflicts_tab)
         save(window, out / "lead-conflicts.png")
 
-        workspace.setCurrentWidget(lead.dashboard)
+        workspace.setCurrentWidget(lead.dashboard_tab)
         dashboard = lead.dashboard
         view = dashboard.outcomes_view
         view.selectRow(2)
@@ -149,7 +149,7 @@ def main(argv: list[str]) -> int:
         inspection = lead.session.inspection
         inspection.set_finding(ff.FOREWORD, FOREWORD)
         lead.findings.reload()
-        workspace.setCurrentWidget(lead.report)
+        workspace.setCurrentWidget(lead.report_tab)
         lead.report.preview()
         wait_for(lead.report.built)
         lead.report.go_to_page(summary_page(lead.report.document))

@@ -1,0 +1,90 @@
+"""What opening a file at start-up loads: only what the first screen needs.
+
+The merge, scoring, report builder (reportlab), cipher, CSV import, case form
+and the lead's panels load when first used; the start-up benchmark
+(benchmarks/bench_app.py) measures the time, these tests keep the heavy
+modules off the path. Each runs the app in a fresh interpreter, so the
+modules other tests imported do not count.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.store import InspectionFile
+
+CHILD = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QSettings, QTimer
+from hmip_desktop.ui import app as app_module
+
+folder = Path(sys.argv[2])
+app, window, reporter = app_module.launch(
+    [sys.argv[1]], settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat), log_dir=folder
+)
+
+def report():
+    titles = [window.workspace.tabText(i) for i in range(window.workspace.count())]
+    print("TABS", "|".join(titles))
+    print("MODULES", " ".join(sorted(sys.modules)))
+    app.quit()
+
+# After every part has heard of the file and the window is back in the event loop.
+window.file_opened.connect(lambda _session: QTimer.singleShot(0, report))
+QTimer.singleShot(30_000, app.quit)
+app.exec()
+"""
+
+#: Loaded when first used, never to show a file.
+LATER = {
+    "reportlab",
+    "cryptography",
+    "hmip_desktop.report.builder",
+    "hmip_desktop.model.merge",
+    "hmip_desktop.model.package",
+    "hmip_desktop.model.csv_import",
+    "hmip_desktop.scoring.engine",
+    "hmip_desktop.ui.form.case_form",
+    "hmip_desktop.ui.export_package",
+    "hmip_desktop.ui.lead.import_panel",
+    "hmip_desktop.ui.lead.conflicts_panel",
+    "hmip_desktop.ui.lead.dashboard",
+    "hmip_desktop.ui.lead.findings",
+    "hmip_desktop.ui.lead.report_panel",
+}
+
+
+def start_app(path: Path, folder: Path) -> tuple[list[str], set[str]]:
+    folder.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), str(folder)], capture_output=True, text=True, timeout=120
+    )
+    lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in done.stdout.splitlines() if " " in line}
+    assert "MODULES" in lines, done.stderr[-2000:]
+    return lines["TABS"].split("|"), set(lines["MODULES"].split())
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {name for name in modules if name in LATER or name.split(".")[0] in LATER}
+
+
+@pytest.mark.parametrize("role", ["inspector", "lead"])
+def test_opening_a_file_loads_nothing_it_does_not_show(tmp_path: Path, mini_instrument: Instrument, role: str) -> None:
+    path = tmp_path / f"{role}.hmip"
+    InspectionFile.create(
+        path, inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", role=role, instrument=mini_instrument  # type: ignore[arg-type]
+    ).close()
+    tabs, modules = start_app(path, tmp_path / "run")
+    assert heavy(modules) == set()
+    assert "hmip_desktop.ui.lead.hook" in modules  # the lead's part was installed, and cost nothing more
+    if role == "lead":
+        assert tabs[2:] == ["Team files", "Conflicts", "Scores", "Findings", "Report"]
+    else:
+        assert tabs == ["Cases", "Case form"]
+        assert "hmip_desktop.ui.lead.workspace" not in modules
