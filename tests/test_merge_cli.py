@@ -115,7 +115,7 @@ def test_export_and_aggregate(team: list[Path], tmp_path: Path, capsys: pytest.C
     assert code == 0, err
     assert "cases.csv, answers.csv, scores.csv" in out and (tmp_path / "all.xlsx").exists()
     code, _out, err = run(capsys, "export", str(lead))
-    assert code == 3 and "--csv DIR and/or --xlsx FILE" in err
+    assert code == 3 and "--csv DIR, --xlsx FILE and/or --sqlite FILE" in err
 
     code, out, err = run(capsys, "aggregate", str(tmp_path / "national.hmip"), str(lead), "--id", "NATIONAL")
     assert code == 0, err
