@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,9 +24,8 @@ from hmip_desktop.scoring.drilldown import cases_behind, cases_in_groups
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.result import NOT_RECORDED_LABEL
 from hmip_desktop.ui.lead.dashboard_models import Figure
+from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
-Index = QModelIndex | QPersistentModelIndex
-DISPLAY = Qt.ItemDataRole.DisplayRole
 ABOVE, BELOW, NOT_COUNTED, IN_GROUP = "Above the line", "Below the line", "Not counted", "In the group"
 COLOURS = {ABOVE: QColor("#1d6b36"), BELOW: QColor("#a33a1f"), NOT_COUNTED: QColor("#7a7a7a")}
 
@@ -59,43 +58,15 @@ def rows_behind(
     return []
 
 
-class CasesBehindModel(QAbstractTableModel):
+class CasesBehindModel(RowTableModel[CaseRow]):
     headers = ("Case", "Answer", "Counts as")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[CaseRow] = []
-
-    def set_rows(self, rows: list[CaseRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
-            return self.headers[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
+    def cell(self, row: CaseRow, column: int, role: int) -> Any:
         if role == DISPLAY:
-            return (row.case_ref, row.answer, row.counted_as)[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
+            return (row.case_ref, row.answer, row.counted_as)[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
             return COLOURS.get(row.counted_as)
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
             return "Double-click to open the case"
         return None
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from hmip_desktop.model.conflicts import Conflict, ConflictSide
 from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
-Index = QModelIndex | QPersistentModelIndex
-DISPLAY = Qt.ItemDataRole.DisplayRole
 NO_ANSWER = "(no answer)"
 
 
@@ -39,7 +38,7 @@ def side_summary(instrument: Instrument, conflict: Conflict, side: ConflictSide)
     return f"{value_label(instrument, conflict.question_id, side.value)} ({side.assessor})"
 
 
-class ConflictsModel(QAbstractTableModel):
+class ConflictsModel(RowTableModel[Conflict]):
     """Open conflicts (`resolved=False`) or resolved ones, newest decision first (`resolved=True`)."""
 
     OPEN_HEADERS = ("Case", "Question", "Answers in conflict")
@@ -50,7 +49,10 @@ class ConflictsModel(QAbstractTableModel):
         self.instrument = instrument
         self.resolved = resolved
         self.headers = self.HISTORY_HEADERS if resolved else self.OPEN_HEADERS
-        self.conflicts: list[Conflict] = []
+
+    @property
+    def conflicts(self) -> list[Conflict]:
+        return self.rows
 
     def set_conflicts(self, conflicts: list[Conflict]) -> None:
         """Take the relevant ones from a full list (open and resolved)."""
@@ -58,40 +60,18 @@ class ConflictsModel(QAbstractTableModel):
             chosen = sorted((c for c in conflicts if not c.is_open), key=lambda c: c.resolved_at or "", reverse=True)
         else:
             chosen = [c for c in conflicts if c.is_open]
-        self.beginResetModel()
-        self.conflicts = chosen
-        self.endResetModel()
+        self.set_rows(chosen)
 
     def conflict(self, row: int) -> Conflict:
-        return self.conflicts[row]
+        return self.rows[row]
 
     def row_of(self, conflict_id: int) -> int | None:
-        for row, conflict in enumerate(self.conflicts):
+        for row, conflict in enumerate(self.rows):
             if conflict.id == conflict_id:
                 return row
         return None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.conflicts)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
-            return self.headers[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        conflict = self.conflicts[index.row()]
-        column = index.column()
+    def cell(self, conflict: Conflict, column: int, role: int) -> Any:
         question = self.instrument.by_id.get(conflict.question_id)
         if role == Qt.ItemDataRole.ToolTipRole and column == 1:
             return f"{conflict.question_id}: {question.text}" if question else conflict.question_id

@@ -9,24 +9,22 @@ come and go, and that model resets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.scoring.result import MIN_GROUP_CASES, GroupScores, QuestionScore, ScoringResult
+from hmip_desktop.model.instrument import (
+    Criterion,
+    Factor,
+    Instrument,
+    Outcome,
+    Question,
+)
+from hmip_desktop.scoring.result import MIN_GROUP_CASES, GroupScores, ScoringResult
 from hmip_desktop.ui.lead.bars import FIGURE_ROLE, PERCENT_ROLE
+from hmip_desktop.ui.table_model import DISPLAY, Index, RowTableModel
 
-Index = QModelIndex | QPersistentModelIndex
-DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
 ALIGN = Qt.ItemDataRole.TextAlignmentRole
 FOREGROUND = Qt.ItemDataRole.ForegroundRole
@@ -34,6 +32,8 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 MUTED = QColor("#7a7a7a")
 NO_SCORE = "–"
+
+ItemT = TypeVar("ItemT")
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,17 @@ def percent_text(value: int | None) -> str:
     return NO_SCORE if value is None else f"{value}%"
 
 
-class _ResultModel(QAbstractTableModel):
-    headers: tuple[str, ...] = ()
+class _ResultModel(RowTableModel[ItemT]):
+    """Rows taken from the instrument once; each result only changes what they show."""
 
     def __init__(self, instrument: Instrument, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.instrument = instrument
         self.result: ScoringResult | None = None
+        self.rows = self.instrument_rows(instrument)
+
+    def instrument_rows(self, instrument: Instrument) -> list[ItemT]:
+        raise NotImplementedError
 
     def set_result(self, result: ScoringResult | None) -> None:
         self.result = result
@@ -68,34 +72,17 @@ class _ResultModel(QAbstractTableModel):
                 [DISPLAY, PERCENT_ROLE, TOOLTIP, FOREGROUND, SORT_ROLE],
             )
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.headers)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
-            return self.headers[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-
-class OutcomesModel(_ResultModel):
+class OutcomesModel(_ResultModel[Outcome]):
     """The summary table: each outcome's share of work done well enough."""
 
     headers = ("Outcome", "Work done well enough", "Questions")
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.instrument.outcomes)
+    def instrument_rows(self, instrument: Instrument) -> list[Outcome]:
+        return list(instrument.outcomes)
 
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        outcome = self.instrument.outcomes[index.row()]
+    def cell(self, outcome: Outcome, column: int, role: int) -> Any:
         score = self.result.outcomes.get(outcome.key) if self.result else None
-        column = index.column()
         if role == FIGURE_ROLE:
             return Figure("outcome", outcome.key, f"Outcome {outcome.number}: {outcome.title}")
         if column == 0:
@@ -117,18 +104,14 @@ class OutcomesModel(_ResultModel):
         return None
 
 
-class CriteriaModel(_ResultModel):
+class CriteriaModel(_ResultModel[Criterion]):
     headers = ("Criterion", "Done well enough", "Questions")
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.instrument.criteria)
+    def instrument_rows(self, instrument: Instrument) -> list[Criterion]:
+        return list(instrument.criteria)
 
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        criterion = self.instrument.criteria[index.row()]
+    def cell(self, criterion: Criterion, column: int, role: int) -> Any:
         score = self.result.criteria.get(criterion.code) if self.result else None
-        column = index.column()
         if role == FIGURE_ROLE:
             return Figure("criterion", criterion.code, f"{criterion.code} {criterion.title}")
         if column == 0 and role == DISPLAY:
@@ -153,7 +136,7 @@ class CriteriaModel(_ResultModel):
         return None
 
 
-class QuestionsModel(_ResultModel):
+class QuestionsModel(_ResultModel[Question]):
     """Each scored question's "n of N": the cases where the work was sufficient, of those it applies to."""
 
     headers = ("Question", "Criterion", "n of N", "Done well enough", "Not counted")
@@ -172,21 +155,17 @@ class QuestionsModel(_ResultModel):
 
     def __init__(self, instrument: Instrument, parent: QObject | None = None) -> None:
         super().__init__(instrument, parent)
-        self.questions = instrument.scored_questions
-        self.row_of = {q.id: row for row, q in enumerate(self.questions)}
+        self.row_of = {q.id: row for row, q in enumerate(self.rows)}
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.questions)
+    @property
+    def questions(self) -> list[Question]:
+        return self.rows
 
-    def score(self, row: int) -> QuestionScore | None:
-        return self.result.questions.get(self.questions[row].id) if self.result else None
+    def instrument_rows(self, instrument: Instrument) -> list[Question]:
+        return list(instrument.scored_questions)
 
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        question = self.questions[index.row()]
-        score = self.score(index.row())
-        column = index.column()
+    def cell(self, question: Question, column: int, role: int) -> Any:
+        score = self.result.questions.get(question.id) if self.result else None
         if role == FIGURE_ROLE:
             return Figure("question", question.id, question.chart_label)
         if role == TOOLTIP:
@@ -217,7 +196,7 @@ class QuestionsModel(_ResultModel):
             if role == ALIGN:
                 return RIGHT
         if column == 0 and role == SORT_ROLE:
-            return index.row()
+            return self.row_of[question.id]  # the instrument's order
         return None
 
 
@@ -239,24 +218,24 @@ class QuestionScopeProxy(QSortFilterProxyModel):
             return True
         model = self.sourceModel()
         assert isinstance(model, QuestionsModel)
-        return model.questions[source_row].id in self.scope
+        return model.rows[source_row].id in self.scope
 
 
-class BreakdownModel(QAbstractTableModel):
+class BreakdownModel(RowTableModel[GroupScores]):
     """Outcome scores per group of one case-detail question (gender, RoSH, case type …)."""
 
     def __init__(self, instrument: Instrument, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.instrument = instrument
         self.question_id: str | None = None
-        self.groups: tuple[GroupScores, ...] = ()
+        self.headers = ("Group", "Cases") + tuple(f"Outcome {o.number}" for o in instrument.outcomes)
 
     def set_result(self, result: ScoringResult | None, question_id: str | None) -> None:
         breakdown = result.breakdowns.get(question_id) if result and question_id else None
-        groups = breakdown.groups if breakdown else ()
-        same_rows = question_id == self.question_id and [g.value for g in groups] == [g.value for g in self.groups]
+        groups = list(breakdown.groups) if breakdown else []
+        same_rows = question_id == self.question_id and [g.value for g in groups] == [g.value for g in self.rows]
         if same_rows:
-            self.groups = groups
+            self.rows = groups
             if groups:
                 self.dataChanged.emit(
                     self.index(0, 0), self.index(len(groups) - 1, self.columnCount() - 1),
@@ -265,37 +244,17 @@ class BreakdownModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self.question_id = question_id
-        self.groups = groups
+        self.rows = groups
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.groups)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2 + len(self.instrument.outcomes)
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < self.columnCount():
-            return None
-        if section < 2:
-            return ("Group", "Cases")[section] if role == DISPLAY else None
-        outcome = self.instrument.outcomes[section - 2]
-        if role == DISPLAY:
-            return f"Outcome {outcome.number}"
-        if role == TOOLTIP:
-            return outcome.title
-        return None
+        if orientation == Qt.Orientation.Horizontal and role == TOOLTIP and 2 <= section < self.columnCount():
+            return self.instrument.outcomes[section - 2].title
+        return super().headerData(section, orientation, role)
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or self.question_id is None:
+    def cell(self, group: GroupScores, column: int, role: int) -> Any:
+        if self.question_id is None:
             return None
-        group = self.groups[index.row()]
-        column = index.column()
         if role == FIGURE_ROLE:
             return Figure("group", self.question_id, f"{group.label}", within=(self.question_id, group.value))
         if role == FOREGROUND and group.too_small:
@@ -319,20 +278,18 @@ class BreakdownModel(QAbstractTableModel):
         return None
 
 
-class FactorsModel(_ResultModel):
+class FactorsModel(_ResultModel[tuple[int, Factor]]):
     """Offending-related factors: identified, sufficient interventions, sufficient progress."""
 
     headers = ("Factor", "Identified", "Sufficient interventions", "Sufficient progress")
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.instrument.factors)
+    def instrument_rows(self, instrument: Instrument) -> list[tuple[int, Factor]]:
+        # The result's factor rows follow the instrument's order, so a factor is paired with its row by position.
+        return list(enumerate(instrument.factors))
 
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        factor = self.instrument.factors[index.row()]
-        row = self.result.factors[index.row()] if self.result and index.row() < len(self.result.factors) else None
-        column = index.column()
+    def cell(self, slot: tuple[int, Factor], column: int, role: int) -> Any:
+        position, factor = slot
+        row = self.result.factors[position] if self.result and position < len(self.result.factors) else None
         if column == 0:
             return factor.label if role == DISPLAY else None
         if row is None:

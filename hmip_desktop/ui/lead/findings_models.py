@@ -6,15 +6,14 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from hmip_desktop.model.instrument import Instrument
 from hmip_desktop.model.store import CaseRecord
 from hmip_desktop.report import findings_fields as ff
+from hmip_desktop.ui.table_model import DISPLAY, Index, RowTableModel
 
-Index = QModelIndex | QPersistentModelIndex
-DISPLAY = Qt.ItemDataRole.DisplayRole
 NEEDED = QColor("#a33a1f")
 MUTED = QColor("#7a7a7a")
 
@@ -73,7 +72,7 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-class FindingsFieldsModel(QAbstractTableModel):
+class FindingsFieldsModel(RowTableModel[ff.FindingsField]):
     """One row per narrative field: its name and how much is written."""
 
     headers = ("Section", "Words")
@@ -81,22 +80,22 @@ class FindingsFieldsModel(QAbstractTableModel):
     def __init__(self, instrument: Instrument, texts: dict[str, str], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.instrument = instrument
-        self.fields = editor_fields(instrument)
+        self.rows = editor_fields(instrument)
         self.texts = dict(texts)
 
     def field(self, row: int) -> ff.FindingsField:
-        return self.fields[row]
+        return self.rows[row]
 
     def row_of(self, name: str) -> int:
-        for row, field in enumerate(self.fields):
+        for row, field in enumerate(self.rows):
             if field.name == name:
                 return row
         raise KeyError(name)
 
     def set_texts(self, texts: dict[str, str]) -> None:
         self.texts = dict(texts)
-        if self.fields:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.fields) - 1, 1))
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 1))
 
     def set_text(self, name: str, text: str) -> None:
         if self.texts.get(name, "") == text:
@@ -105,30 +104,11 @@ class FindingsFieldsModel(QAbstractTableModel):
         row = self.row_of(name)
         self.dataChanged.emit(self.index(row, 0), self.index(row, 1))
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.fields)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < 2:
-            return self.headers[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        field = self.fields[index.row()]
+    def cell(self, field: ff.FindingsField, column: int, role: int) -> Any:
         text = self.texts.get(field.name, "")
         missing = field.expected and not text.strip()
         if role == DISPLAY:
-            if index.column() == 0:
+            if column == 0:
                 return field_label(self.instrument, field.name)
             return "needed" if missing else (word_count(text) or "")
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -136,13 +116,13 @@ class FindingsFieldsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if missing:
                 return NEEDED
-            if index.column() == 1:
+            if column == 1:
                 return MUTED
-        if role == Qt.ItemDataRole.FontRole and index.column() == 0 and field.name.startswith("summary."):
+        if role == Qt.ItemDataRole.FontRole and column == 0 and field.name.startswith("summary."):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
 
@@ -202,7 +182,7 @@ def illustrations_json(rows: list[IllustrationRow]) -> str:
     return json.dumps(chosen, ensure_ascii=False, indent=1) if chosen else ""
 
 
-class IllustrationsModel(QAbstractTableModel):
+class IllustrationsModel(RowTableModel[IllustrationRow]):
     """Cases flagged as practice illustrations; tick one to put it in the report."""
 
     headers = ("In report", "Case", "Chapter", "Title")
@@ -211,13 +191,7 @@ class IllustrationsModel(QAbstractTableModel):
     def __init__(self, instrument: Instrument, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.instrument = instrument
-        self.rows: list[IllustrationRow] = []
         self.chapter_titles = {o.key: f"Outcome {o.number}: {o.title}" for o in instrument.outcomes}
-
-    def set_rows(self, rows: list[IllustrationRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
 
     def update_row(self, row: int, **changes: Any) -> None:
         updated = replace(self.rows[row], **changes)
@@ -227,30 +201,13 @@ class IllustrationsModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
         self.changed.emit()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
-            return self.headers[section]
-        return None
-
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == 0:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == 0:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        column = index.column()
+    def cell(self, row: IllustrationRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.CheckStateRole and column == 0:
             return Qt.CheckState.Checked if row.included else Qt.CheckState.Unchecked
         if role == DISPLAY:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from hmip_desktop.model.merge_summary import FileResult, MergeSummary
+from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
-Index = QModelIndex | QPersistentModelIndex
-DISPLAY = Qt.ItemDataRole.DisplayRole
 RESULT_TEXT = {"merged": "Merged", "unchanged": "Already imported", "refused": "Refused"}
 RESULT_COLOUR = {"merged": QColor("#1d6b36"), "unchanged": QColor("#555555"), "refused": QColor("#a33a1f")}
 NUMBER_COLUMNS = {3: "cases_added", 4: "cases_updated", 5: "cases_unchanged", 6: "answers_changed", 7: "conflicts_raised"}
@@ -57,39 +56,13 @@ def summary_sentence(summary: MergeSummary) -> str:
     return " ".join(parts)
 
 
-class ImportSummaryModel(QAbstractTableModel):
+class ImportSummaryModel(RowTableModel[FileResult]):
     headers = ("File", "Assessor", "Result", "Added", "Updated", "Unchanged", "Answers", "Conflicts", "Details")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.results: list[FileResult] = []
-
     def set_summary(self, summary: MergeSummary | None) -> None:
-        self.beginResetModel()
-        self.results = list(summary.files) if summary else []
-        self.endResetModel()
+        self.set_rows(list(summary.files) if summary else [])
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.results)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
-            return self.headers[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        result = self.results[index.row()]
-        column = index.column()
+    def cell(self, result: FileResult, column: int, role: int) -> Any:
         if role == DISPLAY:
             if column == 0:
                 return result.name

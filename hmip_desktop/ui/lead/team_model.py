@@ -4,55 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from hmip_desktop.model.team import TeamMemberStatus, team_status
 from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.team import TeamMemberStatus, team_status
 from hmip_desktop.ui.lead.conflicts_model import format_when
+from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
-Index = QModelIndex | QPersistentModelIndex
-DISPLAY = Qt.ItemDataRole.DisplayRole
 ROLE_NAMES = {"lead": "Lead inspector", "inspector": "Inspector", "local-assessor": "Local assessor"}
 DRAFT_COLOUR = QColor("#a33a1f")
 
 
-class TeamModel(QAbstractTableModel):
+class TeamModel(RowTableModel[TeamMemberStatus]):
     headers = ("Assessor", "Role", "Cases", "Completed cases", "Files", "Last import")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.members: list[TeamMemberStatus] = []
+    @property
+    def members(self) -> list[TeamMemberStatus]:
+        return self.rows
 
     def reload(self, inspection: InspectionFile) -> None:
-        self.set_members(team_status(inspection))
+        self.set_rows(team_status(inspection))
 
-    def set_members(self, members: list[TeamMemberStatus]) -> None:
-        self.beginResetModel()
-        self.members = members
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.members)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
-            return self.headers[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        member = self.members[index.row()]
-        column = index.column()
+    def cell(self, member: TeamMemberStatus, column: int, role: int) -> Any:
         if role == DISPLAY:
             if column == 0:
                 return f"{member.name} (you)" if member.is_owner else member.name
