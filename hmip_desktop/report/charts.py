@@ -110,6 +110,18 @@ def _segment_label(drawing: Drawing, x: float, y: float, seg_width: float, value
         )
 
 
+def _row_label(drawing: Drawing, lines: list[str], label_width: float, y: float, row_height: float) -> float:
+    """A bar row's wrapped label, right-aligned before the plot and centred on the row; returns the bar's y."""
+    centre = y + row_height / 2
+    text_top = centre + (len(lines) - 1) * LABEL_LEADING / 2 - 2.6
+    for i, line in enumerate(lines):
+        drawing.add(
+            String(label_width, text_top - i * LABEL_LEADING, line, fontName=FAMILY, fontSize=LABEL_SIZE,
+                   fillColor=INK, textAnchor="end")
+        )
+    return centre - BAR_HEIGHT / 2
+
+
 def yes_no_chart(rows: Sequence[YesNoRow], width: float, *, axis_label: str = "Number of cases") -> Drawing:
     """Stacked horizontal bars: sufficient (above the line) then not sufficient, per question."""
     label_width = width * 0.40
@@ -127,14 +139,7 @@ def yes_no_chart(rows: Sequence[YesNoRow], width: float, *, axis_label: str = "N
     y = y_bottom + plot_height
     for row, lines, row_height in zip(rows, wrapped, row_heights):
         y -= row_height
-        centre = y + row_height / 2
-        bar_y = centre - BAR_HEIGHT / 2
-        text_top = centre + (len(lines) - 1) * LABEL_LEADING / 2 - 2.6
-        for i, line in enumerate(lines):
-            drawing.add(
-                String(label_width, text_top - i * LABEL_LEADING, line, fontName=FAMILY, fontSize=LABEL_SIZE,
-                       fillColor=INK, textAnchor="end")
-            )
+        bar_y = _row_label(drawing, lines, label_width, y, row_height)
         above_w, below_w = row.above * scale, row.below * scale
         if above_w:
             drawing.add(Rect(plot_x, bar_y, above_w, BAR_HEIGHT, fillColor=SUFFICIENT, strokeColor=None))
@@ -170,14 +175,7 @@ def count_chart(rows: Sequence[CountRow], width: float, *, axis_label: str = "Nu
     y = y_bottom + plot_height
     for row, lines, row_height in zip(rows, wrapped, row_heights):
         y -= row_height
-        centre = y + row_height / 2
-        bar_y = centre - BAR_HEIGHT / 2
-        text_top = centre + (len(lines) - 1) * LABEL_LEADING / 2 - 2.6
-        for i, line in enumerate(lines):
-            drawing.add(
-                String(label_width, text_top - i * LABEL_LEADING, line, fontName=FAMILY, fontSize=LABEL_SIZE,
-                       fillColor=INK, textAnchor="end")
-            )
+        bar_y = _row_label(drawing, lines, label_width, y, row_height)
         bar_w = row.count * scale
         if bar_w:
             drawing.add(Rect(plot_x, bar_y, bar_w, BAR_HEIGHT, fillColor=NEUTRAL_BAR, strokeColor=None))
