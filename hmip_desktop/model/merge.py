@@ -14,20 +14,12 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.incoming import (
-    Expectation,
-    IncomingFile,
-    PassphraseFor,
-    read_incoming,
-    read_received,
-    receive,
-    remove_work_dir,
-)
+from hmip_desktop.model.incoming import Expectation, PassphraseFor, read_incoming
 from hmip_desktop.model.merge_file import FileMerger, SourceAnswer, provenance
+from hmip_desktop.model.merge_reading import Prepared, TeamReader, reader_count
 from hmip_desktop.model.merge_summary import FileResult, FileStatus, MergeSummary
 from hmip_desktop.model.store import InspectionFile
 
@@ -69,12 +61,14 @@ def merge_files(
     *,
     progress: Progress | None = None,
     passphrase_for: PassphraseFor | None = None,
+    readers: int | None = None,
 ) -> MergeSummary:
     """Merge `paths` into `master`, each file in its own transaction.
 
     `progress(position, total, file_name)` is called as file number `position`
     (1-based) starts; it may be called from a worker thread (it is the caller's
-    job to hand it to the GUI thread).
+    job to hand it to the GUI thread). The next files are read meanwhile in
+    `readers` worker processes (None: as many as pays, see `merge_reading`; 0: none).
     """
     check_master(master)
     expect = Expectation(
@@ -85,42 +79,21 @@ def merge_files(
     known = frozenset(row[0] for row in master.conn.execute("SELECT sha256 FROM imports WHERE kind = 'merge'"))
     summary = MergeSummary(files=[])
     files = [Path(p) for p in paths]
-    with _roomy_cache(master), tempfile.TemporaryDirectory(prefix="hmip-merge-") as tmp:
+    if readers is None:
+        readers = reader_count(files)
+    with (
+        _roomy_cache(master),
+        tempfile.TemporaryDirectory(prefix="hmip-merge-") as tmp,
+        TeamReader(files, Path(tmp), expect, known, passphrase_for, readers=readers) as reader,
+    ):
         for index, path in enumerate(files):
             if progress is not None:
                 progress(index + 1, len(files), path.name)
-            prepared = _prepare(path, Path(tmp) / str(index), expect, passphrase_for, known)
-            summary.files.append(_merge_prepared(master, prepared, summary))
+            summary.files.append(_merge_prepared(master, reader.prepared(index), summary))
     return summary
 
 
-@dataclass
-class _Prepared:
-    """One file read and checked, or refused."""
-
-    path: Path
-    sha256: str = ""
-    incoming: IncomingFile | None = None
-    refusal: str = ""
-
-
-def _prepare(
-    path: Path, work_dir: Path, expect: Expectation, passphrase_for: PassphraseFor | None, known: frozenset[str]
-) -> _Prepared:
-    work_dir.mkdir()
-    try:
-        received = receive(path, work_dir)
-        if received.sha256 in known:
-            return _Prepared(path, received.sha256)  # merged before: no need to read it
-        incoming = read_received(received, work_dir, expect=expect, passphrase_for=passphrase_for)
-        return _Prepared(path, received.sha256, incoming)
-    except UserError as exc:
-        return _Prepared(path, refusal=str(exc))
-    finally:
-        remove_work_dir(work_dir)
-
-
-def _merge_prepared(master: InspectionFile, prepared: _Prepared, summary: MergeSummary) -> FileResult:
+def _merge_prepared(master: InspectionFile, prepared: Prepared, summary: MergeSummary) -> FileResult:
     name = prepared.path.name
     if prepared.refusal:
         return FileResult(name=name, status="refused", reason=prepared.refusal)
@@ -137,7 +110,7 @@ def _merge_prepared(master: InspectionFile, prepared: _Prepared, summary: MergeS
         summary.backup = backup_master(master)
     try:
         with master.transaction():
-            return FileMerger(master, prepared.incoming).run()
+            return FileMerger(master, prepared.incoming, prepared.new_cases).run()
     except UserError as exc:
         # Rolled back: the file is not merged, MASTER is as before it.
         return FileResult(name=name, status="refused", reason=f"not merged: {exc}")
