@@ -7,7 +7,7 @@ chart never overflows its frame. The counts drawn are the scoring result's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
@@ -110,16 +110,22 @@ def _segment_label(drawing: Drawing, x: float, y: float, seg_width: float, value
         )
 
 
-def _row_label(drawing: Drawing, lines: list[str], label_width: float, y: float, row_height: float) -> float:
-    """A bar row's wrapped label, right-aligned before the plot and centred on the row; returns the bar's y."""
-    centre = y + row_height / 2
-    text_top = centre + (len(lines) - 1) * LABEL_LEADING / 2 - 2.6
-    for i, line in enumerate(lines):
-        drawing.add(
-            String(label_width, text_top - i * LABEL_LEADING, line, fontName=FAMILY, fontSize=LABEL_SIZE,
-                   fillColor=INK, textAnchor="end")
-        )
-    return centre - BAR_HEIGHT / 2
+def _labelled_rows(
+    drawing: Drawing, wrapped: Sequence[list[str]], row_heights: Sequence[float], label_width: float, top: float
+) -> Iterator[float]:
+    """Rows from `top` down: draws each row's wrapped label (right-aligned before the plot, centred on the row)
+    as the row is reached, so the caller's bars follow their own label, and yields the row's bar y."""
+    y = top
+    for lines, row_height in zip(wrapped, row_heights):
+        y -= row_height
+        centre = y + row_height / 2
+        text_top = centre + (len(lines) - 1) * LABEL_LEADING / 2 - 2.6
+        for i, line in enumerate(lines):
+            drawing.add(
+                String(label_width, text_top - i * LABEL_LEADING, line, fontName=FAMILY, fontSize=LABEL_SIZE,
+                       fillColor=INK, textAnchor="end")
+            )
+        yield centre - BAR_HEIGHT / 2
 
 
 def yes_no_chart(rows: Sequence[YesNoRow], width: float, *, axis_label: str = "Number of cases") -> Drawing:
@@ -136,10 +142,7 @@ def yes_no_chart(rows: Sequence[YesNoRow], width: float, *, axis_label: str = "N
     y_bottom = AXIS_SPACE
     scale = _axis(drawing, plot_x, plot_width, y_bottom, y_bottom + plot_height, maximum, axis_label)
 
-    y = y_bottom + plot_height
-    for row, lines, row_height in zip(rows, wrapped, row_heights):
-        y -= row_height
-        bar_y = _row_label(drawing, lines, label_width, y, row_height)
+    for row, bar_y in zip(rows, _labelled_rows(drawing, wrapped, row_heights, label_width, y_bottom + plot_height)):
         above_w, below_w = row.above * scale, row.below * scale
         if above_w:
             drawing.add(Rect(plot_x, bar_y, above_w, BAR_HEIGHT, fillColor=SUFFICIENT, strokeColor=None))
@@ -172,10 +175,7 @@ def count_chart(rows: Sequence[CountRow], width: float, *, axis_label: str = "Nu
     maximum = max([row.count for row in rows] + [1])
     y_bottom = AXIS_SPACE
     scale = _axis(drawing, plot_x, plot_width, y_bottom, y_bottom + plot_height, maximum, axis_label)
-    y = y_bottom + plot_height
-    for row, lines, row_height in zip(rows, wrapped, row_heights):
-        y -= row_height
-        bar_y = _row_label(drawing, lines, label_width, y, row_height)
+    for row, bar_y in zip(rows, _labelled_rows(drawing, wrapped, row_heights, label_width, y_bottom + plot_height)):
         bar_w = row.count * scale
         if bar_w:
             drawing.add(Rect(plot_x, bar_y, bar_w, BAR_HEIGHT, fillColor=NEUTRAL_BAR, strokeColor=None))
