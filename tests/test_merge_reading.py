@@ -10,6 +10,8 @@ from concurrent.futures.process import _RemoteTraceback
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hmip_desktop.model import merge_reading
 from hmip_desktop.model.incoming import Expectation
@@ -53,9 +55,10 @@ def team(tmp_path: Path, mini_instrument: Instrument) -> list[Path]:
 
 
 def merge_into_copy(
-    empty_lead: Path, folder: Path, files: list[Path], readers: int
+    empty_lead: Path, folder: Path, files: list[Path], readers: int, *, first: str | None = "di.hmip"
 ) -> tuple[MergeSummary, list[str], list[tuple[int, int, str]], list[str]]:
-    """Merge di first, then `files`, into a copy of the empty lead file; what the merge said and MASTER's dump."""
+    """Merge `first` (if any), then `files`, into a copy of the empty lead file; what the merge said and
+    MASTER's dump."""
     folder.mkdir()
     master_path = folder / "lead.hmip"
     shutil.copy(empty_lead, master_path)
@@ -68,7 +71,8 @@ def merge_into_copy(
 
     with InspectionFile.open(master_path) as master:
         master.clock = fixed_clock  # type: ignore[method-assign]
-        merge_files(master, [empty_lead.parent / "di.hmip"], readers=0)
+        if first is not None:
+            merge_files(master, [empty_lead.parent / first], readers=0)
         summary = merge_files(
             master, files, readers=readers, passphrase_for=passphrase_for,
             progress=lambda i, n, name: progress.append((i, n, name)),
@@ -90,6 +94,42 @@ def test_workers_merge_exactly_what_the_serial_merge_does(empty_lead: Path, team
     assert pooled_dump == serial_dump  # every table, the audit chain's hashes included
     assert pooled_progress == serial_progress == [(i + 1, len(team), p.name) for i, p in enumerate(team)]
     assert pooled_asked == serial_asked == ["cy.hmipx"]  # asked in this process
+
+
+@pytest.fixture(scope="module")
+def file_pool(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """An empty lead file and team files to draw from: double marking, re-sent and older copies, a refusal."""
+    instrument = next(i for i in available_instruments() if i.id == "mini-test")
+    folder = tmp_path_factory.mktemp("pool")
+    new_file(folder, "lead.hmip", "Lee Lead", instrument, role="lead").close()
+    ann = team_file(folder, "ann.hmip", "Ann Smith", instrument, {"KT-001": None, "KT-002": None})
+    older = folder / "ann-older.hmip"
+    shutil.copy(ann, older)
+    with InspectionFile.open(ann) as resent:
+        resent.reopen_case("KT-002")
+        resent.set_answer("KT-002", "p.plan", "not-done")
+    files = [
+        ann,
+        older,
+        team_file(folder, "bob.hmip", "Bob Jones", instrument, {"KT-001": {**FULL_CASE, "p.plan": "not-done"}}),
+        team_file(folder, "cy.hmip", "Cy Quinn", instrument, {"KT-002": None, "KT-003": None}, complete=False),
+        team_file(folder, "sue.hmip", "Sue Brown", instrument, {"SY-001": None}, inspection="SURREY-2014"),
+    ]
+    return folder / "lead.hmip", files
+
+
+@settings(max_examples=12, deadline=None)
+@given(picks=st.lists(st.integers(min_value=0, max_value=4), min_size=2, max_size=6))
+def test_any_files_in_any_order_merge_the_same_with_workers(
+    file_pool: tuple[Path, list[Path]], picks: list[int]
+) -> None:
+    empty_lead, files = file_pool
+    chosen = [files[i] for i in picks]
+    with tempfile.TemporaryDirectory() as tmp:
+        serial = merge_into_copy(empty_lead, Path(tmp) / "serial", chosen, readers=0, first=None)
+        pooled = merge_into_copy(empty_lead, Path(tmp) / "pooled", chosen, readers=2, first=None)
+    assert [f.to_json() for f in pooled[0].files] == [f.to_json() for f in serial[0].files]
+    assert pooled[1] == serial[1]
 
 
 def test_refusals_read_the_same_from_a_worker(empty_lead: Path, team: list[Path], tmp_path: Path) -> None:
