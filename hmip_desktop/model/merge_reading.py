@@ -160,7 +160,7 @@ class TeamReader:
         """Keep files index+1 … index+2×readers with the workers (bounded: each read file is held in memory)."""
         if self.pool is None:
             return
-        for ahead in range(max(index + 1, 1), min(index + 1 + 2 * self.readers, len(self.files))):
+        for ahead in range(index + 1, min(index + 1 + 2 * self.readers, len(self.files))):
             if ahead not in self.pending:
                 self.pending[ahead] = self._send(ahead)
 
