@@ -21,19 +21,13 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtPdf import QPdfDocument  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from hmip_desktop.model.demo import generate_demo  # noqa: E402
+from hmip_desktop.model.demo import generate_demo, write_demo_findings  # noqa: E402
 from hmip_desktop.model.store import InspectionFile  # noqa: E402
-from hmip_desktop.report import findings_fields as ff  # noqa: E402
 from hmip_desktop.ui.lead.hook import install  # noqa: E402
 from hmip_desktop.ui.main_window import MainWindow  # noqa: E402
 
 SIZE = (1280, 800)
 
-FOREWORD = (
-    "The inspection of adult offending work in Kent was undertaken as part of our Inspection of Adult "
-    "Offending Work programme.\n\nWe have made a number of recommendations designed to address the shortfalls "
-    "identified in this inspection."
-)
 
 
 def wait_for(signal: object, timeout_ms: int = 120_000) -> list[object]:
@@ -147,7 +141,7 @@ def main(argv: list[str]) -> int:
         save(window, out / "lead-dashboard.png")
 
         inspection = lead.session.inspection
-        inspection.set_finding(ff.FOREWORD, FOREWORD)
+        write_demo_findings(inspection)  # the lead's narrative, as `hmip demo` writes it
         lead.findings.reload()
         workspace.setCurrentWidget(lead.report_tab)
         lead.report.preview()
