@@ -14,7 +14,6 @@ import json
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -102,12 +101,20 @@ ILLUSTRATION_TEMPLATES = [
 ]
 
 
-@dataclass(frozen=True)
-class DemoTeamFile:
-    path: Path
-    assessor: str
-    role: Role
-    cases: int
+#: Short titles for the report's practice-illustration boxes, by narrative.
+ILLUSTRATION_TITLES = dict(
+    zip(
+        ILLUSTRATION_TEMPLATES,
+        [
+            "acting quickly on a risk to children",
+            "an induction fitted to the person",
+            "perseverance with missed appointments",
+            "conditions that reflect the victim's concerns",
+            "giving the person a say in their plan",
+            "release planning that started early",
+        ],
+    )
+)
 
 
 class SeededClock:
@@ -282,7 +289,7 @@ def write_demo_findings(lead: InspectionFile) -> None:
         lead.set_finding(field, text)
     chapters = [o.key for o in lead.instrument.outcomes]
     chosen = {
-        case.case_ref: {"chapter": chapters[i % len(chapters)], "title": "Practice illustration"}
+        case.case_ref: {"chapter": chapters[i % len(chapters)], "title": ILLUSTRATION_TITLES.get(case.illustration_text, "")}
         for i, case in enumerate(c for c in lead.list_cases() if c.illustration)
     }
     if chosen:
