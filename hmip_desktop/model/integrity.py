@@ -113,6 +113,17 @@ def _refuse_schema(actual: set[SchemaObject], expected: frozenset[SchemaObject],
     )
 
 
+def stored_answers(inspection: InspectionFile) -> dict[tuple[str, str], str | None]:
+    """Every answer's value by (case_ref, question_id), as the file holds it."""
+    return {
+        (case_ref, question_id): value
+        for case_ref, question_id, value in inspection.conn.execute(
+            "SELECT cases.case_ref, answers.question_id, answers.value FROM answers "
+            "JOIN cases ON cases.uuid = answers.case_uuid"
+        )
+    }
+
+
 def audit_consistency(inspection: InspectionFile) -> list[str]:
     """Answers that disagree with what the audit log says was recorded, one line each.
 
@@ -121,50 +132,14 @@ def audit_consistency(inspection: InspectionFile) -> list[str]:
     must be what the previous entry left. An edit made outside the app that
     changes an answer without forging the log shows up here.
     """
-    problems: list[str] = []
-    replayed: dict[tuple[str, str], str | None] = {}
-    for entry in inspection.audit_entries():
-        if is_bulk_answer_action(entry.action) and entry.case_ref is not None:
-            for question_id, value in bulk_answer_values(entry.new_value).items():
-                replayed[(entry.case_ref, question_id)] = value
-            continue
-        if not is_answer_action(entry.action) or entry.case_ref is None or entry.question_id is None:
-            continue
-        key = (entry.case_ref, entry.question_id)
-        before = replayed.get(key)
-        if entry.old_value != before:
-            problems.append(
-                f"audit entry #{entry.seq} (case {key[0]}, {key[1]}) says the answer was {entry.old_value!r}, "
-                f"but the entry before it left {before!r}"
-            )
-        replayed[key] = entry.new_value
-    stored: dict[tuple[str, str], str | None] = {
-        (case_ref, question_id): value
-        for case_ref, question_id, value in inspection.conn.execute(
-            "SELECT cases.case_ref, answers.question_id, answers.value FROM answers "
-            "JOIN cases ON cases.uuid = answers.case_uuid"
-        )
-    }
-    for key in sorted(set(stored) | set(replayed)):
-        held, logged = stored.get(key), replayed.get(key)
-        if held == logged:
-            continue
-        where = f"case {key[0]}, {key[1]}"
-        if key not in replayed:
-            problems.append(f"{where}: the file holds {held!r} but no audit entry records it")
-        else:
-            problems.append(f"{where}: the file holds {held!r} but the audit log's last entry says {logged!r}")
-    return problems
+    # audit_chain builds on this module's helpers, so it is imported here, not at the top.
+    from hmip_desktop.model.audit_chain import check_audit
+
+    return check_audit(inspection.conn, stored_answers(inspection)).inconsistencies
 
 
 def tamper_warnings(inspection: InspectionFile) -> list[str]:
     """Everything suggesting the file was edited outside the app, for a merge warning."""
-    warnings: list[str] = []
-    broken = inspection.verify_audit_chain()
-    if broken is not None:
-        warnings.append(
-            f"{inspection.path.name}: the audit log is broken at entry #{broken.seq} ({broken.action}, {broken.at}); "
-            "the file was edited outside HMIP Desktop from there on"
-        )
-    warnings.extend(f"{inspection.path.name}: {line}" for line in audit_consistency(inspection))
-    return warnings
+    from hmip_desktop.model.audit_chain import check_audit
+
+    return check_audit(inspection.conn, stored_answers(inspection)).warnings(inspection.path.name)
