@@ -289,7 +289,7 @@ def write_sqlite(tables: Sequence[Table], path: Path | str) -> Path:
             for table in tables:
                 records = [dict(zip(table.headers, row)) for row in table.rows]
                 # sqlite-utils picks each column's type from the values (counts stay numbers).
-                database[table.name].insert_all(records, alter=True)
+                database.table(table.name).insert_all(records, alter=True)
         finally:
             database.close()
         os.replace(tmp, path)
