@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hmip_desktop.cli.output import print_json, print_table
 from hmip_desktop.model import csv_import, relevance
+from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.model.store import InspectionFile
 
 
@@ -56,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_cases_import(args: argparse.Namespace) -> int:
-    with InspectionFile.open(args.file) as inspection:
+    with open_for_edit(args.file) as inspection:
         plan, changed = csv_import.import_cases(inspection, args.csv, args.drop_column)
     for warning in plan.warnings:
         print(f"note: {warning}")
@@ -96,7 +97,7 @@ def cmd_cases_list(args: argparse.Namespace) -> int:
 
 
 def cmd_answer(args: argparse.Namespace) -> int:
-    with InspectionFile.open(args.file) as inspection:
+    with open_for_edit(args.file) as inspection:
         record = inspection.set_answer(args.case_ref, args.question_id, args.value, args.note, create_case=True)
         label = inspection.instrument.question(args.question_id).label_for(record.value)
         case = inspection.get_case(args.case_ref)
@@ -108,7 +109,7 @@ def cmd_answer(args: argparse.Namespace) -> int:
 
 
 def cmd_answers_import(args: argparse.Namespace) -> int:
-    with InspectionFile.open(args.file) as inspection:
+    with open_for_edit(args.file) as inspection:
         plan, changed = csv_import.import_answers(inspection, args.csv)
     for warning in plan.warnings:
         print(f"note: {warning}")
@@ -120,14 +121,14 @@ def cmd_answers_import(args: argparse.Namespace) -> int:
 
 
 def cmd_case_complete(args: argparse.Namespace) -> int:
-    with InspectionFile.open(args.file) as inspection:
+    with open_for_edit(args.file) as inspection:
         case = inspection.complete_case(args.case_ref)
     print(f"case {case.case_ref} is complete")
     return 0
 
 
 def cmd_case_reopen(args: argparse.Namespace) -> int:
-    with InspectionFile.open(args.file) as inspection:
+    with open_for_edit(args.file) as inspection:
         case = inspection.reopen_case(args.case_ref)
     print(f"case {case.case_ref} is {case.status}")
     return 0

@@ -14,6 +14,7 @@ from hmip_desktop.model.conflicts import list_conflicts, resolve_conflict
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.export import export_tables, write_csv, write_sqlite, write_xlsx
 from hmip_desktop.model.merge import MergeSummary, create_master, merge_files
+from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.model.store import InspectionFile
 
 EXIT_SOME_REFUSED = 3
@@ -87,24 +88,28 @@ def _progress_line(position: int, total: int, name: str) -> None:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     passphrase_for = _passphrase_for(args)
+
+    def merge_into(master: InspectionFile) -> MergeSummary:
+        return merge_files(
+            master, args.files, progress=None if args.json else _progress_line, passphrase_for=passphrase_for
+        )
+
     if args.create:
         if not args.lead:
             raise UserError("--create needs --lead NAME (the lead inspector who owns the merged file)")
         if args.master.exists():
             raise UserError(f"{args.master} already exists; leave out --create to merge into it")
-        master = create_master(args.master, args.files[0], args.lead, passphrase_for=passphrase_for)
-        print(f"created {args.master.name} for inspection {master.inspection_id} ({master.owner.name}, lead)")
+        with create_master(args.master, args.files[0], args.lead, passphrase_for=passphrase_for) as master:
+            print(f"created {args.master.name} for inspection {master.inspection_id} ({master.owner.name}, lead)")
+            summary = merge_into(master)
     else:
         if not args.master.exists():
             raise UserError(
                 f"{args.master} does not exist; create it with `hmip new {args.master} --role lead …` "
                 "or pass --create --lead NAME"
             )
-        master = InspectionFile.open(args.master)
-    with master:
-        summary = merge_files(
-            master, args.files, progress=None if args.json else _progress_line, passphrase_for=passphrase_for
-        )
+        with open_for_edit(args.master) as master:
+            summary = merge_into(master)
     if args.json:
         print_json(summary.to_json())
     else:
@@ -198,7 +203,7 @@ def _one_line(text: str, limit: int = 80) -> str:
 def cmd_resolve(args: argparse.Namespace) -> int:
     if (args.value is None) == (args.take is None):
         raise UserError("give the VALUE to keep or --take ASSESSOR (one of them)")
-    with InspectionFile.open(args.master) as master:
+    with open_for_edit(args.master) as master:
         conflict = resolve_conflict(
             master, args.case_ref, args.question_id, value=args.value, take=args.take, note=args.note
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 from hmip_desktop.cli.output import print_table
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.instrument import Instrument, default_instrument
+from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.model.store import InspectionFile
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.builder import build_report
@@ -64,7 +65,7 @@ def _read_text(path: str) -> str:
 
 def cmd_findings_set(args: argparse.Namespace) -> int:
     text = _read_text(args.text_file)
-    with InspectionFile.open(args.file) as inspection:
+    with open_for_edit(args.file) as inspection:
         ff.check_field(inspection.instrument, args.field)
         ff.check_text(inspection.instrument, args.field, text)
         inspection.set_finding(args.field, text)
