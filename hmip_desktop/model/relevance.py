@@ -9,7 +9,7 @@ the file but never scored and never required.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from hmip_desktop.model.instrument import AllRule, AnyRule, Instrument, RelevanceRule, ValueRule
 
@@ -23,17 +23,62 @@ def rule_holds(rule: RelevanceRule, effective: Mapping[str, str]) -> bool:
     return any(rule_holds(child, effective) for child in rule.any)
 
 
+#: A rule as a closure over the effective answers; the same meaning as `rule_holds`.
+_Predicate = Callable[[Mapping[str, str]], bool]
+#: A question in form order: its id, and its rule compiled. A single "gate answer in allowed"
+#: rule (most rules) is checked inline; any other rule becomes a predicate.
+_Gate = tuple[str, str | None, frozenset[str], _Predicate | None]
+_gates_cache: dict[int, tuple[Instrument, tuple[_Gate, ...]]] = {}
+
+
+def _compile(rule: RelevanceRule) -> _Predicate:
+    if isinstance(rule, ValueRule):
+        gate, allowed = rule.question, frozenset(rule.in_)
+        return lambda effective: effective.get(gate) in allowed
+    if isinstance(rule, AllRule):
+        parts = tuple(_compile(child) for child in rule.all)
+        return lambda effective: all(part(effective) for part in parts)
+    assert isinstance(rule, AnyRule)
+    options = tuple(_compile(child) for child in rule.any)
+    return lambda effective: any(option(effective) for option in options)
+
+
+def _gates(instrument: Instrument) -> tuple[_Gate, ...]:
+    # The case list walks every case at start-up, so the rules are compiled once per
+    # instrument. Keyed by identity (instruments are frozen); the instrument is kept alive
+    # alongside so that its id cannot be reused.
+    cached = _gates_cache.get(id(instrument))
+    if cached is not None and cached[0] is instrument:
+        return cached[1]
+    gates: list[_Gate] = []
+    for question in instrument.questions:
+        rule = question.relevant_if
+        if isinstance(rule, ValueRule):
+            gates.append((question.id, rule.question, frozenset(rule.in_), None))
+        else:
+            gates.append((question.id, None, frozenset(), _compile(rule) if rule is not None else None))
+    if len(_gates_cache) > 16:
+        _gates_cache.clear()
+    compiled = tuple(gates)
+    _gates_cache[id(instrument)] = (instrument, compiled)
+    return compiled
+
+
 def relevant_question_ids(instrument: Instrument, values: Mapping[str, str | None]) -> set[str]:
     """The ids of the questions that apply to a case with these answer values."""
     effective: dict[str, str] = {}
     relevant: set[str] = set()
-    for question in instrument.questions:
-        if question.relevant_if is not None and not rule_holds(question.relevant_if, effective):
+    get = values.get
+    for question_id, gate, allowed, predicate in _gates(instrument):
+        if gate is not None:
+            if effective.get(gate) not in allowed:
+                continue
+        elif predicate is not None and not predicate(effective):
             continue
-        relevant.add(question.id)
-        value = values.get(question.id)
+        relevant.add(question_id)
+        value = get(question_id)
         if value is not None:
-            effective[question.id] = value
+            effective[question_id] = value
     return relevant
 
 

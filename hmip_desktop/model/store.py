@@ -529,10 +529,14 @@ class InspectionFile:
     def all_values(self) -> dict[str, dict[str, str]]:
         """Answer values of every case, by case uuid (one query, for scoring)."""
         values: dict[str, dict[str, str]] = {}
+        last_uuid: object = object()  # matches no row
+        case_values: dict[str, str] = {}
         for case_uuid, question_id, value in self.conn.execute(
             "SELECT case_uuid, question_id, value FROM answers WHERE value IS NOT NULL"
         ):
-            values.setdefault(case_uuid, {})[question_id] = value
+            if case_uuid != last_uuid:  # rows come mostly a case at a time: one dict lookup per run
+                last_uuid, case_values = case_uuid, values.setdefault(case_uuid, {})
+            case_values[question_id] = value
         return values
 
     def all_answers(self) -> dict[str, dict[str, AnswerRecord]]:

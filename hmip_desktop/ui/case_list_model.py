@@ -61,7 +61,7 @@ class CaseRow:
 
 def case_row(instrument: Instrument, case: CaseRecord, values: dict[str, str]) -> CaseRow:
     applying = relevance.relevant_question_ids(instrument, values)
-    answered = sum(1 for qid in applying if qid in values)
+    answered = len(applying.intersection(values))
 
     def label(question_id: str) -> str:
         question = instrument.by_id.get(question_id)
