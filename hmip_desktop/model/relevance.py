@@ -24,22 +24,23 @@ def rule_holds(rule: RelevanceRule, effective: Mapping[str, str]) -> bool:
 
 
 #: A rule as a closure over the effective answers; the same meaning as `rule_holds`.
-_Predicate = Callable[[Mapping[str, str]], bool]
+Predicate = Callable[[Mapping[str, str]], bool]
 #: A question in form order: its id, and its rule compiled. A single "gate answer in allowed"
 #: rule (most rules) is checked inline; any other rule becomes a predicate.
-_Gate = tuple[str, str | None, frozenset[str], _Predicate | None]
+_Gate = tuple[str, str | None, frozenset[str], Predicate | None]
 _gates_cache: dict[int, tuple[Instrument, tuple[_Gate, ...]]] = {}
 
 
-def _compile(rule: RelevanceRule) -> _Predicate:
+def compile_rule(rule: RelevanceRule) -> Predicate:
+    """The rule as a closure, for walks over many cases (the case list, the scoring engine)."""
     if isinstance(rule, ValueRule):
         gate, allowed = rule.question, frozenset(rule.in_)
         return lambda effective: effective.get(gate) in allowed
     if isinstance(rule, AllRule):
-        parts = tuple(_compile(child) for child in rule.all)
+        parts = tuple(compile_rule(child) for child in rule.all)
         return lambda effective: all(part(effective) for part in parts)
     assert isinstance(rule, AnyRule)
-    options = tuple(_compile(child) for child in rule.any)
+    options = tuple(compile_rule(child) for child in rule.any)
     return lambda effective: any(option(effective) for option in options)
 
 
@@ -56,7 +57,7 @@ def _gates(instrument: Instrument) -> tuple[_Gate, ...]:
         if isinstance(rule, ValueRule):
             gates.append((question.id, rule.question, frozenset(rule.in_), None))
         else:
-            gates.append((question.id, None, frozenset(), _compile(rule) if rule is not None else None))
+            gates.append((question.id, None, frozenset(), compile_rule(rule) if rule is not None else None))
     if len(_gates_cache) > 16:
         _gates_cache.clear()
     compiled = tuple(gates)

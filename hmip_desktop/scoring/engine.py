@@ -18,14 +18,15 @@ only integers are tallied, and Fractions are made once per question at the end.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 from typing import NamedTuple
 
 from hmip_desktop.model.errors import InstrumentError
-from hmip_desktop.model.instrument import AllRule, AnyRule, Instrument, Question, RelevanceRule, ValueRule
+from hmip_desktop.model.instrument import Instrument, Question, ValueRule
+from hmip_desktop.model.relevance import Predicate, compile_rule
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.result import (
     MIN_GROUP_CASES,
@@ -74,25 +75,11 @@ def mean(values: Iterable[Fraction]) -> Fraction | None:
 # -- the plan: the instrument compiled once ----------------------------------------
 
 Effective = dict[str, str]
-Predicate = Callable[[Effective], bool]
 
 #: A tally is a Counter of event codes; a scored question at slot i owns the codes
 #: 4*i + kind, so one case's contribution is a flat list of ints counted in C.
 _APPLICABLE, _ABOVE, _NOT_COUNTED, _UNANSWERED = range(4)
 _KINDS = 4
-
-
-def _compile(rule: RelevanceRule) -> Predicate:
-    """The rule as a closure; same meaning as relevance.rule_holds (a property test checks)."""
-    if isinstance(rule, ValueRule):
-        gate, allowed = rule.question, frozenset(rule.in_)
-        return lambda effective: effective.get(gate) in allowed
-    if isinstance(rule, AllRule):
-        parts = tuple(_compile(child) for child in rule.all)
-        return lambda effective: all(part(effective) for part in parts)
-    assert isinstance(rule, AnyRule)
-    options = tuple(_compile(child) for child in rule.any)
-    return lambda effective: any(option(effective) for option in options)
 
 
 class _Step(NamedTuple):
@@ -134,7 +121,7 @@ def _step(question: Question, slot: int | None) -> _Step:
         question_id=question.id,
         gate=simple.question if simple else None,
         allowed=frozenset(simple.in_) if simple else frozenset(),
-        predicate=_compile(rule) if rule is not None and simple is None else None,
+        predicate=compile_rule(rule) if rule is not None and simple is None else None,
         codes=_event_codes(question, slot) if slot is not None else None,
         unanswered=(slot * _KINDS + _UNANSWERED,) if slot is not None else (),
         # An answer outside the options (an untrusted file) counts like "not counted".
