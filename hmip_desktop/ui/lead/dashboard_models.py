@@ -91,8 +91,10 @@ class OutcomesModel(_ResultModel[Outcome]):
             if role == TOOLTIP:
                 return outcome.expectation
         if column == 1:
-            if role in (DISPLAY, SORT_ROLE):
-                return percent_text(score.percent if score else None) if role == DISPLAY else (score.percent if score else -1)
+            if role == DISPLAY:
+                return percent_text(score.percent if score else None)
+            if role == SORT_ROLE:
+                return score.percent if score and score.percent is not None else -1
             if role == PERCENT_ROLE:
                 return score.percent if score else None
             if role == TOOLTIP and score is not None and score.score is not None:
