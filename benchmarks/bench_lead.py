@@ -24,9 +24,9 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from hmip_desktop.model.demo import generate_demo  # noqa: E402
-from hmip_desktop.model.instrument import Question, iter_value_rules  # noqa: E402
-from hmip_desktop.model.merge import merge_files  # noqa: E402
-from hmip_desktop.model.store import InspectionFile  # noqa: E402
+from hmip_desktop.model.instrument.definition import Question, iter_value_rules  # noqa: E402
+from hmip_desktop.model.merge.files import merge_files  # noqa: E402
+from hmip_desktop.model.file.store import InspectionFile  # noqa: E402
 from hmip_desktop.ui.lead.workspace import LeadWorkspace  # noqa: E402
 from hmip_desktop.ui.session import InspectionSession  # noqa: E402
 

@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hmip_desktop.model import package
+from hmip_desktop.model.file import package
 from hmip_desktop.model.demo import generate_demo
-from hmip_desktop.model.store import InspectionFile
-from hmip_desktop.model.untrusted import open_untrusted
+from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.file.untrusted import open_untrusted
 
 PASSPHRASE = "benchmark passphrase"
 

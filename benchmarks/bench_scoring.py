@@ -6,8 +6,8 @@ import random
 import statistics
 import time
 
-from hmip_desktop.model.instrument import Instrument, default_instrument
-from hmip_desktop.model.relevance import rule_holds
+from hmip_desktop.model.instrument.definition import Instrument, default_instrument
+from hmip_desktop.model.instrument.relevance import rule_holds
 from hmip_desktop.scoring.engine import score_cases
 from hmip_desktop.scoring.inputs import CaseInput
 

@@ -11,8 +11,8 @@ os.environ["HMIP_INSTRUMENT_PATH"] = str(FIXTURE_INSTRUMENTS)
 
 import pytest  # noqa: E402
 
-from hmip_desktop.model.instrument import Instrument, available_instruments  # noqa: E402
-from hmip_desktop.model.store import InspectionFile  # noqa: E402
+from hmip_desktop.model.instrument.definition import Instrument, available_instruments  # noqa: E402
+from hmip_desktop.model.file.store import InspectionFile  # noqa: E402
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.store import InspectionFile
 
 CASES = [f"KS-{n:03d}" for n in range(1, 13)]
 

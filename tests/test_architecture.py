@@ -22,7 +22,7 @@ def core_modules() -> list[str]:
 
 def test_core_imports_without_qt() -> None:
     modules = core_modules()
-    assert "hmip_desktop.model.store" in modules
+    assert "hmip_desktop.model.file.store" in modules
     code = (
         "import sys, importlib\n"
         "class Block:\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.store import InspectionFile
 
 
 def sha(path: Path) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
-from hmip_desktop.model.lock import FileLock, lock_path_for
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.lock import FileLock, lock_path_for
+from hmip_desktop.model.file.store import InspectionFile
 
 
 @pytest.fixture

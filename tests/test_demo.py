@@ -8,7 +8,7 @@ import pytest
 
 from hmip_desktop.model.demo import generate_demo
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.store import InspectionFile
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
-from hmip_desktop.model.export import export_tables, write_sqlite
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.exports.tables import export_tables, write_sqlite
+from hmip_desktop.model.file.store import InspectionFile
 
 
 @pytest.fixture

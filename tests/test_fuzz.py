@@ -22,12 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmip_desktop.model import package
-from hmip_desktop.model.csv_import import import_answers, import_cases
+from hmip_desktop.model.file import package
+from hmip_desktop.model.imports.csv_import import import_answers, import_cases
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.integrity import audit_consistency
-from hmip_desktop.model.store import InspectionFile
-from hmip_desktop.model.untrusted import open_untrusted
+from hmip_desktop.model.file.integrity import audit_consistency
+from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.file.untrusted import open_untrusted
 
 EXAMPLES = int(os.environ.get("HMIP_FUZZ_EXAMPLES", "75"))
 PASSPHRASE = "kent fieldwork march"
@@ -52,7 +52,7 @@ def report_inputs_tried() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small inspection file with a few answers (made with the mini instrument)."""
-    from hmip_desktop.model.instrument import available_instruments
+    from hmip_desktop.model.instrument.definition import available_instruments
 
     mini = next(i for i in available_instruments() if i.id == "mini-test")
     path = tmp_path_factory.mktemp("fuzz") / "template.hmip"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from hmip_desktop.model.errors import InstrumentError
-from hmip_desktop.model.instrument import (
+from hmip_desktop.model.instrument.definition import (
     SECTION_KEYS,
     Instrument,
     Question,
@@ -27,7 +27,7 @@ from hmip_desktop.model.instrument import (
     iter_value_rules,
     load_instrument,
 )
-from hmip_desktop.model.relevance import relevant_question_ids
+from hmip_desktop.model.instrument.relevance import relevant_question_ids
 
 INSTRUMENT_PATH = instruments_dir() / "iaow-2013-14.json"
 

@@ -1,4 +1,4 @@
-"""The edit lock beside an inspection file (hmip_desktop.model.lock)."""
+"""The edit lock beside an inspection file (hmip_desktop.model.file.lock)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hmip_desktop.model.errors import StorageError
-from hmip_desktop.model.lock import FileLock, LockHolder, current_host, lock_path_for, pid_alive
+from hmip_desktop.model.file.lock import FileLock, LockHolder, current_host, lock_path_for, pid_alive
 
 
 def write_lock(target: Path, **fields: object) -> Path:
@@ -66,7 +66,7 @@ def test_a_killed_holder_leaves_a_lock_the_next_opener_replaces(tmp_path: Path) 
     target = tmp_path / "ann.hmip"
     code = (
         "import sys, time\n"
-        "from hmip_desktop.model.lock import FileLock\n"
+        "from hmip_desktop.model.file.lock import FileLock\n"
         f"assert FileLock({str(target)!r}).acquire() is None\n"
         "print('locked', flush=True)\n"
         "time.sleep(60)\n"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from hmip_desktop.model.conflicts import list_conflicts, resolve_conflict
+from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
 from hmip_desktop.model.errors import CaseError, UserError
-from hmip_desktop.model.incoming import read_incoming
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.integrity import audit_consistency
-from hmip_desktop.model.merge import FileMerger, merge_files, provenance
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.merge.incoming import read_incoming
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.file.integrity import audit_consistency
+from hmip_desktop.model.merge.files import FileMerger, merge_files, provenance
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.scoring.load import score_file
 from merge_support import FULL_CASE, add_case, content, new_file, sha256, team_file
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from hmip_desktop.cli.main import main
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.package import ScryptParams, write_package
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.file.package import ScryptParams, write_package
+from hmip_desktop.model.file.store import InspectionFile
 from merge_support import FULL_CASE, new_file, team_file
 
 PASSPHRASE = "correct horse battery staple"

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from hmip_desktop.model.aggregate import build_aggregate, case_inspection_ids, is_aggregate, scores_by_inspection
-from hmip_desktop.model.conflicts import list_conflicts
+from hmip_desktop.model.merge.aggregate import build_aggregate, case_inspection_ids, is_aggregate
+from hmip_desktop.scoring.by_inspection import scores_by_inspection
+from hmip_desktop.model.merge.conflicts import list_conflicts
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.export import export_tables, neutralise, write_csv, write_xlsx
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.merge import merge_files
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.exports.tables import export_tables, neutralise, write_csv, write_xlsx
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.scoring.combine import combine_results
 from hmip_desktop.scoring.load import score_file
 from merge_support import FULL_CASE, add_case, new_file, team_file

@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmip_desktop.model import relevance
-from hmip_desktop.model.incoming import read_incoming
-from hmip_desktop.model.instrument import Instrument, available_instruments
-from hmip_desktop.model.merge import FileMerger, merge_files
+from hmip_desktop.model.instrument import relevance
+from hmip_desktop.model.merge.incoming import read_incoming
+from hmip_desktop.model.instrument.definition import Instrument, available_instruments
+from hmip_desktop.model.merge.files import FileMerger, merge_files
 from hmip_desktop.scoring.load import score_file
 from merge_support import add_case, content, new_file, sha256
 

@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hmip_desktop.model import merge_reading
-from hmip_desktop.model.incoming import Expectation
-from hmip_desktop.model.instrument import Instrument, available_instruments
-from hmip_desktop.model.merge import FileMerger, merge_files
-from hmip_desktop.model.merge_summary import MergeSummary
-from hmip_desktop.model.merge_reading import TeamReader, reader_count
-from hmip_desktop.model.package import ScryptParams, write_package
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.merge import reading as merge_reading
+from hmip_desktop.model.merge.incoming import Expectation
+from hmip_desktop.model.instrument.definition import Instrument, available_instruments
+from hmip_desktop.model.merge.files import FileMerger, merge_files
+from hmip_desktop.model.merge.summary import MergeSummary
+from hmip_desktop.model.merge.reading import TeamReader, reader_count
+from hmip_desktop.model.file.package import ScryptParams, write_package
+from hmip_desktop.model.file.store import InspectionFile
 from merge_support import FULL_CASE, INSPECTION, new_file, sha256, team_file
 
 PASSPHRASE = "kent fieldwork march"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from hmip_desktop.model import migrations
+from hmip_desktop.model.file import migrations
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.merge import merge_files
-from hmip_desktop.model.migrations import SCHEMA_VERSION
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.model.file.migrations import SCHEMA_VERSION
+from hmip_desktop.model.file.store import InspectionFile
 from merge_support import FULL_CASE, add_case, content, new_file, sha256, team_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "instruments"
@@ -82,7 +82,7 @@ def other_instrument_version(folder: Path, good: Path, instrument: Instrument) -
     old_path = os.environ["HMIP_INSTRUMENT_PATH"]
     os.environ["HMIP_INSTRUMENT_PATH"] = os.pathsep.join([old_path, str(extra)])
     try:
-        from hmip_desktop.model.instrument import available_instruments
+        from hmip_desktop.model.instrument.definition import available_instruments
 
         newer = next(i for i in available_instruments() if i.id == "mini-test" and i.version == "0.2")
         return team_file(folder, "v02.hmip", "Vic Two", newer, {"KT-009": None})

@@ -10,9 +10,9 @@ import pytest
 
 from hmip_desktop.cli.main import main
 from hmip_desktop.cli.passphrase import passphrase_hook, read_passphrase
-from hmip_desktop.model import package
+from hmip_desktop.model.file import package
 from hmip_desktop.model.errors import FileNotInspection, UserError
-from hmip_desktop.model.package import (
+from hmip_desktop.model.file.package import (
     MAGIC,
     NotAPackage,
     PackageDamaged,
@@ -25,7 +25,7 @@ from hmip_desktop.model.package import (
     open_package,
     write_package,
 )
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.store import InspectionFile
 
 PASSPHRASE = "kent fieldwork march"
 #: Cheap scrypt for tests that are about the format, not the cost.
@@ -385,7 +385,7 @@ def test_cli_prompts_twice_without_echo(
 
 
 def test_merge_takes_a_package_and_refuses_a_wrong_passphrase(source: Path, tmp_path: Path, mini_instrument) -> None:  # type: ignore[no-untyped-def]
-    from hmip_desktop.model.merge import merge_files
+    from hmip_desktop.model.merge.files import merge_files
 
     made = write_package(source, tmp_path / "ann.hmipx", PASSPHRASE, kdf=FAST).path
     with InspectionFile.create(

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmip_desktop.model import relevance
-from hmip_desktop.model.instrument import (
+from hmip_desktop.model.instrument import relevance
+from hmip_desktop.model.instrument.definition import (
     Instrument,
     available_instruments,
     default_instrument,

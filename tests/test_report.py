@@ -16,8 +16,8 @@ from reportlab.platypus import Paragraph
 from hmip_desktop.cli.main import main
 from hmip_desktop.model.demo import _question_jitter, draw_case, generate_demo
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument import Instrument, default_instrument
-from hmip_desktop.model.store import InspectionFile, now_iso
+from hmip_desktop.model.instrument.definition import Instrument, default_instrument
+from hmip_desktop.model.file.store import InspectionFile, now_iso
 from hmip_desktop.report import builder, findings_fields as ff, lead_text
 from hmip_desktop.report.builder import build_report
 from hmip_desktop.report.fonts import register_fonts

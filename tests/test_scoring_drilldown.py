@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hmip_desktop.model.errors import InstrumentError
-from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.scoring.drilldown import cases_behind, cases_in_groups
 from hmip_desktop.scoring.engine import score_cases
 from hmip_desktop.scoring.inputs import CaseInput
@@ -65,7 +65,7 @@ def _answer_sets(instrument: Instrument) -> st.SearchStrategy[dict[str, str]]:
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_cases_behind_add_up_to_every_question_and_group_count(data: st.DataObject) -> None:
-    from hmip_desktop.model.instrument import available_instruments
+    from hmip_desktop.model.instrument.definition import available_instruments
 
     instrument = next(i for i in available_instruments() if i.id == "mini-test")
     counter = itertools.count()

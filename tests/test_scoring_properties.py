@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmip_desktop.model import relevance
-from hmip_desktop.model.instrument import Instrument, available_instruments, default_instrument, iter_value_rules
+from hmip_desktop.model.instrument import relevance
+from hmip_desktop.model.instrument.definition import Instrument, available_instruments, default_instrument, iter_value_rules
 from hmip_desktop.scoring.combine import combine_results
 from hmip_desktop.scoring.engine import _plan_for, _walk, mean, percent, score_cases
 from hmip_desktop.scoring.inputs import CaseInput

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from hmip_desktop.model import relevance
+from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.errors import CaseError, FileNotInspection, InvalidAnswer, SchemaTooNew, UserError
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.migrations import APPLICATION_ID, SCHEMA_VERSION
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION
+from hmip_desktop.model.file.store import InspectionFile
 
 
 def answer_everything(inspection: InspectionFile, ref: str) -> None:

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from ui_support import QT_STRICT, add_case, click_option, opened, row, settings, window  # noqa: F401 - fixtures
 
-from hmip_desktop.model.package import ScryptParams, open_package
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.package import ScryptParams, open_package
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.errors import setup_logging
 from hmip_desktop.ui.export_package import PackageExport, PassphraseDialog
 from hmip_desktop.ui.main_window import MainWindow

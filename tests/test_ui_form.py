@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from hmip_desktop.model.instrument import default_instrument
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.instrument.definition import default_instrument
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.form.layout import ILLUSTRATION_KEY
 from hmip_desktop.ui.main_window import MainWindow
 from ui_support import (  # noqa: F401 - fixtures

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 from ui_support import QT_STRICT, settings, window  # noqa: F401 - fixtures
 
-from hmip_desktop.model.conflicts import list_conflicts
+from hmip_desktop.model.merge.conflicts import list_conflicts
 from hmip_desktop.model.demo import generate_demo
-from hmip_desktop.model.package import ScryptParams, write_package
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.package import ScryptParams, write_package
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.ui.lead.hook import install
 from hmip_desktop.ui.lead.score_service import ScoreSnapshot

@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 
-from hmip_desktop.model.conflicts import ConflictSide, list_conflicts, raise_conflict, resolve_conflict
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.merge import FileResult, MergeSummary, merge_files
-from hmip_desktop.model.team import team_status
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.merge.conflicts import ConflictSide, list_conflicts, raise_conflict, resolve_conflict
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.merge.files import FileResult, MergeSummary, merge_files
+from hmip_desktop.model.file.team import team_status
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.scoring.engine import score_cases
 from hmip_desktop.scoring.inputs import CaseInput
@@ -230,8 +230,8 @@ def test_findings_models(qtmodeltester: ModelTester, mini_file: InspectionFile) 
 
 def test_the_drop_target_takes_the_files_the_merge_takes() -> None:
     """The suffixes are written out in ui.lead.drops so the cipher loads only for an import."""
-    from hmip_desktop.model.package import PACKAGE_SUFFIX
-    from hmip_desktop.model.store import FILE_SUFFIX
+    from hmip_desktop.model.file.package import PACKAGE_SUFFIX
+    from hmip_desktop.model.file.store import FILE_SUFFIX
     from hmip_desktop.ui.lead.drops import TEAM_FILE_SUFFIXES, is_team_file
 
     assert TEAM_FILE_SUFFIXES == (FILE_SUFFIX, PACKAGE_SUFFIX)

@@ -9,8 +9,8 @@ from PySide6.QtCore import QSettings, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from hmip_desktop.model.instrument import Instrument, default_instrument
-from hmip_desktop.model.store import ROLES, InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument, default_instrument
+from hmip_desktop.model.file.store import ROLES, InspectionFile
 from hmip_desktop.ui.case_list_model import (
     CASE,
     COLUMNS,

@@ -19,8 +19,8 @@ from pytestqt.qtbot import QtBot
 
 from hmip_desktop.cli.main import main as hmip
 from hmip_desktop.model.errors import CaseError, ImportRejected
-from hmip_desktop.model.lock import current_host, lock_path_for
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.lock import current_host, lock_path_for
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.errors import DetailsDialog, ExceptionReporter, setup_logging
 from hmip_desktop.ui.main_window import MainWindow
 from hmip_desktop.ui.workers import run_in_thread, run_on_file
@@ -333,7 +333,7 @@ def test_a_killed_app_keeps_every_acknowledged_answer_and_its_lock_is_replaced(m
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
     assert stored_values(mini_file.path, "KT-0001") == {"cd.rosh": "high"}
-    from hmip_desktop.model.lock import FileLock
+    from hmip_desktop.model.file.lock import FileLock
 
     assert FileLock(mini_file.path).acquire() is None  # the dead process's lock is stale
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui import app as app_module
 from hmip_desktop.ui.main_window import MainWindow
 from ui_support import QT_STRICT, add_case, settings, window  # noqa: F401 - fixtures

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.file.store import InspectionFile
 
 CHILD = """
 import sys
@@ -46,9 +46,9 @@ LATER = {
     "reportlab",
     "cryptography",
     "hmip_desktop.report.builder",
-    "hmip_desktop.model.merge",
-    "hmip_desktop.model.package",
-    "hmip_desktop.model.csv_import",
+    "hmip_desktop.model.merge.files",
+    "hmip_desktop.model.file.package",
+    "hmip_desktop.model.imports.csv_import",
     "hmip_desktop.scoring.engine",
     "hmip_desktop.ui.form.case_form",
     "hmip_desktop.ui.export_package",

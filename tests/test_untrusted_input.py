@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from hmip_desktop.model import package
-from hmip_desktop.model.csv_import import import_answers, import_cases, plan_answers_import, plan_cases_import
+from hmip_desktop.model.file import package
+from hmip_desktop.model.imports.csv_import import import_answers, import_cases, plan_answers_import, plan_cases_import
 from hmip_desktop.model.errors import FileNotInspection, ImportRejected, SchemaTooNew, UserError
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.integrity import audit_consistency
-from hmip_desktop.model.migrations import APPLICATION_ID, SCHEMA_VERSION
-from hmip_desktop.model.store import InspectionFile
-from hmip_desktop.model.untrusted import open_untrusted
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.file.integrity import audit_consistency
+from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION
+from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.file.untrusted import open_untrusted
 
 PASSPHRASE = "kent fieldwork march"
 FAST = package.ScryptParams(n=2**10, r=8, p=1)
@@ -226,8 +226,8 @@ def test_planning_alone_never_writes(seeded: InspectionFile, tmp_path: Path) -> 
 
 
 def test_exports_name_no_path_on_anyone_s_machine(mini_instrument: Instrument, tmp_path: Path) -> None:
-    from hmip_desktop.model.export import export_tables, write_csv, write_xlsx
-    from hmip_desktop.model.merge import merge_files
+    from hmip_desktop.exports.tables import export_tables, write_csv, write_xlsx
+    from hmip_desktop.model.merge.files import merge_files
 
     team = tmp_path / "home" / "ann" / "fieldwork"
     team.mkdir(parents=True)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.form.case_form import CaseForm
 from hmip_desktop.ui.form.question_row import QuestionRow
 from hmip_desktop.ui.main_window import MainWindow

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hmip_desktop.model.errors import FileLocked
-from hmip_desktop.model.lock import FileLock
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.lock import FileLock
+from hmip_desktop.model.file.store import InspectionFile
 
 
 @contextmanager

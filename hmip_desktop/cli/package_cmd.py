@@ -7,8 +7,8 @@ from pathlib import Path
 
 from hmip_desktop.cli.passphrase import add_passphrase_argument, read_passphrase
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.package import PACKAGE_SUFFIX, open_package, write_package
-from hmip_desktop.model.store import FILE_SUFFIX, sniff_sqlite
+from hmip_desktop.model.file.package import PACKAGE_SUFFIX, open_package, write_package
+from hmip_desktop.model.file.store import FILE_SUFFIX, sniff_sqlite
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.package import check_new_passphrase
+from hmip_desktop.model.file.package import check_new_passphrase
 
 ENV_VAR = "HMIP_PASSPHRASE"
 

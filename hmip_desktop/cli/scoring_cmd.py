@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from hmip_desktop.cli.output import print_json, print_table
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.scoring.load import score_file
 from hmip_desktop.scoring.result import MIN_GROUP_CASES, Breakdown, ScoringResult
 

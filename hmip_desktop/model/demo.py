@@ -17,11 +17,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from hmip_desktop.model import relevance
+from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument import Instrument, Question, default_instrument, iter_value_rules, resources_dir
-from hmip_desktop.model.merge import merge_files
-from hmip_desktop.model.store import InspectionFile, Role
+from hmip_desktop.model.instrument.definition import Instrument, Question, default_instrument, iter_value_rules, resources_dir
+from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.model.file.store import InspectionFile, Role
 
 INSPECTION_ID = "KENT-2014"
 AREA = "Kent"

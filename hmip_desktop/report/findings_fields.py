@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.instrument.definition import Instrument
 
 
 class UnknownFindingsField(UserError):

@@ -14,7 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument import resources_dir
+from hmip_desktop.model.instrument.definition import resources_dir
 
 FAMILY = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"

@@ -26,7 +26,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from hmip_desktop.model.instrument import STAGE_KEYS, Criterion, Outcome, Question
+from hmip_desktop.model.instrument.definition import STAGE_KEYS, Criterion, Outcome, Question
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report import lead_text
 from hmip_desktop.report.charts import CountRow, YesNoRow, count_chart, yes_no_chart

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hmip_desktop.model.instrument import Outcome
+from hmip_desktop.model.instrument.definition import Outcome
 from hmip_desktop.scoring.result import OutcomeScore, QuestionScore
 
 NO_FIGURE = "–"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hmip_desktop.model.errors import InstrumentError
-from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.scoring.engine import criterion_scores, factor_rows, outcome_scores, question_score
 from hmip_desktop.scoring.result import MIN_GROUP_CASES, Breakdown, GroupScores, QuestionScore, ScoringResult
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.scoring.engine import _plan_for, _walk, breakdown_question
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.result import NOT_RECORDED

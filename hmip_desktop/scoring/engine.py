@@ -25,8 +25,8 @@ from math import lcm
 from typing import NamedTuple
 
 from hmip_desktop.model.errors import InstrumentError
-from hmip_desktop.model.instrument import Instrument, Question, ValueRule
-from hmip_desktop.model.relevance import Predicate, compile_rule
+from hmip_desktop.model.instrument.definition import Instrument, Question, ValueRule
+from hmip_desktop.model.instrument.relevance import Predicate, compile_rule
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.result import (
     MIN_GROUP_CASES,

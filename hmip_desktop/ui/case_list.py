@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.store import CASE_REF_PATTERN, InspectionFile
+from hmip_desktop.model.file.store import CASE_REF_PATTERN, InspectionFile
 from hmip_desktop.ui.case_list_model import CASE, OFFENCE, CaseFilterModel, CaseListModel
 from hmip_desktop.ui.errors import DetailsDialog, show_user_error
 from hmip_desktop.ui.session import InspectionSession
@@ -222,7 +222,7 @@ class CaseListPanel(QWidget):
         self.message.emit(f"Importing {csv_path.name}…")
 
         def work(inspection: InspectionFile, _progress: Progress) -> tuple[int, int, list[str]]:
-            from hmip_desktop.model import csv_import  # first used here, not at start-up
+            from hmip_desktop.model.imports import csv_import  # first used here, not at start-up
 
             plan, changed = csv_import.import_cases(inspection, csv_path)
             return len(plan.new_cases), changed, plan.warnings

@@ -2,7 +2,7 @@
 
 The assessor types the inspection's passphrase twice, chooses where the
 package goes (beside the file, by default), and the package is written on a
-worker thread from a consistent snapshot (hmip_desktop.model.package). The
+worker thread from a consistent snapshot (hmip_desktop.model.file.package). The
 passphrase lives only in the dialog's fields and the worker's call: it is
 never put in settings, logs or messages.
 
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.package import (
+from hmip_desktop.model.file.package import (
     PACKAGE_SUFFIX,
     PackageInfo,
     ScryptParams,

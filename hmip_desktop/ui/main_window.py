@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def create_file(self, path: Path, values: dict[str, str]) -> bool:
-        from hmip_desktop.model.store import InspectionFile
+        from hmip_desktop.model.file.store import InspectionFile
 
         with user_errors(self, "New inspection file"):
             if not path.parent.is_dir():

@@ -24,9 +24,9 @@ ASSESSOR_FILE = "helen-carter.hmip"
 
 def mid_fieldwork_file(folder: Path) -> Path:
     """A demo assessor's file with the last cases reopened and partly answered, and one new case."""
-    from hmip_desktop.model import relevance
+    from hmip_desktop.model.instrument import relevance
     from hmip_desktop.model.demo import generate_demo
-    from hmip_desktop.model.store import InspectionFile
+    from hmip_desktop.model.file.store import InspectionFile
 
     paths = generate_demo(folder / "demo", cases=86, assessors=8, merge=False)
     path = next(p for p in paths if p.name == ASSESSOR_FILE)

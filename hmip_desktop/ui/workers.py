@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 if TYPE_CHECKING:
-    from hmip_desktop.model.store import InspectionFile
+    from hmip_desktop.model.file.store import InspectionFile
 
 log = logging.getLogger("hmip_desktop.ui.workers")
 
@@ -117,7 +117,7 @@ def run_on_file(
 ) -> Job:
     """Like `run_in_thread`, with the worker's own connection to the inspection file."""
 
-    from hmip_desktop.model.store import InspectionFile
+    from hmip_desktop.model.file.store import InspectionFile
 
     def on_own_connection(progress: Progress) -> object:
         with InspectionFile.open(path, read_only=read_only) as inspection:

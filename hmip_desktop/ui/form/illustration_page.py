@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from hmip_desktop.model.store import CaseRecord
+from hmip_desktop.model.file.store import CaseRecord
 
 EXPLANATION = (
     "Flag this case when its work is worth describing in the report, as good practice or as a "

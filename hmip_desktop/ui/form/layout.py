@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.instrument.definition import Instrument
 
 ILLUSTRATION_KEY = "illustration"
 ILLUSTRATION_TITLE = "Practice illustration"

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmip_desktop.model.instrument import Question
+from hmip_desktop.model.instrument.definition import Question
 
 CURRENT_BACKGROUND = QColor("#eef3fb")
 CURRENT_BAR = QColor("#2f6fdb")

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from hmip_desktop.model import relevance
-from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.instrument import relevance
+from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.ui.form.layout import FormSection
 from hmip_desktop.ui.form.question_row import QuestionRow, RowBinding
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.scoring.drilldown import cases_behind, cases_in_groups
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.result import NOT_RECORDED_LABEL

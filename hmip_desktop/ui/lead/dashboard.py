@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmip_desktop.model.instrument import Instrument
+from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.ui.lead.bars import FIGURE_ROLE, PercentBarDelegate
 from hmip_desktop.ui.lead.cases_behind import CasesBehindPanel, rows_behind
 from hmip_desktop.ui.lead.dashboard_models import (

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
-from hmip_desktop.model.instrument import (
+from hmip_desktop.model.instrument.definition import (
     Criterion,
     Factor,
     Instrument,

@@ -9,8 +9,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
-from hmip_desktop.model.instrument import Instrument
-from hmip_desktop.model.store import CaseRecord
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.file.store import CaseRecord
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.ui.table_model import DISPLAY, Index, RowTableModel
 

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from hmip_desktop.model.merge_summary import FileResult, MergeSummary
+from hmip_desktop.model.merge.summary import FileResult, MergeSummary
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
 RESULT_TEXT = {"merged": "Merged", "unchanged": "Already imported", "refused": "Refused"}

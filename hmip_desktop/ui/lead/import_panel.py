@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmip_desktop.model.merge_summary import FileResult, MergeSummary
-from hmip_desktop.model.package import PACKAGE_SUFFIX
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.merge.summary import FileResult, MergeSummary
+from hmip_desktop.model.file.package import PACKAGE_SUFFIX
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.lead.drops import dropped_team_files
 from hmip_desktop.ui.lead.import_model import ImportSummaryModel, summary_sentence
 from hmip_desktop.ui.lead.team_model import TeamModel
@@ -61,7 +61,7 @@ def _merge_work(paths: Sequence[Path], passphrases: dict[str, str]) -> Callable[
         def report(position: int, total: int, name: str) -> None:
             progress(position - 1, total, f"Merging {position} of {total}: {name}")
 
-        from hmip_desktop.model.merge import merge_files  # on the worker: the merge is slow to load
+        from hmip_desktop.model.merge.files import merge_files  # on the worker: the merge is slow to load
 
         try:
             return merge_files(master, list(paths), progress=report, passphrase_for=passphrase_for)

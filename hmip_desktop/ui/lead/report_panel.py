@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.workers import Job, Progress, run_on_file
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from hmip_desktop.model.conflicts import list_conflicts
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.merge.conflicts import list_conflicts
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.scoring.engine import score_cases
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.load import inputs_from_file

@@ -22,7 +22,7 @@ from PySide6.QtPdf import QPdfDocument  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from hmip_desktop.model.demo import generate_demo, write_demo_findings  # noqa: E402
-from hmip_desktop.model.store import InspectionFile  # noqa: E402
+from hmip_desktop.model.file.store import InspectionFile  # noqa: E402
 from hmip_desktop.ui.lead.hook import install  # noqa: E402
 from hmip_desktop.ui.main_window import MainWindow  # noqa: E402
 

@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from hmip_desktop.model.store import InspectionFile
-from hmip_desktop.model.team import TeamMemberStatus, team_status
+from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.file.team import TeamMemberStatus, team_status
 from hmip_desktop.ui.lead.conflicts_model import format_when
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 

@@ -202,7 +202,7 @@ class LeadWorkspace(QObject):
         panel = self.conflicts_tab.built
         if panel is not None:
             return panel.open_count
-        from hmip_desktop.model.conflicts import list_conflicts
+        from hmip_desktop.model.merge.conflicts import list_conflicts
 
         return len(list_conflicts(self.session.inspection))
 

@@ -299,7 +299,7 @@ def canonical_json(data: Any) -> str:
 
 def resources_dir() -> Path:
     """The project's ``resources/`` folder (the package is installed editable)."""
-    return Path(__file__).resolve().parents[2] / "resources"
+    return Path(__file__).resolve().parents[3] / "resources"
 
 
 def instruments_dir() -> Path:

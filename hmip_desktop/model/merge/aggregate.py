@@ -8,7 +8,7 @@ inspection of every case is known. Open conflicts come along, so their cases
 stay held out of the scores. The file is built under a temporary name and
 renamed into place at the end: an interrupted run leaves no half aggregate.
 Scores and breakdowns work on it as on any inspection file; scores per
-inspection come from `scores_by_inspection`.
+inspection come from `scoring.by_inspection`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.incoming import (
+from hmip_desktop.model.merge.incoming import (
     Expectation,
     FileRefused,
     IncomingFile,
@@ -30,14 +30,10 @@ from hmip_desktop.model.incoming import (
     read_incoming,
     remove_work_dir,
 )
-from hmip_desktop.model.audit_chain import append_audit_entries
-from hmip_desktop.model.merge import Progress
-from hmip_desktop.model.conflicts import list_conflicts
-from hmip_desktop.model.store import InspectionFile, check_person_name
-from hmip_desktop.scoring.engine import score_cases
-from hmip_desktop.scoring.inputs import CaseInput
-from hmip_desktop.scoring.load import inputs_from_file
-from hmip_desktop.scoring.result import ScoringResult
+from hmip_desktop.model.file.audit import append_audit_entries
+from hmip_desktop.model.merge.files import Progress
+from hmip_desktop.model.merge.conflicts import list_conflicts
+from hmip_desktop.model.file.store import InspectionFile, check_person_name
 
 AGGREGATE_KIND = "aggregate"
 DEFAULT_AGGREGATE_ID = "AGGREGATE"
@@ -240,26 +236,3 @@ def _describe_area(aggregate: InspectionFile, summary: AggregateSummary) -> None
         aggregate.conn.execute(
             "UPDATE meta SET value = ? WHERE key = 'area'", (f"Aggregate of {len(summary.members)} inspections",)
         )
-
-
-def scores_by_inspection(
-    inspection: InspectionFile, *, include_incomplete: bool = False, by: Sequence[str] = ()
-) -> dict[str, ScoringResult]:
-    """Each inspection's own scores within an aggregate (one entry for an ordinary file)."""
-    inspection_of = case_inspection_ids(inspection)
-    groups: dict[str, list[CaseInput]] = {}
-    for case in inputs_from_file(inspection):
-        groups.setdefault(inspection_of[case.uuid], []).append(case)
-    open_by_case: dict[str, int] = {}
-    for conflict in list_conflicts(inspection):
-        open_by_case[conflict.case_uuid] = open_by_case.get(conflict.case_uuid, 0) + 1
-    return {
-        inspection_id: score_cases(
-            inspection.instrument,
-            cases,
-            include_incomplete=include_incomplete,
-            by=by,
-            unresolved_conflicts=sum(open_by_case.get(case.uuid, 0) for case in cases),
-        )
-        for inspection_id, cases in sorted(groups.items())
-    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from hmip_desktop.model.instrument import AllRule, AnyRule, Instrument, RelevanceRule, ValueRule
+from hmip_desktop.model.instrument.definition import AllRule, AnyRule, Instrument, RelevanceRule, ValueRule
 
 
 def rule_holds(rule: RelevanceRule, effective: Mapping[str, str]) -> bool:

@@ -25,12 +25,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hmip_desktop.model.audit_chain import append_audit_entries
-from hmip_desktop.model.conflicts import ConflictSide, close_conflict, open_conflict, raise_conflict
-from hmip_desktop.model.incoming import IncomingAnswer, IncomingCase, IncomingFile
-from hmip_desktop.model.master_answers import set_illustration, set_status, touch_case, write_answer
-from hmip_desktop.model.merge_summary import FileResult
-from hmip_desktop.model.store import CaseStatus, InspectionFile
+from hmip_desktop.model.file.audit import append_audit_entries
+from hmip_desktop.model.merge.conflicts import ConflictSide, close_conflict, open_conflict, raise_conflict
+from hmip_desktop.model.merge.incoming import IncomingAnswer, IncomingCase, IncomingFile
+from hmip_desktop.model.merge.master_answers import set_illustration, set_status, touch_case, write_answer
+from hmip_desktop.model.merge.summary import FileResult
+from hmip_desktop.model.file.store import CaseStatus, InspectionFile
 
 MAX_WARNINGS_PER_FILE = 5
 

@@ -22,7 +22,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal
 
-from hmip_desktop.model import relevance
+from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.errors import (
     CaseError,
     FileLocked,
@@ -32,9 +32,9 @@ from hmip_desktop.model.errors import (
     StorageError,
     UserError,
 )
-from hmip_desktop.model.instrument import Instrument, InstrumentIdentity, default_instrument, find_instrument
-from hmip_desktop.model.integrity import check_sound
-from hmip_desktop.model.migrations import APPLICATION_ID, SCHEMA_VERSION, migrate
+from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
+from hmip_desktop.model.file.integrity import check_sound
+from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 FILE_SUFFIX = ".hmip"
 ROLES = ("inspector", "local-assessor", "lead")

@@ -38,7 +38,7 @@ from pathlib import Path
 from types import TracebackType
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.incoming import (
+from hmip_desktop.model.merge.incoming import (
     PACKAGE_SUFFIX,
     Expectation,
     IncomingFile,
@@ -50,7 +50,7 @@ from hmip_desktop.model.incoming import (
     remove_work_dir,
     unpack_received,
 )
-from hmip_desktop.model.merge_file import NewCaseJson, new_case_json
+from hmip_desktop.model.merge.one_file import NewCaseJson, new_case_json
 
 MAX_READERS = 4
 #: "forkserver" where there is one (Linux, macOS), else "spawn" (Windows); never "fork".

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from hmip_desktop.model.errors import FileNotInspection
-from hmip_desktop.model.migrations import MIGRATIONS
+from hmip_desktop.model.file.migrations import MIGRATIONS
 
 if TYPE_CHECKING:
-    from hmip_desktop.model.store import InspectionFile
+    from hmip_desktop.model.file.store import InspectionFile
 
 SchemaObject = tuple[str, str, str, str]
 
@@ -133,13 +133,13 @@ def audit_consistency(inspection: InspectionFile) -> list[str]:
     changes an answer without forging the log shows up here.
     """
     # audit_chain builds on this module's helpers, so it is imported here, not at the top.
-    from hmip_desktop.model.audit_chain import check_audit
+    from hmip_desktop.model.file.audit import check_audit
 
     return check_audit(inspection.conn, stored_answers(inspection)).inconsistencies
 
 
 def tamper_warnings(inspection: InspectionFile) -> list[str]:
     """Everything suggesting the file was edited outside the app, for a merge warning."""
-    from hmip_desktop.model.audit_chain import check_audit
+    from hmip_desktop.model.file.audit import check_audit
 
     return check_audit(inspection.conn, stored_answers(inspection)).warnings(inspection.path.name)

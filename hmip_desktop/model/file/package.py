@@ -38,8 +38,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.integrity import check_sound
-from hmip_desktop.model.store import FILE_SUFFIX, InspectionFile, check_header
+from hmip_desktop.model.file.integrity import check_sound
+from hmip_desktop.model.file.store import FILE_SUFFIX, InspectionFile, check_header
 
 PACKAGE_SUFFIX = ".hmipx"
 MAGIC = b"HMIPX"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from hmip_desktop.model.integrity import check_sound
-from hmip_desktop.model.store import InspectionFile, open_error
+from hmip_desktop.model.file.integrity import check_sound
+from hmip_desktop.model.file.store import InspectionFile, open_error
 
 
 def open_untrusted(path: Path | str) -> InspectionFile:

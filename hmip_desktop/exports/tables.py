@@ -27,12 +27,13 @@ from fractions import Fraction
 from typing import TextIO
 from pathlib import Path
 
-from hmip_desktop.model.aggregate import case_inspection_ids, is_aggregate, scores_by_inspection
-from hmip_desktop.model.conflicts import conflicted_case_uuids
+from hmip_desktop.model.merge.aggregate import case_inspection_ids, is_aggregate
+from hmip_desktop.scoring.by_inspection import scores_by_inspection
+from hmip_desktop.model.merge.conflicts import conflicted_case_uuids
 from hmip_desktop.model.errors import StorageError, UserError
-from hmip_desktop.model.merge import provenance
-from hmip_desktop.model.relevance import relevant_question_ids
-from hmip_desktop.model.store import InspectionFile
+from hmip_desktop.model.merge.files import provenance
+from hmip_desktop.model.instrument.relevance import relevant_question_ids
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.scoring.load import score_file
 from hmip_desktop.scoring.result import ScoringResult
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hmip_desktop.model.errors import FileNotInspection, UserError
-from hmip_desktop.model.instrument import Instrument, InstrumentIdentity, find_instrument
-from hmip_desktop.model.audit_chain import check_audit
-from hmip_desktop.model.integrity import check_sound
-from hmip_desktop.model.migrations import SCHEMA_VERSION, migrate
-from hmip_desktop.model.store import (
+from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
+from hmip_desktop.model.file.audit import check_audit
+from hmip_desktop.model.file.integrity import check_sound
+from hmip_desktop.model.file.migrations import SCHEMA_VERSION, migrate
+from hmip_desktop.model.file.store import (
     CASE_REF_PATTERN,
     FILE_SUFFIX,
     MAX_NOTE_CHARS,
@@ -254,7 +254,7 @@ def _copy_and_hash(path: Path, work_dir: Path) -> tuple[Path, str]:
 def _unpack(path: Path, work_dir: Path, passphrase_for: PassphraseFor | None) -> Path:
     if passphrase_for is None:
         raise FileRefused(f"{path.name} is an encrypted package; the inspection passphrase is needed to merge it")
-    from hmip_desktop.model.package import open_package
+    from hmip_desktop.model.file.package import open_package
 
     return open_package(path, passphrase_for(path), work_dir, name=path.stem + FILE_SUFFIX)
 
