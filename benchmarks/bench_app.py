@@ -210,7 +210,7 @@ def in_process_figures(path: Path, folder: Path) -> list[tuple[str, float, str]]
     to_commit: list[float] = []
     to_settled: list[float] = []
     current = row.group.checkedId()
-    choices = [i for i in range(len(row.question.options)) if i != current][:1] + [max(current, 0)]
+    choices = [*[i for i in range(len(row.question.options)) if i != current][:1], max(current, 0)]
     if choices[0] == choices[1]:
         choices[1] = (choices[0] + 1) % len(row.question.options)
     for click in range(CLICKS):

@@ -16,19 +16,20 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
 
-from hmip_desktop.model.demo import generate_demo  # noqa: E402
-from hmip_desktop.model.instrument.definition import Question, iter_value_rules  # noqa: E402
-from hmip_desktop.model.merge.files import merge_files  # noqa: E402
-from hmip_desktop.model.file.store import InspectionFile  # noqa: E402
-from hmip_desktop.ui.lead.workspace import LeadWorkspace  # noqa: E402
-from hmip_desktop.ui.session import InspectionSession  # noqa: E402
+from hmip_desktop.model.demo import generate_demo
+from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Question, iter_value_rules
+from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.ui.lead.workspace import LeadWorkspace
+from hmip_desktop.ui.session import InspectionSession
 
 TEAM_FILES = 12
 CASES_PER_FILE = 90
@@ -96,7 +97,7 @@ def bench_import(folder: Path, team: list[Path], empty_lead: Path) -> float:
         session = InspectionSession.open(lead)
         workspace = LeadWorkspace(session)
         settle(workspace)
-        timings.append(wait_for(workspace.import_panel.merged, lambda: workspace.import_panel.import_files(team)))
+        timings.append(wait_for(workspace.import_panel.merged, partial(workspace.import_panel.import_files, team)))
         summary = workspace.import_panel.last_summary
         assert summary is not None and len(summary.merged) == TEAM_FILES, summary
         close(workspace, session)

@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hmip_desktop.model.merge.aggregate import build_aggregate
-from hmip_desktop.model.instrument.definition import Instrument, default_instrument
 from hmip_desktop.model.file.audit import append_audit_entries
-from hmip_desktop.model.merge.files import merge_files
-from hmip_desktop.model.instrument.relevance import rule_holds
 from hmip_desktop.model.file.store import InspectionFile, Role
+from hmip_desktop.model.instrument.definition import Instrument, default_instrument
+from hmip_desktop.model.instrument.relevance import rule_holds
+from hmip_desktop.model.merge.aggregate import build_aggregate
+from hmip_desktop.model.merge.files import merge_files
 
 FILES = 12
 CASES_PER_FILE = 90

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hmip_desktop.model.file import package
 from hmip_desktop.model.demo import generate_demo
+from hmip_desktop.model.file import package
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.untrusted import open_untrusted
 

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from hmip_desktop.model.demo import _question_jitter, draw_case, generate_demo
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import default_instrument
 from hmip_desktop.model.merge.master_answers import set_status, write_answer
-from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.report.builder import build_report
 
 AGGREGATE_CASES = 3000

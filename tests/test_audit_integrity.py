@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.file.integrity import audit_consistency, tamper_warnings
-from hmip_desktop.model.merge.master_answers import write_answer
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.merge.master_answers import write_answer
 
 
 def populated(inspection: InspectionFile) -> Path:

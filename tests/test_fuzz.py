@@ -22,12 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmip_desktop.model.file import package
-from hmip_desktop.model.imports.csv_import import import_answers, import_cases
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.file import package
 from hmip_desktop.model.file.integrity import audit_consistency
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.untrusted import open_untrusted
+from hmip_desktop.model.imports.csv_import import import_answers, import_cases
 
 EXAMPLES = int(os.environ.get("HMIP_FUZZ_EXAMPLES", "75"))
 PASSPHRASE = "kent fieldwork march"

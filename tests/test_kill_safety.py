@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pytest
 
-from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.file.integrity import audit_consistency
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
 
 RUNS = int(os.environ.get("HMIP_KILL_RUNS", "30"))
 SEED = int(os.environ.get("HMIP_KILL_SEED", "20140113"))

@@ -8,16 +8,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
-from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
-from hmip_desktop.model.errors import CaseError, UserError
-from hmip_desktop.model.merge.incoming import read_incoming
-from hmip_desktop.model.instrument.definition import Instrument
-from hmip_desktop.model.file.integrity import audit_consistency
-from hmip_desktop.model.merge.files import FileMerger, merge_files, provenance
-from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.scoring.load import score_file
 from merge_support import FULL_CASE, add_case, content, new_file, sha256, team_file
+
+from hmip_desktop.model.errors import CaseError, UserError
+from hmip_desktop.model.file.integrity import audit_consistency
+from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
+from hmip_desktop.model.merge.files import FileMerger, merge_files, provenance
+from hmip_desktop.model.merge.incoming import read_incoming
+from hmip_desktop.scoring.load import score_file
 
 
 @pytest.fixture
@@ -331,9 +331,9 @@ def test_resolve_refuses_what_it_cannot_do(conflicted: tuple[InspectionFile, Pat
     lead, _ann, _bob = conflicted
     with pytest.raises(CaseError, match="the sides are Ann Smith, Bob Jones"):
         resolve_conflict(lead, "KT-001", "p.plan", take="Cy Quinn")
-    with pytest.raises(UserError, match="'maybe' is not an answer to p.plan"):
+    with pytest.raises(UserError, match=r"'maybe' is not an answer to p\.plan"):
         resolve_conflict(lead, "KT-001", "p.plan", value="maybe")
-    with pytest.raises(CaseError, match="no open conflict on KT-001 r.rmp"):
+    with pytest.raises(CaseError, match=r"no open conflict on KT-001 r\.rmp"):
         resolve_conflict(lead, "KT-001", "r.rmp", value="yes")
     assert len(list_conflicts(lead)) == 1
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from merge_support import FULL_CASE, add_case, new_file, team_file
 
 from hmip_desktop.model.file.audit import check_audit, entry_hash
+from hmip_desktop.model.file.store import InspectionFile, audit_hash
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.merge.files import merge_files
-from hmip_desktop.model.file.store import InspectionFile, audit_hash
-from merge_support import FULL_CASE, add_case, new_file, team_file
 
 TEXT = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(['"quoted"', "back\\slash", "tab\there", "ŵŷ", "\u2028"]))
 

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from merge_support import FULL_CASE, new_file, team_file
 
 from hmip_desktop.cli.main import main
-from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.file.package import ScryptParams, write_package
 from hmip_desktop.model.file.store import InspectionFile
-from merge_support import FULL_CASE, new_file, team_file
+from hmip_desktop.model.instrument.definition import Instrument
 
 PASSPHRASE = "correct horse battery staple"
 #: A cheap key derivation: this test is about the merge reading packages, not about scrypt.

@@ -6,19 +6,19 @@ import csv
 from pathlib import Path
 
 import pytest
+from merge_support import FULL_CASE, add_case, new_file, team_file
 from openpyxl import load_workbook
 
-from hmip_desktop.model.merge.aggregate import build_aggregate, case_inspection_ids, is_aggregate
-from hmip_desktop.scoring.by_inspection import scores_by_inspection
-from hmip_desktop.model.merge.conflicts import list_conflicts
-from hmip_desktop.model.errors import UserError
 from hmip_desktop.exports.tables import export_tables, neutralise, write_csv, write_xlsx
-from hmip_desktop.model.instrument.definition import Instrument
-from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.merge.aggregate import build_aggregate, case_inspection_ids, is_aggregate
+from hmip_desktop.model.merge.conflicts import list_conflicts
+from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.scoring.by_inspection import scores_by_inspection
 from hmip_desktop.scoring.combine import combine_results
 from hmip_desktop.scoring.load import score_file
-from merge_support import FULL_CASE, add_case, new_file, team_file
 
 DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+44 1234", "-1+2", "@SUM(A1)", "\tcmd", "\rcmd"]
 
@@ -104,7 +104,7 @@ def test_workbook_holds_only_text_and_numbers(master: InspectionFile, tmp_path: 
 
 
 def test_workbook_name_must_end_in_xlsx(master: InspectionFile, tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="must end in .xlsx"):
+    with pytest.raises(UserError, match=r"must end in \.xlsx"):
         write_xlsx(export_tables(master), tmp_path / "export.csv")
 
 
@@ -189,6 +189,5 @@ def test_aggregate_refuses_what_does_not_belong(inspections: list[Path], tmp_pat
 
 def test_merge_into_an_aggregate_is_refused(inspections: list[Path], tmp_path: Path) -> None:
     build_aggregate(tmp_path / "all.hmip", inspections)
-    with InspectionFile.open(tmp_path / "all.hmip") as aggregate:
-        with pytest.raises(UserError, match="aggregate of inspections"):
-            merge_files(aggregate, [inspections[0].parent / "team.hmip"])
+    with InspectionFile.open(tmp_path / "all.hmip") as aggregate, pytest.raises(UserError, match="aggregate of inspections"):
+        merge_files(aggregate, [inspections[0].parent / "team.hmip"])

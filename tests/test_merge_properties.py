@@ -8,13 +8,13 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from merge_support import add_case, content, new_file, sha256
 
 from hmip_desktop.model.instrument import relevance
-from hmip_desktop.model.merge.incoming import read_incoming
 from hmip_desktop.model.instrument.definition import Instrument, available_instruments
 from hmip_desktop.model.merge.files import FileMerger, merge_files
+from hmip_desktop.model.merge.incoming import read_incoming
 from hmip_desktop.scoring.load import score_file
-from merge_support import add_case, content, new_file, sha256
 
 ASSESSORS = ["Ann Smith", "Bob Jones", "Cy Quinn", "Di Patel"]
 

@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from merge_support import FULL_CASE, INSPECTION, new_file, sha256, team_file
 
-from hmip_desktop.model.merge import reading as merge_reading
-from hmip_desktop.model.merge.incoming import Expectation
-from hmip_desktop.model.instrument.definition import Instrument, available_instruments
-from hmip_desktop.model.merge.files import FileMerger, merge_files
-from hmip_desktop.model.merge.summary import MergeSummary
-from hmip_desktop.model.merge.reading import TeamReader, reader_count
 from hmip_desktop.model.file.package import ScryptParams, write_package
 from hmip_desktop.model.file.store import InspectionFile
-from merge_support import FULL_CASE, INSPECTION, new_file, sha256, team_file
+from hmip_desktop.model.instrument.definition import Instrument, available_instruments
+from hmip_desktop.model.merge import reading as merge_reading
+from hmip_desktop.model.merge.files import FileMerger, merge_files
+from hmip_desktop.model.merge.incoming import Expectation
+from hmip_desktop.model.merge.reading import TeamReader, reader_count
+from hmip_desktop.model.merge.summary import MergeSummary
 
 PASSPHRASE = "kent fieldwork march"
 FAST = ScryptParams(n=2**10, r=8, p=1)

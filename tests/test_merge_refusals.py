@@ -10,14 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from merge_support import FULL_CASE, add_case, content, new_file, sha256, team_file
 
-from hmip_desktop.model.file import migrations
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument.definition import Instrument
-from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.model.file import migrations
 from hmip_desktop.model.file.migrations import SCHEMA_VERSION
 from hmip_desktop.model.file.store import InspectionFile
-from merge_support import FULL_CASE, add_case, content, new_file, sha256, team_file
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.merge.files import merge_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "instruments"
 

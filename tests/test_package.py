@@ -10,8 +10,8 @@ import pytest
 
 from hmip_desktop.cli.main import main
 from hmip_desktop.cli.passphrase import passphrase_hook, read_passphrase
-from hmip_desktop.model.file import package
 from hmip_desktop.model.errors import FileNotInspection, UserError
+from hmip_desktop.model.file import package
 from hmip_desktop.model.file.package import (
     MAGIC,
     NotAPackage,

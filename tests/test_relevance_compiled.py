@@ -38,7 +38,7 @@ def answer_values(draw: st.DrawFn, instrument: Instrument = MINI) -> dict[str, s
     """Any option (or a value outside the options, or None) for any subset of questions."""
     values: dict[str, str | None] = {}
     for question in instrument.questions:
-        choices = (None, "not-an-option") + tuple(o.value for o in question.options)
+        choices = (None, "not-an-option", *tuple(o.value for o in question.options))
         if draw(st.booleans()):
             values[question.id] = draw(st.sampled_from(choices))
     return values

@@ -16,9 +16,10 @@ from reportlab.platypus import Paragraph
 from hmip_desktop.cli.main import main
 from hmip_desktop.model.demo import _question_jitter, draw_case, generate_demo
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument.definition import Instrument, default_instrument
 from hmip_desktop.model.file.store import InspectionFile, now_iso
-from hmip_desktop.report import builder, findings_fields as ff, lead_text
+from hmip_desktop.model.instrument.definition import Instrument, default_instrument
+from hmip_desktop.report import builder, lead_text
+from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.builder import build_report
 from hmip_desktop.report.fonts import register_fonts
 from hmip_desktop.report.sentences import outcome_phrase
@@ -277,7 +278,7 @@ def test_the_mini_instrument_builds_a_report(mini_file: InspectionFile, tmp_path
 
 
 def test_a_target_that_is_not_a_pdf_is_refused(lead_file: InspectionFile, tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="ending in .pdf"):
+    with pytest.raises(UserError, match=r"ending in \.pdf"):
         build_report(lead_file, tmp_path / "report.docx")
 
 

@@ -18,8 +18,8 @@ import pytest
 
 from hmip_desktop.cli.main import main
 from hmip_desktop.model.errors import InstrumentError
-from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.scoring.engine import mean, percent, score_cases
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.load import inputs_from_file, score_file

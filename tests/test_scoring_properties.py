@@ -11,7 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hmip_desktop.model.instrument import relevance
-from hmip_desktop.model.instrument.definition import Instrument, available_instruments, default_instrument, iter_value_rules
+from hmip_desktop.model.instrument.definition import (
+    Instrument,
+    available_instruments,
+    default_instrument,
+    iter_value_rules,
+)
 from hmip_desktop.scoring.combine import combine_results
 from hmip_desktop.scoring.engine import _plan_for, _walk, mean, percent, score_cases
 from hmip_desktop.scoring.inputs import CaseInput
@@ -25,7 +30,7 @@ def case_inputs(draw: st.DrawFn, instrument: Instrument = MINI) -> CaseInput:
     """A case with any subset of questions answered with any option, so stale answers occur too."""
     values: dict[str, str] = {}
     for question in instrument.questions:
-        choice = draw(st.sampled_from((None,) + tuple(o.value for o in question.options)))
+        choice = draw(st.sampled_from((None, *tuple(o.value for o in question.options))))
         if choice is not None:
             values[question.id] = choice
     n = draw(st.integers(0, 10**9))

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.errors import CaseError, FileNotInspection, InvalidAnswer, SchemaTooNew, UserError
-from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument import relevance
+from hmip_desktop.model.instrument.definition import Instrument
 
 
 def answer_everything(inspection: InspectionFile, ref: str) -> None:
@@ -192,6 +192,5 @@ def test_file_is_complete_without_side_files(mini_file: InspectionFile) -> None:
 def test_read_only_open_refuses_writes(mini_file: InspectionFile) -> None:
     path = mini_file.path
     mini_file.close()
-    with InspectionFile.open(path, read_only=True) as again:
-        with pytest.raises(UserError, match="read-only"):
-            again.add_case("KT-009")
+    with InspectionFile.open(path, read_only=True) as again, pytest.raises(UserError, match="read-only"):
+        again.add_case("KT-009")

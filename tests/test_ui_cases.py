@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
+from ui_support import QT_STRICT, add_case, focused_question, form_of
 
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.case_list_model import PROGRESS
 from hmip_desktop.ui.main_window import MainWindow
-from ui_support import QT_STRICT, add_case, focused_question, form_of, opened, settings, window  # noqa: F401
 
 pytestmark = QT_STRICT
 

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT, add_case, click_option, opened, row, settings, window  # noqa: F401 - fixtures
+from ui_support import QT_STRICT, add_case, click_option, row
 
 from hmip_desktop.model.file.package import ScryptParams, open_package
 from hmip_desktop.model.file.store import InspectionFile

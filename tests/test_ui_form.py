@@ -8,25 +8,22 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
-
-from hmip_desktop.model.instrument.definition import default_instrument
-from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.ui.form.layout import ILLUSTRATION_KEY
-from hmip_desktop.ui.main_window import MainWindow
-from ui_support import (  # noqa: F401 - fixtures
+from ui_support import (
     QT_STRICT,
     add_case,
     click_option,
     focused_question,
     form_of,
-    opened,
     press,
     row,
-    settings,
     stored_notes,
     stored_values,
-    window,
 )
+
+from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import default_instrument
+from hmip_desktop.ui.form.layout import ILLUSTRATION_KEY
+from hmip_desktop.ui.main_window import MainWindow
 
 pytestmark = QT_STRICT
 

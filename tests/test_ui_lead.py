@@ -17,12 +17,12 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT, settings, window  # noqa: F401 - fixtures
+from ui_support import QT_STRICT
 
-from hmip_desktop.model.merge.conflicts import list_conflicts
 from hmip_desktop.model.demo import generate_demo
 from hmip_desktop.model.file.package import ScryptParams, write_package
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.merge.conflicts import list_conflicts
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.ui.lead.hook import install
 from hmip_desktop.ui.lead.score_service import ScoreSnapshot
@@ -168,7 +168,7 @@ def test_encrypted_package_asks_for_the_passphrase(qtbot: QtBot, lead: LeadWorks
 
 
 def test_files_dropped_on_the_main_window_are_imported(
-    qtbot: QtBot, window: MainWindow, team: dict[str, Path]  # noqa: F811 - fixture
+    qtbot: QtBot, window: MainWindow, team: dict[str, Path]
 ) -> None:
     hook = install(window)
     assert window.open_file(team["lead"])

@@ -8,9 +8,10 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
+from ui_support import QT_STRICT
 
-from hmip_desktop.model.instrument.definition import Instrument, default_instrument
 from hmip_desktop.model.file.store import ROLES, InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument, default_instrument
 from hmip_desktop.ui.case_list_model import (
     CASE,
     COLUMNS,
@@ -25,7 +26,6 @@ from hmip_desktop.ui.form.navigator_model import COUNT, KEY_ROLE, TITLE, Navigat
 from hmip_desktop.ui.new_file_dialog import ROLE_LABELS
 from hmip_desktop.ui.recent_files import MAX_RECENT, RecentFiles, RecentFilesModel
 from hmip_desktop.ui.session import InspectionSession
-from ui_support import QT_STRICT
 
 pytestmark = QT_STRICT
 

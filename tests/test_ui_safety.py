@@ -16,6 +16,16 @@ from PySide6.QtCore import QSettings, Qt, QThread, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
+from ui_support import (
+    QT_STRICT,
+    add_case,
+    click_option,
+    form_of,
+    press,
+    row,
+    stored_notes,
+    stored_values,
+)
 
 from hmip_desktop.cli.main import main as hmip
 from hmip_desktop.model.errors import CaseError, ImportRejected
@@ -24,19 +34,6 @@ from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.errors import DetailsDialog, ExceptionReporter, setup_logging
 from hmip_desktop.ui.main_window import MainWindow
 from hmip_desktop.ui.workers import run_in_thread, run_on_file
-from ui_support import (  # noqa: F401 - fixtures
-    QT_STRICT,
-    add_case,
-    click_option,
-    form_of,
-    opened,
-    press,
-    row,
-    settings,
-    stored_notes,
-    stored_values,
-    window,
-)
 
 pytestmark = QT_STRICT
 

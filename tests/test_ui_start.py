@@ -9,11 +9,11 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
+from ui_support import QT_STRICT, add_case
 
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui import app as app_module
 from hmip_desktop.ui.main_window import MainWindow
-from ui_support import QT_STRICT, add_case, settings, window  # noqa: F401 - fixtures
 
 pytestmark = QT_STRICT
 

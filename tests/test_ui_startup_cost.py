@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
 
 CHILD = """
 import sys

@@ -6,13 +6,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtWidgets import QApplication
+from ui_support import QT_STRICT
 
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument
-from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.commands import AnswerCommand, CaseUndoStacks
 from hmip_desktop.ui.session import InspectionSession
-from ui_support import QT_STRICT
 
 pytestmark = QT_STRICT
 

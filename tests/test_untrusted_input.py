@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from hmip_desktop.model.file import package
-from hmip_desktop.model.imports.csv_import import import_answers, import_cases, plan_answers_import, plan_cases_import
 from hmip_desktop.model.errors import FileNotInspection, ImportRejected, SchemaTooNew, UserError
-from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.file import package
 from hmip_desktop.model.file.integrity import audit_consistency
 from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.untrusted import open_untrusted
+from hmip_desktop.model.imports.csv_import import import_answers, import_cases, plan_answers_import, plan_cases_import
+from hmip_desktop.model.instrument.definition import Instrument
 
 PASSPHRASE = "kent fieldwork march"
 FAST = package.ScryptParams(n=2**10, r=8, p=1)
@@ -309,7 +309,7 @@ def test_truncated_file_is_refused(valid_file: Path, tmp_path: Path, keep: int) 
     data = valid_file.read_bytes()
     target = tmp_path / "cut.hmip"
     target.write_bytes(data[:keep])
-    with pytest.raises(FileNotInspection, match="empty|truncated|not an HMIP"):
+    with pytest.raises(FileNotInspection, match=r"empty|truncated|not an HMIP"):
         InspectionFile.open(target)
 
 
@@ -369,7 +369,7 @@ def test_file_carrying_code_is_refused_and_the_code_never_runs(valid_file: Path,
     conn.commit()
     conn.close()
     before = valid_file.read_bytes()
-    with pytest.raises(FileNotInspection, match="carries (trigger|view) .*never creates"):
+    with pytest.raises(FileNotInspection, match=r"carries (trigger|view) .*never creates"):
         InspectionFile.open(valid_file, read_only=read_only)
     assert valid_file.read_bytes() == before
 

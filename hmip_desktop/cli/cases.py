@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.cli.output import print_json, print_table
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.imports import csv_import
 from hmip_desktop.model.instrument import relevance
-from hmip_desktop.cli.editing import open_for_edit
-from hmip_desktop.model.file.store import InspectionFile
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

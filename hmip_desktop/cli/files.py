@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from hmip_desktop.cli.output import print_json
-from hmip_desktop.model.instrument.definition import default_instrument
 from hmip_desktop.model.file.store import ROLES, InspectionFile
+from hmip_desktop.model.instrument.definition import default_instrument
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,16 +7,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.cli.output import print_json, print_table
 from hmip_desktop.cli.passphrase import add_passphrase_argument, passphrase_hook
-from hmip_desktop.model.merge.aggregate import DEFAULT_AGGREGATE_ID, DEFAULT_OWNER, build_aggregate
-from hmip_desktop.scoring.by_inspection import scores_by_inspection
-from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
-from hmip_desktop.model.errors import UserError
 from hmip_desktop.exports.tables import export_tables, write_csv, write_sqlite, write_xlsx
-from hmip_desktop.model.merge.files import MergeSummary, create_master, merge_files
-from hmip_desktop.cli.editing import open_for_edit
+from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.merge.aggregate import DEFAULT_AGGREGATE_ID, DEFAULT_OWNER, build_aggregate
+from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
+from hmip_desktop.model.merge.files import MergeSummary, create_master, merge_files
+from hmip_desktop.scoring.by_inspection import scores_by_inspection
 
 EXIT_SOME_REFUSED = 3
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.cli.output import print_table
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument.definition import Instrument, default_instrument
-from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument, default_instrument
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.builder import build_report
 

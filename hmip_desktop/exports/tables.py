@@ -24,16 +24,16 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TextIO
 from pathlib import Path
+from typing import TextIO
 
-from hmip_desktop.model.merge.aggregate import case_inspection_ids, is_aggregate
-from hmip_desktop.scoring.by_inspection import scores_by_inspection
-from hmip_desktop.model.merge.conflicts import conflicted_case_uuids
 from hmip_desktop.model.errors import StorageError, UserError
-from hmip_desktop.model.merge.files import provenance
-from hmip_desktop.model.instrument.relevance import relevant_question_ids
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.relevance import relevant_question_ids
+from hmip_desktop.model.merge.aggregate import case_inspection_ids, is_aggregate
+from hmip_desktop.model.merge.conflicts import conflicted_case_uuids
+from hmip_desktop.model.merge.files import provenance
+from hmip_desktop.scoring.by_inspection import scores_by_inspection
 from hmip_desktop.scoring.load import score_file
 from hmip_desktop.scoring.result import ScoringResult
 

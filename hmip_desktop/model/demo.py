@@ -14,14 +14,20 @@ import json
 import random
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument.definition import Instrument, Question, default_instrument, iter_value_rules, resources_dir
-from hmip_desktop.model.merge.files import merge_files
 from hmip_desktop.model.file.store import InspectionFile, Role
+from hmip_desktop.model.instrument import relevance
+from hmip_desktop.model.instrument.definition import (
+    Instrument,
+    Question,
+    default_instrument,
+    iter_value_rules,
+    resources_dir,
+)
+from hmip_desktop.model.merge.files import merge_files
 
 INSPECTION_ID = "KENT-2014"
 AREA = "Kent"
@@ -227,7 +233,7 @@ def generate_demo(
     instrument = instrument or default_instrument()
     rng = random.Random(seed)
     jitter = _question_jitter(rng, instrument)
-    clock = SeededClock(rng, datetime(2014, 1, 13, 9, 0, tzinfo=timezone.utc))
+    clock = SeededClock(rng, datetime(2014, 1, 13, 9, 0, tzinfo=UTC))
     uuids = seeded_uuids(rng)
     team = TEAM[:assessors]
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from hmip_desktop import __version__
 from hmip_desktop.model.errors import StorageError, UserError
-from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.model import DraftState, Illustration, ReportModel, TeamMember
 from hmip_desktop.report.render import render_report

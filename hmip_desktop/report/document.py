@@ -108,19 +108,19 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
 
     # -- passes ------------------------------------------------------------------
 
-    def handle_documentBegin(self) -> None:  # noqa: N802 -- reportlab's hook name
+    def handle_documentBegin(self) -> None:
         self._pass += 1
         self.current_chapter = self.page_chapter = ""
         if self.on_pass is not None:
             self.on_pass(self._pass)
         super().handle_documentBegin()
 
-    def handle_pageBegin(self) -> None:  # noqa: N802 -- reportlab's hook name
+    def handle_pageBegin(self) -> None:
         self.page_chapter = self.current_chapter
         self._page_fresh = True
         super().handle_pageBegin()
 
-    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 -- reportlab's hook name
+    def afterFlowable(self, flowable: Flowable) -> None:
         toc = getattr(flowable, "_toc", None)
         if toc is not None:
             level, text, key = toc

@@ -104,7 +104,7 @@ def _subject(model: ReportModel) -> str:
 class ReportTable(Table):  # type: ignore[misc]  # reportlab has no type stubs
     """A table that splits across pages without leaving one or two orphaned rows."""
 
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803 -- reportlab's names
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         parts: list[Flowable] = super().split(availWidth, availHeight)
         if len(parts) != 2:
             return parts
@@ -286,7 +286,7 @@ class _Story:
         if signatory:
             out.append(Spacer(1, 4 * mm))
             lines = [escape(line.strip()) for line in signatory.splitlines() if line.strip()]
-            out.append(self.p("<br/>".join([f"<b>{lines[0]}</b>"] + lines[1:])))
+            out.append(self.p("<br/>".join([f"<b>{lines[0]}</b>", *lines[1:]])))
             if self.model.month:
                 out.append(self.text_p(self.model.month))
         out.append(PageBreak())

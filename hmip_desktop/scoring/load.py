@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hmip_desktop.model.merge.conflicts import conflicted_case_uuids, list_conflicts
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.merge.conflicts import conflicted_case_uuids, list_conflicts
 from hmip_desktop.scoring.engine import score_cases
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.result import ScoringResult

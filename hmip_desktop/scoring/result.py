@@ -54,7 +54,7 @@ class QuestionScore:
         return self.applicable - self.above_line
 
     @property
-    def n_of_N(self) -> str:  # noqa: N802 -- reads as the report's "n of N"
+    def n_of_N(self) -> str:
         """For report sentences: "19 of 47"."""
         return f"{self.above_line} of {self.applicable}"
 

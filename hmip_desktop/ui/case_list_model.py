@@ -16,9 +16,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from hmip_desktop.model.file.store import CaseRecord
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument
-from hmip_desktop.model.file.store import CaseRecord
 from hmip_desktop.ui.session import InspectionSession
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

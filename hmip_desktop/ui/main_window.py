@@ -320,9 +320,8 @@ class MainWindow(QMainWindow):
         """Write what is pending, release the file; False if the user chose to stay."""
         if self.session is None:
             return True
-        if self.workspace is not None and not self.workspace.flush():
-            if not self._confirm_discard():
-                return False
+        if self.workspace is not None and not self.workspace.flush() and not self._confirm_discard():
+            return False
         workspace, session = self.workspace, self.session
         self.workspace, self.session = None, None
         self.undo.clear()

@@ -15,8 +15,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
 SIZE = (1280, 800)
 ASSESSOR_FILE = "helen-carter.hmip"
@@ -24,9 +24,9 @@ ASSESSOR_FILE = "helen-carter.hmip"
 
 def mid_fieldwork_file(folder: Path) -> Path:
     """A demo assessor's file with the last cases reopened and partly answered, and one new case."""
-    from hmip_desktop.model.instrument import relevance
     from hmip_desktop.model.demo import generate_demo
     from hmip_desktop.model.file.store import InspectionFile
+    from hmip_desktop.model.instrument import relevance
 
     paths = generate_demo(folder / "demo", cases=86, assessors=8, merge=False)
     path = next(p for p in paths if p.name == ASSESSOR_FILE)

@@ -15,9 +15,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from hmip_desktop.model.errors import StorageError
-from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.file.lock import FileLock, LockHolder
 from hmip_desktop.model.file.store import AnswerRecord, CaseRecord, InspectionFile, sniff_sqlite
+from hmip_desktop.model.instrument.definition import Instrument
 
 
 class InspectionSession(QObject):

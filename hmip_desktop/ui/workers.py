@@ -80,7 +80,7 @@ class _Runnable(QRunnable):
 
         try:
             result = self._work(progress)
-        except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI thread
+        except BaseException as exc:
             self._bridge.failed.emit(exc)
         else:
             self._bridge.finished.emit(result)

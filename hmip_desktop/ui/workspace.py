@@ -31,7 +31,7 @@ class FormPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self._workspace = workspace
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         if self._workspace.form_built is None:
             self._workspace.form.show()  # now: a child added while showing would wait for the next event
         super().showEvent(event)

@@ -19,6 +19,7 @@ from typing import Any
 from hmip_desktop.model.file.integrity import bulk_answer_values
 from hmip_desktop.model.file.store import GENESIS_HASH, InspectionFile, entry_hash
 
+
 def append_audit_entries(inspection: InspectionFile, entries: Sequence[Mapping[str, Any]]) -> None:
     """Record many audit entries inside the caller's transaction, chained as `InspectionFile.audit` chains one.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -55,7 +55,7 @@ def _schema_of(conn: sqlite3.Connection) -> set[SchemaObject]:
     return {(kind, name, table, " ".join((sql or "").split())) for kind, name, table, sql in rows}
 
 
-@lru_cache(maxsize=None)
+@cache
 def expected_schema(version: int) -> frozenset[SchemaObject]:
     """The schema our migrations produce at `version`, replayed in memory."""
     conn = sqlite3.connect(":memory:", isolation_level=None)

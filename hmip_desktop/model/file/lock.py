@@ -23,7 +23,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hmip_desktop.model.errors import StorageError
@@ -137,7 +137,7 @@ class FileLock:
         me = LockHolder(
             host=current_host(),
             pid=os.getpid(),
-            since=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            since=datetime.now(UTC).isoformat(timespec="seconds"),
             token=token,
         )
         try:
@@ -183,7 +183,7 @@ class FileLock:
 
 def _unreadable_holder(path: Path) -> LockHolder:
     try:
-        stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
     except OSError:
         stamp = ""
     return LockHolder(host="unknown", pid=0, since=stamp, app="unknown")

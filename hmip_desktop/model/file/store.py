@@ -17,12 +17,11 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal
 
-from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.errors import (
     CaseError,
     FileLocked,
@@ -32,9 +31,10 @@ from hmip_desktop.model.errors import (
     StorageError,
     UserError,
 )
-from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
 from hmip_desktop.model.file.integrity import check_sound
 from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION, migrate
+from hmip_desktop.model.instrument import relevance
+from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
 
 FILE_SUFFIX = ".hmip"
 ROLES = ("inspector", "local-assessor", "lead")
@@ -49,7 +49,7 @@ GENESIS_HASH = "0" * 64
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def new_uuid() -> str:

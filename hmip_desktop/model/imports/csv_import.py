@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.errors import CaseError, ImportRejected, InvalidAnswer, UserError
-from hmip_desktop.model.instrument.definition import Question
 from hmip_desktop.model.file.store import CASE_REF_PATTERN, InspectionFile, check_note
+from hmip_desktop.model.instrument import relevance
+from hmip_desktop.model.instrument.definition import Question
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 MAX_PROBLEMS_LISTED = 200

@@ -12,7 +12,7 @@ import json
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -67,7 +67,7 @@ class AnyRule(_Strict):
     any: tuple[RelevanceRule, ...] = Field(min_length=1)
 
 
-RelevanceRule = Annotated[Union[ValueRule, AllRule, AnyRule], Field(union_mode="left_to_right")]
+RelevanceRule = Annotated[ValueRule | AllRule | AnyRule, Field(union_mode="left_to_right")]
 AllRule.model_rebuild()
 AnyRule.model_rebuild()
 

@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.file.audit import append_audit_entries
+from hmip_desktop.model.file.store import InspectionFile, check_person_name
+from hmip_desktop.model.merge.files import Progress
 from hmip_desktop.model.merge.incoming import (
     Expectation,
     FileRefused,
@@ -30,10 +33,6 @@ from hmip_desktop.model.merge.incoming import (
     read_incoming,
     remove_work_dir,
 )
-from hmip_desktop.model.file.audit import append_audit_entries
-from hmip_desktop.model.merge.files import Progress
-from hmip_desktop.model.merge.conflicts import list_conflicts
-from hmip_desktop.model.file.store import InspectionFile, check_person_name
 
 AGGREGATE_KIND = "aggregate"
 DEFAULT_AGGREGATE_ID = "AGGREGATE"

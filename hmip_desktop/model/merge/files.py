@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.incoming import Expectation, PassphraseFor, read_incoming
 from hmip_desktop.model.merge.one_file import FileMerger, SourceAnswer, provenance
 from hmip_desktop.model.merge.reading import Prepared, TeamReader, reader_count
 from hmip_desktop.model.merge.summary import FileResult, FileStatus, MergeSummary
-from hmip_desktop.model.file.store import InspectionFile
 
 __all__ = [
     "BACKUP_DIR",

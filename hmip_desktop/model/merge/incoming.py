@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hmip_desktop.model.errors import FileNotInspection, UserError
-from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
 from hmip_desktop.model.file.audit import check_audit
 from hmip_desktop.model.file.integrity import check_sound
 from hmip_desktop.model.file.migrations import SCHEMA_VERSION, migrate
@@ -37,6 +36,7 @@ from hmip_desktop.model.file.store import (
     connect,
     sniff_sqlite,
 )
+from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
 
 PassphraseFor = Callable[[Path], str]
 

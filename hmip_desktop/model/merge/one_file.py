@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from hmip_desktop.model.file.audit import append_audit_entries
+from hmip_desktop.model.file.store import CaseStatus, InspectionFile
 from hmip_desktop.model.merge.conflicts import ConflictSide, close_conflict, open_conflict, raise_conflict
 from hmip_desktop.model.merge.incoming import IncomingAnswer, IncomingCase, IncomingFile
 from hmip_desktop.model.merge.master_answers import set_illustration, set_status, touch_case, write_answer
 from hmip_desktop.model.merge.summary import FileResult
-from hmip_desktop.model.file.store import CaseStatus, InspectionFile
 
 MAX_WARNINGS_PER_FILE = 5
 
@@ -457,4 +457,4 @@ def _side_order(source: SourceAnswer) -> tuple[str, str]:
 def _capped(warnings: list[str]) -> list[str]:
     if len(warnings) <= MAX_WARNINGS_PER_FILE:
         return list(warnings)
-    return warnings[:MAX_WARNINGS_PER_FILE] + [f"... and {len(warnings) - MAX_WARNINGS_PER_FILE} more warning(s)"]
+    return [*warnings[:MAX_WARNINGS_PER_FILE], f"... and {len(warnings) - MAX_WARNINGS_PER_FILE} more warning(s)"]

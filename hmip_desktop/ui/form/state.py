@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hmip_desktop.model.file.store import AnswerRecord, CaseRecord, InspectionFile
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument
-from hmip_desktop.model.file.store import AnswerRecord, CaseRecord, InspectionFile
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 
-from hmip_desktop.model.merge.conflicts import Conflict, ConflictSide
 from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.merge.conflicts import Conflict, ConflictSide
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
 NO_ANSWER = "(no answer)"

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmip_desktop.model.merge.conflicts import Conflict, ConflictSide, list_conflicts, resolve_conflict
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.merge.conflicts import Conflict, ConflictSide, list_conflicts, resolve_conflict
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.lead.conflicts_model import ConflictsModel, format_when, value_label
 

@@ -310,6 +310,6 @@ class DashboardPanel(QWidget):
     def shutdown(self) -> None:
         self.service.stop()
 
-    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: object) -> None:
         self.shutdown()
         super().closeEvent(event)  # type: ignore[arg-type]

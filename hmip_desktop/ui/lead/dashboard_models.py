@@ -230,7 +230,7 @@ class BreakdownModel(RowTableModel[GroupScores]):
         super().__init__(parent)
         self.instrument = instrument
         self.question_id: str | None = None
-        self.headers = ("Group", "Cases") + tuple(f"Outcome {o.number}" for o in instrument.outcomes)
+        self.headers = ("Group", "Cases", *tuple(f"Outcome {o.number}" for o in instrument.outcomes))
 
     def set_result(self, result: ScoringResult | None, question_id: str | None) -> None:
         breakdown = result.breakdowns.get(question_id) if result and question_id else None

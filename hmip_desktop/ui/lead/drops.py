@@ -33,7 +33,7 @@ class TeamFileDropFilter(QObject):
 
     files_dropped = Signal(list)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove) and isinstance(
             event, (QDragEnterEvent, QDropEvent)
         ):

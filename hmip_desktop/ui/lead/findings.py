@@ -164,7 +164,7 @@ class NarrativeEditor(QWidget):
         self.status.setText("Editing…")
         self.autosave.touch()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.editor and event.type() == QEvent.Type.FocusOut:
             self.autosave.flush()
         return super().eventFilter(watched, event)

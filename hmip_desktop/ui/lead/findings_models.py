@@ -9,8 +9,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
-from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.file.store import CaseRecord
+from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.ui.table_model import DISPLAY, Index, RowTableModel
 
@@ -37,7 +37,7 @@ def field_label(instrument: Instrument, name: str) -> str:
     if kind == "explanation":
         try:
             return f"    Explanation of {key} {instrument.criterion(key).title}"
-        except Exception:  # noqa: BLE001 - an unknown criterion still gets a readable label
+        except Exception:
             return name
     for outcome in instrument.outcomes:
         if outcome.key != key:

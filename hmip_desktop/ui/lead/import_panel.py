@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmip_desktop.model.merge.summary import FileResult, MergeSummary
 from hmip_desktop.model.file.package import PACKAGE_SUFFIX
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.merge.summary import FileResult, MergeSummary
 from hmip_desktop.ui.lead.drops import dropped_team_files
 from hmip_desktop.ui.lead.import_model import ImportSummaryModel, summary_sentence
 from hmip_desktop.ui.lead.team_model import TeamModel
@@ -74,7 +74,7 @@ def _merge_work(paths: Sequence[Path], passphrases: dict[str, str]) -> Callable[
 class _MessageLabel(QLabel):
     """A label that takes no room while it has nothing to say."""
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+    def setText(self, text: str) -> None:
         super().setText(text)
         self.setVisible(bool(text))
 
@@ -275,11 +275,11 @@ class ImportPanel(QWidget):
 
     # -- drops on the panel itself --------------------------------------------------------
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if dropped_team_files(event):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = dropped_team_files(event)
         if paths:
             event.acceptProposedAction()

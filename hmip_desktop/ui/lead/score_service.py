@@ -18,8 +18,8 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from hmip_desktop.model.merge.conflicts import list_conflicts
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.merge.conflicts import list_conflicts
 from hmip_desktop.scoring.engine import score_cases
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.load import inputs_from_file
@@ -78,7 +78,7 @@ class _Scorer(QObject):
             if self.inspection is None:
                 self.inspection = InspectionFile.open(self.path, read_only=True)
             self.done.emit(score_snapshot(self.inspection, request))
-        except Exception as exc:  # noqa: BLE001 - reported to the GUI thread, which decides
+        except Exception as exc:
             self.failed.emit(exc)
 
     def close(self) -> None:

@@ -17,14 +17,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtPdf import QPdfDocument  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import QApplication, QWidget
 
-from hmip_desktop.model.demo import generate_demo, write_demo_findings  # noqa: E402
-from hmip_desktop.model.file.store import InspectionFile  # noqa: E402
-from hmip_desktop.ui.lead.hook import install  # noqa: E402
-from hmip_desktop.ui.main_window import MainWindow  # noqa: E402
+from hmip_desktop.model.demo import generate_demo, write_demo_findings
+from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.ui.lead.hook import install
+from hmip_desktop.ui.main_window import MainWindow
 
 SIZE = (1280, 800)
 

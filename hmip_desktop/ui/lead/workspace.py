@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from hmip_desktop.ui.lead.import_panel import ImportPanel
     from hmip_desktop.ui.lead.report_panel import ReportPanel
 
-__all__ = ["LeadWorkspace", "LazyTab", "conflicts_title", "is_lead_session"]
+__all__ = ["LazyTab", "LeadWorkspace", "conflicts_title", "is_lead_session"]
 
 IMPORT_TITLE = "Team files"
 CONFLICTS_TITLE = "Conflicts"
@@ -81,7 +81,7 @@ class LazyTab(QWidget, Generic[Panel]):
         flush = getattr(self._panel, "flush", None)
         return bool(flush()) if callable(flush) else True
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         if self._panel is None:
             self.panel.show()  # now: children added while showing would only show on the next event
         super().showEvent(event)

@@ -1,0 +1,42 @@
+"""The code keeps its habits: ruff's lint rules and the one-way layers (import-linter), both from pyproject."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+
+
+def test_ruff_finds_nothing() -> None:
+    result = run(sys.executable, "-m", "ruff", "check", "--no-cache", "hmip_desktop", "tests", "benchmarks", "dev.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_layers_run_one_way() -> None:
+    """core → scoring → report | exports → cli | ui, and inside the core instrument → file → merge | imports → demo."""
+    result = run(str(BIN / "lint-imports"), "--no-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_a_wrong_import_breaks_a_contract(tmp_path: Path) -> None:
+    """The contracts really bite: in a copy of the package, a core module importing the UI is reported."""
+    shutil.copytree(ROOT / "hmip_desktop", tmp_path / "hmip_desktop", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    offender = tmp_path / "hmip_desktop" / "model" / "offender.py"
+    offender.write_text("import hmip_desktop.ui.main_window\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    result = subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "hmip_desktop.model.offender -> hmip_desktop.ui.main_window" in result.stdout
