@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.cli.output import print_json, print_table
@@ -68,7 +69,7 @@ def cmd_cases_import(args: argparse.Namespace) -> int:
 
 def cmd_cases_list(args: argparse.Namespace) -> int:
     with InspectionFile.open(args.file, read_only=True) as inspection:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for case in inspection.list_cases():
             answered, relevant = inspection.progress(case.uuid)
             rows.append(

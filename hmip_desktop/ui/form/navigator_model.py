@@ -27,7 +27,7 @@ class NavigatorModel(QAbstractItemModel):
         self._section_groups: dict[str, tuple[FormGroup, ...]] = {}
         #: Sections, then the practice-illustration page (no groups, no count). A section that is
         #: one group of its own name (case details) shows no child row; its group maps to it.
-        self._sections = []
+        self._sections: list[tuple[str, str, tuple[FormGroup, ...]]] = []
         self._alias: dict[str, str] = {}
         for section in layout.sections:
             groups = section.groups
