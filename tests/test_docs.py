@@ -39,6 +39,17 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 def test_linked_docs_exist() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for target in ["docs/user-guide.md", "docs/instrument.md", "docs/security.md", "docs/screenshots/case-form.png"]:
+    for target in ["docs/user-guide.md", "docs/instrument.md", "docs/security.md", "docs/architecture.md", "docs/screenshots/case-form.png"]:
         if target in readme:
             assert (ROOT / target).exists(), target
+
+
+def test_architecture_page_names_every_sub_package() -> None:
+    """docs/architecture.md stays true: each package of hmip_desktop, and of its core, is on the page."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    package = ROOT / "hmip_desktop"
+    names = [p.name for p in package.iterdir() if (p / "__init__.py").exists()]
+    names += [f"model.{p.name}" for p in (package / "model").iterdir() if (p / "__init__.py").exists()]
+    assert "model.file" in names and "scoring" in names
+    missing = [name for name in names if f"`{name}" not in page]
+    assert not missing, f"add these to docs/architecture.md: {missing}"
