@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from hmip_desktop.model import assets
 from hmip_desktop.model.errors import InstrumentError
 from hmip_desktop.model.instrument.definition import (
     SECTION_KEYS,
@@ -23,13 +24,12 @@ from hmip_desktop.model.instrument.definition import (
     RelevanceRule,
     ValueRule,
     default_instrument,
-    instruments_dir,
     iter_value_rules,
     load_instrument,
 )
 from hmip_desktop.model.instrument.relevance import relevant_question_ids
 
-INSTRUMENT_PATH = instruments_dir() / "iaow-2013-14.json"
+INSTRUMENT_PATH = assets.asset(assets.INSTRUMENTS, "iaow-2013-14.json")
 
 #: Appendix 6 of the report: criterion -> (outcome key, stage).
 APPENDIX_6 = {

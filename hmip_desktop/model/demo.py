@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hmip_desktop.model import assets
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile, Role
 from hmip_desktop.model.instrument import relevance
@@ -25,7 +26,6 @@ from hmip_desktop.model.instrument.definition import (
     Question,
     default_instrument,
     iter_value_rules,
-    resources_dir,
 )
 from hmip_desktop.model.merge.files import merge_files
 
@@ -290,7 +290,7 @@ def generate_demo(
 
 def write_demo_findings(lead: InspectionFile) -> None:
     """The lead's narrative for the demo report, and a practice illustration per chosen case."""
-    texts = json.loads((resources_dir() / "demo" / "findings.json").read_text(encoding="utf-8"))
+    texts = json.loads(assets.read_text(assets.DEMO, "findings.json"))
     for field, text in texts.items():
         lead.set_finding(field, text)
     chapters = [o.key for o in lead.instrument.outcomes]

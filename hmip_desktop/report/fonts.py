@@ -1,4 +1,4 @@
-"""The report's fonts: DejaVu Sans shipped in resources/fonts, embedded in every PDF.
+"""The report's fonts: DejaVu Sans shipped in the package's resources, embedded in every PDF.
 
 The PDF base fonts (Helvetica) cannot show Welsh letters such as ŵ and ŷ and
 are not embedded, so the report never uses them.
@@ -7,14 +7,12 @@ are not embedded, so the report never uses them.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.instrument.definition import resources_dir
+from hmip_desktop.model import assets
 
 FAMILY = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
@@ -32,10 +30,6 @@ _lock = threading.Lock()
 _registered = False
 
 
-def fonts_dir() -> Path:
-    return resources_dir() / "fonts"
-
-
 def register_fonts() -> None:
     """Register the family once per process (the app's preview builds from a worker thread)."""
     global _registered
@@ -43,10 +37,9 @@ def register_fonts() -> None:
         if _registered:
             return
         for name, filename in _FILES.items():
-            path = fonts_dir() / filename
-            if not path.is_file():
-                raise UserError(f"the report font {filename} is missing from {fonts_dir()}; reinstall HMIP Desktop")
-            pdfmetrics.registerFont(TTFont(name, str(path)))
+            # A missing font is assets.MissingAsset, a UserError that says to reinstall.
+            with assets.asset_path(assets.FONTS, filename) as path:
+                pdfmetrics.registerFont(TTFont(name, str(path)))
         pdfmetrics.registerFontFamily(FAMILY, normal=FAMILY, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
         # <b> and <i> inside paragraphs find the right face through these mappings.
         addMapping(FAMILY, 0, 0, FAMILY)

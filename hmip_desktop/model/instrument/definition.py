@@ -11,11 +11,13 @@ import hashlib
 import json
 import os
 from functools import cached_property
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hmip_desktop.model import assets
 from hmip_desktop.model.errors import InstrumentError
 
 #: The parts of the form, in the order of the offender's journey.
@@ -297,16 +299,7 @@ def canonical_json(data: Any) -> str:
 # -- loading ------------------------------------------------------------------
 
 
-def resources_dir() -> Path:
-    """The project's ``resources/`` folder (the package is installed editable)."""
-    return Path(__file__).resolve().parents[3] / "resources"
-
-
-def instruments_dir() -> Path:
-    return resources_dir() / "instruments"
-
-
-def load_instrument(path: Path) -> Instrument:
+def load_instrument(path: Traversable) -> Instrument:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -317,23 +310,25 @@ def load_instrument(path: Path) -> Instrument:
         raise InstrumentError(f"instrument {path.name} is not valid: {exc}") from exc
 
 
-_cache: dict[Path, Instrument] = {}
+_cache: dict[str, Instrument] = {}
 
 
-def instrument_paths() -> list[Path]:
-    """Shipped instruments, plus any folders named in HMIP_INSTRUMENT_PATH (used by tests)."""
-    folders = [instruments_dir()]
+def instrument_paths() -> list[Traversable]:
+    """Shipped instruments (`assets`), plus any folders named in HMIP_INSTRUMENT_PATH (used by tests)."""
+    found = assets.assets(assets.INSTRUMENTS, ".json")
     extra = os.environ.get("HMIP_INSTRUMENT_PATH", "")
-    folders += [Path(p) for p in extra.split(os.pathsep) if p]
-    return [path for folder in folders for path in sorted(folder.glob("*.json"))]
+    for folder in (Path(p) for p in extra.split(os.pathsep) if p):
+        found += sorted(folder.glob("*.json"))
+    return found
 
 
 def available_instruments() -> list[Instrument]:
     found = []
     for path in instrument_paths():
-        if path not in _cache:
-            _cache[path] = load_instrument(path)
-        found.append(_cache[path])
+        key = str(path)
+        if key not in _cache:
+            _cache[key] = load_instrument(path)
+        found.append(_cache[key])
     return found
 
 
@@ -344,7 +339,7 @@ def default_instrument() -> Instrument:
     for instrument in available_instruments():
         if instrument.id == DEFAULT_INSTRUMENT_ID:
             return instrument
-    raise InstrumentError(f"the instrument {DEFAULT_INSTRUMENT_ID} is missing from {instruments_dir()}")
+    raise InstrumentError(f"the instrument {DEFAULT_INSTRUMENT_ID} is missing from {assets.where()}; reinstall HMIP Desktop")
 
 
 def find_instrument(identity: InstrumentIdentity) -> Instrument:
