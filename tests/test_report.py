@@ -21,9 +21,9 @@ from hmip_desktop.model.instrument.definition import Instrument, default_instrum
 from hmip_desktop.report import builder, lead_text
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.builder import build_report
-from hmip_desktop.report.fonts import register_fonts
+from hmip_desktop.report.pdf.fonts import register_fonts
 from hmip_desktop.report.sentences import outcome_phrase
-from hmip_desktop.report.styles import make_styles
+from hmip_desktop.report.pdf.styles import make_styles
 from hmip_desktop.scoring.load import score_file
 
 WELSH_AREA = "Gwynedd ŵ ŷ"

@@ -24,7 +24,8 @@ from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.model import DraftState, Illustration, ReportModel, TeamMember
-from hmip_desktop.report.render import render_report
+from hmip_desktop.report.pdf.render import render_report
+from hmip_desktop.report.sentences import ROLE_TITLES
 from hmip_desktop.scoring.load import score_file
 from hmip_desktop.scoring.result import ScoringResult
 
@@ -32,8 +33,6 @@ from hmip_desktop.scoring.result import ScoringResult
 SAMPLE_QUESTIONS = ("cd.gender", "cd.ethnicity", "cd.rosh", "cd.case_type", "cd.offence")
 #: Context questions whose groups each chapter compares (women and men, RoSH levels).
 COMPARISON_QUESTIONS = ("cd.gender", "cd.rosh")
-
-ROLE_TITLES = {"lead": "Lead inspector", "inspector": "Inspectors", "local-assessor": "Local assessors"}
 
 #: progress(fraction 0..1, what is happening)
 Progress = Callable[[float, str], None]
@@ -220,4 +219,4 @@ def _dates(start: str, end: str) -> str:
     return f"{single.day} {single.strftime('%B %Y')}" if single else ""
 
 
-__all__ = ["ReportInfo", "build_report", "gather_model", "render_report", "write_atomically"]
+__all__ = ["ReportInfo", "build_report", "gather_model", "write_atomically"]

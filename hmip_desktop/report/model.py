@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.report import sentences
 from hmip_desktop.scoring.result import ScoringResult
 
 
@@ -43,16 +44,7 @@ class DraftState:
     @property
     def message(self) -> str:
         """E.g. "DRAFT – 3 cases incomplete, 2 conflicts unresolved"; empty when final."""
-        if not self.is_draft:
-            return ""
-        parts = []
-        if self.cases_incomplete:
-            noun = "case" if self.cases_incomplete == 1 else "cases"
-            parts.append(f"{self.cases_incomplete} {noun} incomplete")
-        if self.conflicts_unresolved:
-            noun = "conflict" if self.conflicts_unresolved == 1 else "conflicts"
-            parts.append(f"{self.conflicts_unresolved} {noun} unresolved")
-        return "DRAFT – " + ", ".join(parts)
+        return sentences.draft_message(self.cases_incomplete, self.conflicts_unresolved)
 
 
 @dataclass(frozen=True)
@@ -81,7 +73,7 @@ class ReportModel:
 
     @property
     def title(self) -> str:
-        return f"Inspection of Adult Offending Work in {self.area}"
+        return sentences.report_title(self.area)
 
     def text(self, name: str) -> str:
         return self.texts.get(name, "").strip()

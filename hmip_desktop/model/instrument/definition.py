@@ -30,14 +30,9 @@ SECTION_KEYS = (
     "practitioner-interview",
 )
 
-#: The inspection stages of the criteria grid (Appendix 6 columns).
-STAGE_KEYS = (
-    "assessment-planning",
-    "delivery-review",
-    "case-outcomes",
-    "leadership-management",
-    "victim-work",
-)
+#: Fields that only say how the instrument is shown (titles of the criteria grid's stages). They are
+#: left out of the identity hash, so a title can be reworded without refusing the files made before.
+PRESENTATION_FIELDS = frozenset({"stages"})
 
 FactorAspect = Literal["identified", "interventions", "progress"]
 
@@ -142,6 +137,13 @@ class Section(_Strict):
     title: str
 
 
+class Stage(_Strict):
+    """A column of the criteria grid (the stage of the work a criterion judges), in the grid's order."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+
+
 class Factor(_Strict):
     key: str
     label: str
@@ -157,6 +159,8 @@ class Instrument(_Strict):
     factors: tuple[Factor, ...] = ()
     questions: tuple[Question, ...]
     glossary: dict[str, str] = Field(default_factory=dict)
+    #: Presentation only (see PRESENTATION_FIELDS): the stages' titles and order in the report.
+    stages: tuple[Stage, ...] = ()
 
     @model_validator(mode="after")
     def _check_references(self) -> Instrument:
@@ -165,6 +169,9 @@ class Instrument(_Strict):
         outcome_keys = {o.key for o in self.outcomes}
         criterion_codes = {c.code for c in self.criteria}
         factor_keys = {f.key for f in self.factors}
+        stage_keys = {s.key for s in self.stages}
+        if len(stage_keys) != len(self.stages):
+            problems.append("stage keys are not unique")
         if len(set(section_keys)) != len(section_keys):
             problems.append("section keys are not unique")
         if len(outcome_keys) != len(self.outcomes):
@@ -174,7 +181,7 @@ class Instrument(_Strict):
         for criterion in self.criteria:
             if criterion.outcome not in outcome_keys:
                 problems.append(f"criterion {criterion.code}: unknown outcome {criterion.outcome!r}")
-            if criterion.stage not in STAGE_KEYS:
+            if self.stages and criterion.stage not in stage_keys:
                 problems.append(f"criterion {criterion.code}: unknown stage {criterion.stage!r}")
 
         seen: dict[str, Question] = {}
@@ -247,6 +254,22 @@ class Instrument(_Strict):
                 return criterion
         raise InstrumentError(f"unknown criterion {code!r}")
 
+    @cached_property
+    def stage_order(self) -> tuple[str, ...]:
+        """The criteria grid's stage keys in order: the listed stages, then any others as the criteria first use them."""
+        order = [s.key for s in self.stages]
+        for criterion in self.criteria:
+            if criterion.stage not in order:
+                order.append(criterion.stage)
+        return tuple(order)
+
+    def stage_title(self, key: str) -> str:
+        """The stage's title for readers; an instrument that lists no stages shows the key."""
+        for stage in self.stages:
+            if stage.key == key:
+                return stage.title
+        return key
+
     def outcome(self, key: str) -> Outcome:
         for outcome in self.outcomes:
             if outcome.key == key:
@@ -256,7 +279,10 @@ class Instrument(_Strict):
     # -- identity -------------------------------------------------------------
 
     def canonical_json(self) -> str:
-        return canonical_json(self.model_dump(mode="json", by_alias=True, exclude_none=False))
+        """What the identity hash covers: everything but the presentation fields."""
+        return canonical_json(
+            self.model_dump(mode="json", by_alias=True, exclude_none=False, exclude=set(PRESENTATION_FIELDS))
+        )
 
     @cached_property
     def sha256(self) -> str:

@@ -47,7 +47,7 @@ AUTOSAVE_MS = 700
 
 def team_text(inspection: InspectionFile) -> str:
     """'Role: Name' lines from the file's assessors (the merge adds each assessor it imports)."""
-    from hmip_desktop.report.builder import ROLE_TITLES  # here: the builder brings in reportlab
+    from hmip_desktop.report.sentences import ROLE_TITLES
 
     order = {role: n for n, role in enumerate(ROLE_TITLES)}
     people = sorted(inspection.assessors(), key=lambda a: (order.get(a.role, len(order)), a.name))

@@ -8,14 +8,15 @@ chart never overflows its frame. The counts drawn are the scoring result's.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from hmip_desktop.report.fonts import BOLD, FAMILY
-from hmip_desktop.report.styles import GRID, INK, INSUFFICIENT, MUTED, NEUTRAL_BAR, SUFFICIENT
+from hmip_desktop.report import sentences as say
+from hmip_desktop.report.content.blocks import CountRow, YesNoRow
+from hmip_desktop.report.pdf.fonts import BOLD, FAMILY
+from hmip_desktop.report.pdf.styles import GRID, INK, INSUFFICIENT, MUTED, NEUTRAL_BAR, SUFFICIENT
 
 LABEL_SIZE = 7.4
 LABEL_LEADING = 8.8
@@ -24,19 +25,6 @@ BAR_HEIGHT = 11.0
 ROW_GAP = 6.0
 AXIS_SPACE = 24.0
 LEGEND_SPACE = 18.0
-
-
-@dataclass(frozen=True)
-class YesNoRow:
-    label: str
-    above: int
-    below: int
-
-
-@dataclass(frozen=True)
-class CountRow:
-    label: str
-    count: int
 
 
 def wrap(text: str, width: float, font: str = FAMILY, size: float = LABEL_SIZE, max_lines: int = 4) -> list[str]:
@@ -128,7 +116,7 @@ def _labelled_rows(
         yield centre - BAR_HEIGHT / 2
 
 
-def yes_no_chart(rows: Sequence[YesNoRow], width: float, *, axis_label: str = "Number of cases") -> Drawing:
+def yes_no_chart(rows: Sequence[YesNoRow], width: float, *, axis_label: str = say.AXIS_CASES) -> Drawing:
     """Stacked horizontal bars: sufficient (above the line) then not sufficient, per question."""
     label_width = width * 0.40
     plot_x = label_width + 8
@@ -151,18 +139,18 @@ def yes_no_chart(rows: Sequence[YesNoRow], width: float, *, axis_label: str = "N
         _segment_label(drawing, plot_x, bar_y, above_w, row.above, dark=True)
         _segment_label(drawing, plot_x + above_w, bar_y, below_w, row.below, dark=False)
         if row.above + row.below == 0:
-            drawing.add(String(plot_x + 3, bar_y + 2.5, "no relevant case", fontName=FAMILY, fontSize=6.8, fillColor=MUTED))
+            drawing.add(String(plot_x + 3, bar_y + 2.5, say.NO_RELEVANT_CASE, fontName=FAMILY, fontSize=6.8, fillColor=MUTED))
 
     legend_y = height - 10
     x = plot_x
-    for colour, text in ((SUFFICIENT, "Sufficient (above the line)"), (INSUFFICIENT, "Not sufficient (below the line)")):
+    for colour, text in ((SUFFICIENT, say.SUFFICIENT), (INSUFFICIENT, say.NOT_SUFFICIENT)):
         drawing.add(Rect(x, legend_y - 1, 8, 8, fillColor=colour, strokeColor=None))
         drawing.add(String(x + 11, legend_y, text, fontName=FAMILY, fontSize=7.2, fillColor=INK))
         x += 11 + stringWidth(text, FAMILY, 7.2) + 16
     return drawing
 
 
-def count_chart(rows: Sequence[CountRow], width: float, *, axis_label: str = "Number of cases") -> Drawing:
+def count_chart(rows: Sequence[CountRow], width: float, *, axis_label: str = say.AXIS_CASES) -> Drawing:
     """Horizontal bars of case counts per group, with the count at the end of each bar."""
     label_width = min(width * 0.34, max(stringWidth(r.label, FAMILY, LABEL_SIZE) for r in rows) + 4) if rows else 60
     plot_x = label_width + 8

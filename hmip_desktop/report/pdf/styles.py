@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 
-from hmip_desktop.report.fonts import BOLD, FAMILY, ITALIC
+from hmip_desktop.report.pdf.fonts import BOLD, FAMILY, ITALIC
 
 PAGE_SIZE = A4
 MARGIN_LEFT = 22 * mm

@@ -16,8 +16,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import ActionFlowable, BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from hmip_desktop.report.fonts import BOLD, FAMILY
-from hmip_desktop.report.styles import (
+from hmip_desktop.report import sentences as say
+from hmip_desktop.report.pdf.fonts import BOLD, FAMILY
+from hmip_desktop.report.pdf.styles import (
     ACCENT,
     MARGIN_BOTTOM,
     MARGIN_LEFT,
@@ -148,7 +149,7 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         canvas.line(MARGIN_LEFT, 24 * mm, width - MARGIN_RIGHT, 24 * mm)
         canvas.setFont(BOLD, 9)
         canvas.setFillColor(ACCENT)
-        canvas.drawString(MARGIN_LEFT, 18 * mm, "HM Inspectorate of Probation")
+        canvas.drawString(MARGIN_LEFT, 18 * mm, say.ORGANISATION)
         canvas.restoreState()
 
     def _furniture(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
@@ -185,9 +186,9 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         canvas.rotate(52 if width < height else 35)
         canvas.setFillColor(WATERMARK)
         canvas.setFont(BOLD, 120)
-        canvas.drawCentredString(0, 0, "DRAFT")
+        canvas.drawCentredString(0, 0, say.DRAFT_MARK)
         canvas.setFont(BOLD, 15)
-        canvas.drawCentredString(0, -30, self.draft_message.removeprefix("DRAFT – "))
+        canvas.drawCentredString(0, -30, self.draft_message.removeprefix(say.DRAFT_PREFIX))
         canvas.restoreState()
 
 
