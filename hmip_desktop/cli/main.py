@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "cases",
     "demo",
     "scoring_cmd",
+    "moderation_cmd",
     "merge_cmd",
     "report_cmd",
     "package_cmd",
