@@ -305,6 +305,7 @@ def test_json_contract(mini_instrument: Instrument) -> None:
         "score": 1.0,
         "percent": 100,
         "fraction": "1/1",
+        "interval": None,  # criteria and outcomes have one when asked: score_cases(..., intervals=True)
         "questions": ["v.victims"],
     }
     male = data["by"]["cd.gender"]["male"]
@@ -317,6 +318,8 @@ def test_json_contract(mini_instrument: Instrument) -> None:
 def test_json_gives_the_exact_fraction(mini_instrument: Instrument) -> None:
     cases = [case({"p.plan": "sufficient"}) for _ in range(23)] + [case({"p.plan": "insufficient"}) for _ in range(17)]
     question = score_cases(mini_instrument, cases).to_json()["questions"]["p.plan"]
+    # The Wilson 95 % interval of 23/40 (statsmodels' proportion_confint(23, 40, method="wilson")).
+    assert question.pop("interval") == pytest.approx([0.421951, 0.714906], abs=1e-6)
     assert question == {
         "applicable": 40,
         "above_line": 23,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from math import lcm
 from typing import NamedTuple
@@ -28,6 +28,7 @@ from hmip_desktop.model.errors import InstrumentError
 from hmip_desktop.model.instrument.definition import Instrument, Question, ValueRule
 from hmip_desktop.model.instrument.relevance import Predicate, compile_rule
 from hmip_desktop.scoring.inputs import CaseInput
+from hmip_desktop.scoring.intervals import CasePacker, bootstrap_intervals
 from hmip_desktop.scoring.result import (
     MIN_GROUP_CASES,
     NOT_RECORDED,
@@ -262,6 +263,20 @@ def criterion_scores(instrument: Instrument, questions: Mapping[str, QuestionSco
     return result
 
 
+def factor_cell(score: QuestionScore | None) -> tuple[int | None, int, int]:
+    """(percent, sufficient, base) of one cell of the offending-related factors table.
+
+    The base is every case where the question applies and was answered, answers that are not
+    counted included: the table reads "of the cases where the factor was linked to offending, the
+    share where enough was done", so a "too early to judge" progress answer is in the base and is
+    not sufficient progress (the question's own score leaves it out, as every question score does).
+    """
+    if score is None:
+        return None, 0, 0
+    base = score.applicable + score.not_counted
+    return percent_or_none(Fraction(score.above_line, base) if base else None), score.above_line, base
+
+
 def factor_rows(instrument: Instrument, questions: Mapping[str, QuestionScore]) -> tuple[FactorRow, ...]:
     rows: list[FactorRow] = []
     for factor in instrument.factors:
@@ -273,18 +288,20 @@ def factor_rows(instrument: Instrument, questions: Mapping[str, QuestionScore]) 
         identified = by_aspect.get("identified")
         interventions = by_aspect.get("interventions")
         progress = by_aspect.get("progress")
+        interventions_percent, interventions_above, interventions_base = factor_cell(interventions)
+        progress_percent, progress_above, progress_base = factor_cell(progress)
         rows.append(
             FactorRow(
                 factor=factor.key,
                 label=factor.label,
                 identified=identified.above_line if identified else 0,
                 identified_of=identified.applicable if identified else 0,
-                interventions_sufficient=interventions.percent if interventions else None,
-                interventions_above=interventions.above_line if interventions else 0,
-                interventions_applicable=interventions.applicable if interventions else 0,
-                progress_sufficient=progress.percent if progress else None,
-                progress_above=progress.above_line if progress else 0,
-                progress_applicable=progress.applicable if progress else 0,
+                interventions_sufficient=interventions_percent,
+                interventions_above=interventions_above,
+                interventions_applicable=interventions_base,
+                progress_sufficient=progress_percent,
+                progress_above=progress_above,
+                progress_applicable=progress_base,
                 identified_question=identified.question_id if identified else None,
                 interventions_question=interventions.question_id if interventions else None,
                 progress_question=progress.question_id if progress else None,
@@ -319,18 +336,22 @@ def score_cases(
     include_incomplete: bool = False,
     by: Sequence[str] = (),
     unresolved_conflicts: int | None = None,
+    intervals: bool = False,
 ) -> ScoringResult:
     """Score `cases` with `instrument`'s method.
 
     `by` names context questions to break the outcome scores down by.
     `unresolved_conflicts` is the number of open conflicts behind the held-out
     cases (a file knows it; when not given, one per held-out case is assumed).
+    `intervals` adds the bootstrap 95 % interval to every criterion and outcome
+    (`scoring.intervals`; questions always have their Wilson interval).
     """
     plan = _plan_for(instrument)
     by_questions = [breakdown_question(instrument, qid) for qid in dict.fromkeys(by)]
     overall = _Tally()
     group_tallies: list[dict[str, _Tally]] = [{} for _ in by_questions]
     held_out = incomplete = 0
+    scored_events: list[tuple[tuple[str, str, str], list[int]]] = []
 
     for case in cases:
         if case.held_out:
@@ -341,6 +362,8 @@ def score_cases(
             continue
         effective, events = _walk(plan, case.values)
         overall.add(events)
+        if intervals:
+            scored_events.append(((case.inspection_id or "", case.case_ref, case.uuid), events))
         for question, tallies in zip(by_questions, group_tallies):
             value = effective.get(question.id, NOT_RECORDED)
             if question.option(value) is None:
@@ -373,6 +396,10 @@ def score_cases(
             )
         breakdowns[question.id] = Breakdown(question_id=question.id, label=question.chart_label, groups=tuple(groups))
 
+    criteria = criterion_scores(instrument, questions)
+    outcomes = outcome_scores(instrument, questions)
+    if intervals:
+        criteria, outcomes = _with_intervals(plan, scored_events, criteria, outcomes)
     return ScoringResult(
         instrument_id=instrument.id,
         instrument_version=instrument.version,
@@ -382,8 +409,33 @@ def score_cases(
         cases_incomplete=incomplete,
         include_incomplete=include_incomplete,
         questions=questions,
-        criteria=criterion_scores(instrument, questions),
-        outcomes=outcome_scores(instrument, questions),
+        criteria=criteria,
+        outcomes=outcomes,
         factors=factor_rows(instrument, questions),
         breakdowns=breakdowns,
+    )
+
+
+def _with_intervals(
+    plan: _Plan,
+    scored_events: list[tuple[tuple[str, str, str], list[int]]],
+    criteria: dict[str, CriterionScore],
+    outcomes: dict[str, OutcomeScore],
+) -> tuple[dict[str, CriterionScore], dict[str, OutcomeScore]]:
+    """Criteria and outcomes with their bootstrap intervals (cases in reference order, so any input order agrees)."""
+    slot_of = {question.id: slot for slot, question in enumerate(plan.scored)}
+    packer = CasePacker(len(plan.scored), len(scored_events))
+    # Event code 4*slot + kind; the packer's fields are 2*slot + kind for "applicable" (0) and "above" (1).
+    packed = [
+        packer.pack([(code >> 2) * 2 + (code & 3) for code in events if code & 3 <= _ABOVE])
+        for _key, events in sorted(scored_events, key=lambda item: item[0])
+    ]
+    groups = {f"c:{code}": [slot_of[qid] for qid in c.questions] for code, c in criteria.items()}
+    groups.update({f"o:{key}": [slot_of[qid] for qid in o.questions] for key, o in outcomes.items()})
+    scores = {f"c:{code}": c.score for code, c in criteria.items()}
+    scores.update({f"o:{key}": o.score for key, o in outcomes.items()})
+    found = bootstrap_intervals(packed, packer, groups, scores)
+    return (
+        {code: replace(c, interval=found[f"c:{code}"]) for code, c in criteria.items()},
+        {key: replace(o, interval=found[f"o:{key}"]) for key, o in outcomes.items()},
     )

@@ -3,14 +3,20 @@
 Scores are exact `Fraction`s; `percent` is the whole number shown in tables and
 the report (rounded half up from the exact value). `to_json()` is the public
 contract printed by ``hmip score --json``: floats in 0..1 for scores, plus the
-exact fraction as a string so any figure can be reproduced from the file.
+exact fraction as a string so any figure can be reproduced from the file, and
+each figure's 95 % `interval` [lo, hi] (`scoring.intervals`: Wilson for a
+question; a case-resampling bootstrap for criteria and outcomes, present when
+the scoring was asked for intervals).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
+
+from hmip_desktop.scoring.intervals import Interval, wilson_interval
 
 #: The group of a breakdown for cases whose context answer is missing (or does
 #: not apply). Option values never start with "_", so this cannot collide.
@@ -28,6 +34,17 @@ def score_json(score: Fraction | None) -> float | None:
 def fraction_json(score: Fraction | None) -> str | None:
     """The exact value, e.g. "23/40", so a published figure can be checked by hand."""
     return None if score is None else f"{score.numerator}/{score.denominator}"
+
+
+def interval_json(interval: Interval | None) -> list[float] | None:
+    return None if interval is None else [interval[0], interval[1]]
+
+
+def interval_percent(interval: Interval | None) -> tuple[int, int] | None:
+    """An interval as whole percentages, widened outwards (floor, ceil) so it still holds the figure."""
+    if interval is None:
+        return None
+    return math.floor(interval[0] * 100 + 1e-9), math.ceil(interval[1] * 100 - 1e-9)
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,11 @@ class QuestionScore:
         """For report sentences: "19 of 47"."""
         return f"{self.above_line} of {self.applicable}"
 
+    @property
+    def interval(self) -> Interval | None:
+        """The Wilson score 95 % interval of above_line / applicable (None when nothing counts)."""
+        return wilson_interval(self.above_line, self.applicable)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "applicable": self.applicable,
@@ -65,6 +87,7 @@ class QuestionScore:
             "score": score_json(self.score),
             "percent": self.percent,
             "fraction": fraction_json(self.score),
+            "interval": interval_json(self.interval),
             "not_counted": self.not_counted,
             "unanswered": self.unanswered,
         }
@@ -81,6 +104,8 @@ class CriterionScore:
     percent: int | None
     #: Ids of the questions in the mean, in form order (questions without a score are left out).
     questions: tuple[str, ...]
+    #: The bootstrap 95 % interval (None without a score, or when the scoring was not asked for intervals).
+    interval: Interval | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +114,7 @@ class CriterionScore:
             "score": score_json(self.score),
             "percent": self.percent,
             "fraction": fraction_json(self.score),
+            "interval": interval_json(self.interval),
             "questions": list(self.questions),
         }
 
@@ -104,6 +130,8 @@ class OutcomeScore:
     percent: int | None
     #: Ids of the questions in the mean, in form order.
     questions: tuple[str, ...]
+    #: The bootstrap 95 % interval (None without a score, or when the scoring was not asked for intervals).
+    interval: Interval | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +140,7 @@ class OutcomeScore:
             "score": score_json(self.score),
             "percent": self.percent,
             "fraction": fraction_json(self.score),
+            "interval": interval_json(self.interval),
             "questions": list(self.questions),
         }
 
@@ -168,20 +197,24 @@ class FactorRow:
     """One row of the offending-related factors table (Outcome 3, section 3.1).
 
     Percentages are None when the factor has no such question or no case where
-    it applies; the counts are always there for the report's sentences.
+    it applies; the counts are always there for the report's sentences. The
+    percentages are of `*_applicable`, the cases where the question applies and
+    was answered, "too early to judge" included (see `engine.factor_cell`); in
+    an instrument that asks both questions wherever the factor is linked to
+    offending (iaow-2013-14 from 1.1), that is `identified_of`, the published base.
     """
 
     factor: str
     label: str
-    #: Cases where the factor was identified (above the line on the identified question).
+    #: Cases where the factor was linked to offending and the assessment identified it (above the line).
     identified: int
-    #: Cases where the identification question applies and counts (N for `identified`).
+    #: Cases where the factor was linked to offending, identified or missed (the bracketed count).
     identified_of: int
-    #: % of applicable cases where sufficient interventions were delivered.
+    #: % of the base (`interventions_applicable`) where sufficient interventions were delivered.
     interventions_sufficient: int | None
     interventions_above: int
     interventions_applicable: int
-    #: % of applicable cases where sufficient progress was made.
+    #: % of the base (`progress_applicable`) where sufficient progress was made.
     progress_sufficient: int | None
     progress_above: int
     progress_applicable: int
