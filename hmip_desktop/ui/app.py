@@ -30,6 +30,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="hmip-desktop", description="HMIP Desktop: case assessment.")
     parser.add_argument("file", nargs="?", type=Path, help="an inspection file (.hmip) to open")
     parser.add_argument("--read-only", action="store_true", help="open the file without changing it")
+    parser.add_argument(
+        "--self-test", action="store_true", help="check this installation headless (a whole inspection in a temporary folder)"
+    )
     parser.add_argument("--version", action="version", version=f"hmip-desktop {__version__}")
     # Qt's own options (-platform, -style …) are left for QApplication.
     args, _qt_options = parser.parse_known_args(list(argv))
@@ -121,7 +124,12 @@ def close_on_signals(app: QApplication, window: MainWindow) -> QSocketNotifier |
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    app, window, _reporter = launch(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if parse_args(arguments).self_test:
+        from hmip_desktop.ui import self_test  # only when asked: it loads the whole model
+
+        return self_test.main([a for a in arguments if a != "--self-test"])
+    app, window, _reporter = launch(arguments)
     _notifier = close_on_signals(app, window)
     return app.exec()
 
