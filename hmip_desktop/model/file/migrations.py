@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from hmip_desktop.model.file.seal import reseal_all
+
 #: PRAGMA application_id of every .hmip file: "HMIP" in ASCII.
 APPLICATION_ID = 0x484D4950
 
@@ -157,12 +159,46 @@ def m002_merge(conn: sqlite3.Connection) -> None:
     )
 
 
+def m003_seals(conn: sqlite3.Connection) -> None:
+    """Seals of everything judged, the end of the audit log, and case references in any letter case.
+
+    - `seals`: one SHA-256 per subject (a case with its answers, conflicts and provenance; the
+      findings; the inspection's details and team; the import ledger; the end of the audit log),
+      rewritten in the same commit as every change (`seal.py`). An edit made outside the app to a
+      status, note, illustration, assessor or conflict, or the newest audit entries deleted, no
+      longer match.
+    - `cases_ref_nocase`: finds a case by its reference in any letter case (`store.case_ref_key`).
+      Not unique: a file made before this rule may hold `KT-0001` and `kt-0001`; `hmip verify`
+      names them, and no new such pair can be added.
+
+    An existing file is sealed as it is when it is upgraded: edits made outside the app before
+    then are not seen by the seals (the audit chain and answer replay still cover what they did).
+    """
+    run_statements(
+        conn,
+        """
+        CREATE TABLE seals (
+            subject TEXT PRIMARY KEY,
+            seal TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX cases_ref_nocase ON cases (case_ref COLLATE NOCASE)
+        """,
+    )
+    reseal_all(conn)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Append only. The position (1-based) is the schema version it produces.
-MIGRATIONS: list[Migration] = [m001_initial, m002_merge]
+MIGRATIONS: list[Migration] = [m001_initial, m002_merge, m003_seals]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The oldest schema a read-only open reads as it is (older files must be opened for editing to be
+#: upgraded). Raise it to a migration's version when that migration adds something the read paths
+#: use; m003 adds only the seals, which verification reads when they are there.
+READ_AS_IS_FROM = 2
+#: The schema from which files carry seals (m003).
+SEALED_FROM = 3
 
 
 def migrate(conn: sqlite3.Connection, applied_at: str | None = None) -> list[str]:

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import sqlite3
+import string
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -32,7 +33,15 @@ from hmip_desktop.model.errors import (
     UserError,
 )
 from hmip_desktop.model.file.integrity import check_sound
-from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION, migrate
+from hmip_desktop.model.file.lock import FileLock
+from hmip_desktop.model.file.migrations import (
+    APPLICATION_ID,
+    READ_AS_IS_FROM,
+    SCHEMA_VERSION,
+    SEALED_FROM,
+    migrate,
+)
+from hmip_desktop.model.file.seal import install_tracking, reseal, reseal_all
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
 
@@ -41,8 +50,11 @@ ROLES = ("inspector", "local-assessor", "lead")
 Role = Literal["inspector", "local-assessor", "lead"]
 CaseStatus = Literal["draft", "complete"]
 
-#: Case references, never names: letters, digits and a few separators.
-CASE_REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
+#: Case references, never names: letters, digits and a few separators. `\Z`, not `$`, which would
+#: also match before a final line break ("KT-0001\n").
+CASE_REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}\Z")
+#: Folds ASCII letters only, exactly as SQLite's NOCASE collation does.
+_ASCII_FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 MAX_NOTE_CHARS = 20_000
 MAX_NAME_CHARS = 80
 GENESIS_HASH = "0" * 64
@@ -145,6 +157,10 @@ class FileInfo:
 
 
 def check_case_ref(case_ref: str) -> str:
+    """The case reference as stored (surrounding spaces dropped); CaseError unless it is valid.
+
+    The one rule for every way a case reference comes in: typed, CSV, command line, demo, merge.
+    """
     ref = case_ref.strip()
     if not CASE_REF_PATTERN.match(ref):
         raise CaseError(
@@ -152,6 +168,17 @@ def check_case_ref(case_ref: str) -> str:
             "(case references only, never names)"
         )
     return ref
+
+
+def case_ref_key(case_ref: str) -> str:
+    """What makes two case references the same case: `KT-0001` and ` kt-0001` are one case.
+
+    Case management systems print references in either letter case, and an assessor types
+    them either way; two cases whose references differ only in letter case would be the
+    same person's case counted twice. The store keys lookups and new cases by this (the
+    first spelling recorded is kept); the merge matches incoming cases by it.
+    """
+    return case_ref.strip().translate(_ASCII_FOLD)
 
 
 def check_person_name(name: str, what: str = "assessor name") -> str:
@@ -167,8 +194,18 @@ def check_note(note: str) -> str:
             f"the evidence note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}. "
             "Shorten it (keep the evidence, refer to the case record for detail)"
         )
-    # Keep tabs and new lines; drop other control characters a paste can bring in.
-    return "".join(c for c in note if c in "\t\n" or ord(c) >= 32)
+    return clean_text(note)
+
+
+def clean_text(text: str) -> str:
+    """Text as stored: tabs and line breaks kept, other control characters a paste can bring in dropped.
+
+    Every line break becomes "\n": Windows' "\r\n", and a lone "\r" (old Mac files, some
+    spreadsheets), which would otherwise vanish and run two lines of a note together.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if c in "\t\n" or ord(c) >= 32)
 
 
 # The keys of an audit entry's hashed JSON, in sorted order (as json.dumps(sort_keys=True) writes them).
@@ -226,6 +263,8 @@ _ENVIRONMENT_ERRORS = {
 def storage_error(exc: sqlite3.Error, path: Path) -> UserError:
     """Turn an SQLite environment error into a user message (qutebrowser's split)."""
     text = str(exc)
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY_ROLLBACK:
+        return UnfinishedSave(unfinished_save_message(path, "it is on a read-only disk or folder"))
     for fragment, advice in _ENVIRONMENT_ERRORS.items():
         if fragment in text:
             cls = FileLocked if fragment == "database is locked" else StorageError
@@ -268,6 +307,79 @@ def sniff_sqlite(path: Path) -> None:
     page_count = int.from_bytes(header[28:32], "big")
     if page_size and page_count and size < page_size * page_count:
         raise FileNotInspection(f"{path.name} is truncated ({size:,} bytes); use a complete copy")
+
+
+class UnfinishedSave(StorageError):
+    """A save cut off by a stopped program that cannot be finished here (read-only place, or open elsewhere)."""
+
+
+def journal_path(path: Path) -> Path:
+    return path.with_name(path.name + "-journal")
+
+
+def unfinished_save_message(path: Path, reason: str, advice: str = "") -> str:
+    journal = journal_path(path).name
+    advice = advice or (
+        f"Make the folder writable, or copy the whole folder (both files together) somewhere writable, "
+        f"then run the command again on {path.name} there"
+    )
+    return (
+        f"{path.name} has a save that was cut off when a program stopped, and it cannot be finished here: "
+        f"{reason}. {journal} beside it holds what is needed to undo the cut-off save; keep the two files "
+        f"together, since {path.name} without {journal} is damaged. {advice}. Nothing was changed."
+    )
+
+
+def finish_unfinished_save(path: Path) -> None:
+    """Roll back a save cut off by a killed process (a hot ``-journal``), under the edit lock.
+
+    A read-only connection cannot do this (SQLite then refuses every read), and a
+    copy of the file without its journal holds half a save. So: take the edit lock,
+    let a writable connection roll the journal back (SQLite does exactly this on any
+    writable open), release. Refuses, changing nothing, when the place is read-only
+    or another HMIP Desktop holds the file for editing.
+    """
+    lock = FileLock(path)
+    try:
+        holder = lock.acquire()
+    except StorageError:
+        raise UnfinishedSave(unfinished_save_message(path, "its folder is read-only")) from None
+    if holder is not None:
+        raise UnfinishedSave(
+            unfinished_save_message(
+                path,
+                f"it is open for editing in {holder.describe()}",
+                "Close it there (or wait for that program to finish), then run the command again",
+            )
+        )
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=2.0)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()  # the first read rolls the journal back
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_READONLY_ROLLBACK, sqlite3.SQLITE_READONLY) or (
+            "readonly" in str(exc)
+        ):
+            raise UnfinishedSave(unfinished_save_message(path, "it is on a read-only disk or folder")) from exc
+        raise storage_error(exc, path) from exc
+    finally:
+        lock.release()
+
+
+def connect_for_reading(path: Path) -> sqlite3.Connection:
+    """A read-only connection; a save cut off by a killed process is first finished (rolled back)."""
+    conn = connect(path, read_only=True)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()  # reads page 1: SQLite checks for a hot journal
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_READONLY_ROLLBACK:
+            raise
+        finish_unfinished_save(path)
+        conn = connect(path, read_only=True)
+    return conn
 
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
@@ -324,6 +436,10 @@ class InspectionFile:
             raise FileNotInspection(f"{path.name} names no assessor; it is damaged")
         self.owner = Assessor(name=owner[0], role=owner[1], is_owner=True)
         self.inspection_id = meta["inspection_id"]
+        #: Whether each commit re-seals what it changed (seal.py): every writable file from schema 3.
+        self.sealing = not read_only and self.schema_version() >= SEALED_FROM
+        if self.sealing:
+            install_tracking(conn)
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -378,6 +494,8 @@ class InspectionFile:
             conn.execute(
                 "INSERT INTO assessors (name, role, is_owner, added_at) VALUES (?, ?, 1, ?)", (assessor, role, stamp)
             )
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= SEALED_FROM:
+                reseal_all(conn)
             conn.execute("COMMIT")
             conn.close()
             # Only a complete file ever appears under the real name.
@@ -401,17 +519,18 @@ class InspectionFile:
         path = Path(path)
         sniff_sqlite(path)
         try:
-            conn = connect(path, read_only=read_only)
+            conn = connect_for_reading(path) if read_only else connect(path)
         except (sqlite3.Error, UnicodeDecodeError) as exc:
             raise open_error(exc, path) from exc
         try:
             version = check_header(conn, path)
             check_sound(conn, path)
             if version < SCHEMA_VERSION:
-                if read_only:
+                if read_only and version < READ_AS_IS_FROM:
                     raise UserError(f"{path.name} uses an older file format; open it for editing to upgrade it")
-                backup_before_migration(path, version)
-                migrate(conn)
+                if not read_only:
+                    backup_before_migration(path, version)
+                    migrate(conn)
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             identity = InstrumentIdentity(
                 id=meta["instrument_id"], version=meta["instrument_version"], sha256=meta["instrument_sha256"]
@@ -448,6 +567,8 @@ class InspectionFile:
             raise storage_error(exc, self.path) from exc
         try:
             yield self.conn
+            if self.sealing:
+                reseal(self.conn)
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
@@ -495,8 +616,21 @@ class InspectionFile:
         return [_case(row) for row in rows]
 
     def find_case(self, case_ref: str) -> CaseRecord | None:
-        row = self.conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE case_ref = ?", (case_ref.strip(),)).fetchone()
-        return _case(row) if row else None
+        """The case with this reference, in any letter case (`case_ref_key`)."""
+        ref = case_ref.strip()
+        row = self.conn.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE case_ref = ?", (ref,)).fetchone()
+        if row is not None:
+            return _case(row)
+        # NOCASE folds ASCII letters only, as case_ref_key does (an index serves it from schema 3).
+        rows = self.conn.execute(
+            f"SELECT {_CASE_COLUMNS} FROM cases WHERE case_ref = ? COLLATE NOCASE LIMIT 2", (ref,)
+        ).fetchall()
+        if len(rows) > 1:
+            raise CaseError(
+                f"{self.path.name} holds {rows[0][1]} and {rows[1][1]}, which differ only in letter case, so "
+                f"{ref!r} is ambiguous; use the exact reference (`hmip verify` lists such cases)"
+            )
+        return _case(rows[0]) if rows else None
 
     def get_case(self, case_ref: str) -> CaseRecord:
         case = self.find_case(case_ref)
@@ -638,8 +772,10 @@ class InspectionFile:
 
     def _insert_case(self, case_ref: str) -> CaseRecord:
         ref = check_case_ref(case_ref)
-        if self.find_case(ref) is not None:
-            raise CaseError(f"case {ref} already exists")
+        existing = self.find_case(ref)
+        if existing is not None:
+            same = "" if existing.case_ref == ref else f" as {existing.case_ref} (references differ only in letter case)"
+            raise CaseError(f"case {ref} already exists{same}")
         stamp = self.clock()
         case_uuid = self.new_uuid()
         self.conn.execute(
@@ -816,7 +952,7 @@ MAX_FINDING_CHARS = 200_000
 def check_note_long(text: str) -> str:
     if len(text) > MAX_FINDING_CHARS:
         raise UserError(f"the text is {len(text):,} characters long; the limit is {MAX_FINDING_CHARS:,}")
-    return "".join(c for c in text if c in "\t\n" or ord(c) >= 32)
+    return clean_text(text)
 
 
 _CASE_COLUMNS = (

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hmip_desktop.model.errors import CaseError, ImportRejected, InvalidAnswer, UserError
-from hmip_desktop.model.file.store import CASE_REF_PATTERN, InspectionFile, check_note
+from hmip_desktop.model.file.store import CASE_REF_PATTERN, InspectionFile, case_ref_key, check_note
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Question
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 MAX_PROBLEMS_LISTED = 200
+#: The value cell that clears a saved answer in an answers import. An empty cell is refused, so a
+#: cell left blank in a spreadsheet never wipes a judgement.
+CLEAR_VALUE = "(clear)"
 
 #: Column names that suggest personal data we must not keep (names, birth dates, addresses).
 PERSONAL_COLUMN = re.compile(
@@ -48,13 +51,26 @@ class ImportPlan:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_csv(path: Path) -> CsvTable:
+def _read_capped(path: Path) -> bytes:
+    """The file's bytes, refusing it once it passes the cap: a huge file (or a device that never
+    ends) costs at most MAX_CSV_BYTES of memory, never its own size."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            size = path.stat().st_size
+            if size > MAX_CSV_BYTES:
+                raise ImportRejected(f"{path.name} is {size:,} bytes; a CSV import is limited to {MAX_CSV_BYTES:,}")
+            data = handle.read(MAX_CSV_BYTES + 1)
+    except IsADirectoryError:
+        raise UserError(f"{path} is a folder, not a CSV file") from None
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if len(data) > MAX_CSV_BYTES:
-        raise ImportRejected(f"{path.name} is {len(data):,} bytes; a CSV import is limited to {MAX_CSV_BYTES:,}")
+        raise ImportRejected(f"{path.name} is larger than {MAX_CSV_BYTES:,} bytes, the limit of a CSV import")
+    return data
+
+
+def read_csv(path: Path) -> CsvTable:
+    data = _read_capped(path)
     if b"\x00" in data:
         raise ImportRejected(f"{path.name} contains NUL bytes; it is not a text CSV file (save it as CSV)")
     try:
@@ -75,21 +91,50 @@ def read_csv(path: Path) -> CsvTable:
         if headers is None:
             raise ImportRejected(f"{path.name} is empty; it needs a header row")
         headers = [h.strip() for h in headers]
+        _check_header_names(path, headers)
         rows: list[tuple[int, dict[str, str]]] = []
         for record in reader:
             if not any(cell.strip() for cell in record):
                 continue
             line = reader.line_num
-            if len(record) > len(headers):
-                rows.append((line, {"\x00extra": "1"}))
+            if len(record) != len(headers):
+                # Listed by line by the caller, never padded: a missing value cell read as empty
+                # would clear a saved answer.
+                more = "more" if len(record) > len(headers) else "fewer"
+                width = f"{more} cells than columns ({len(record)} where the header has {len(headers)})"
+                rows.append((line, {_WRONG_WIDTH: width}))
                 continue
-            rows.append((line, {h: (record[i] if i < len(record) else "") for i, h in enumerate(headers)}))
+            rows.append((line, dict(zip(headers, record))))
     except csv.Error as exc:
         raise ImportRejected(f"{path.name} is not valid CSV near line {reader.line_num}: {exc}") from exc
     duplicates = sorted({h for h in headers if headers.count(h) > 1})
     if duplicates:
         raise ImportRejected(f"{path.name} has repeated columns: {', '.join(duplicates)}")
     return CsvTable(headers=headers, rows=rows, encoding=encoding)
+
+
+#: The key a row's cells are marked with when the row has more or fewer cells than the header.
+_WRONG_WIDTH = "\x00width"
+
+
+def _check_header_names(path: Path, headers: list[str]) -> None:
+    if len(headers) > 1 and headers[-1] == "":
+        raise ImportRejected(
+            f"{path.name}: the header row ends with a comma, which makes an extra column without a name; "
+            "remove the comma at the end of the first line"
+        )
+    blank = [str(n) for n, h in enumerate(headers, start=1) if not h]
+    if blank:
+        raise ImportRejected(
+            f"{path.name}: column(s) {', '.join(blank)} of the header row have no name; "
+            "name every column or remove the empty one"
+        )
+
+
+def _width_problem(line: int, cells: dict[str, str]) -> str | None:
+    if _WRONG_WIDTH not in cells:
+        return None
+    return f"line {line}: {cells[_WRONG_WIDTH]}; every row needs a cell for each column (an empty cell is fine)"
 
 
 def match_value(question: Question, raw: str) -> str | None:
@@ -115,12 +160,14 @@ def _reject(path: Path, problems: list[str]) -> ImportRejected:
     )
 
 
-def _check_ref(raw: str, line: int, problems: list[str]) -> str | None:
+def _check_ref(raw: str, line: int, problems: list[str], spelling: dict[str, str]) -> str | None:
+    """The row's case reference, spelled as first seen in the file: references that differ only
+    in letter case are one case (`case_ref_key`)."""
     ref = raw.strip()
     if not CASE_REF_PATTERN.match(ref):
         problems.append(f"line {line}: {raw!r} is not a valid case reference")
         return None
-    return ref
+    return spelling.setdefault(case_ref_key(ref), ref)
 
 
 def _check_rows(
@@ -171,21 +218,27 @@ def plan_answers_import(inspection: InspectionFile, path: Path) -> ImportPlan:
         raise ImportRejected(f"{path.name} has unknown column(s) {', '.join(unknown)}; allowed: case_ref,question_id,value,note")
     problems: list[str] = []
     candidate: dict[str, dict[str, tuple[int, str | None, str | None]]] = {}
+    spelling: dict[str, str] = {}
     for line, cells in table.rows:
-        if "\x00extra" in cells:
-            problems.append(f"line {line}: more cells than columns")
+        width = _width_problem(line, cells)
+        if width is not None:
+            problems.append(width)
             continue
-        ref = _check_ref(cells["case_ref"], line, problems)
+        ref = _check_ref(cells["case_ref"], line, problems, spelling)
         qid = cells["question_id"].strip()
         question = instrument.by_id.get(qid)
         if question is None:
             problems.append(f"line {line}: unknown question {qid!r}")
             continue
-        raw = cells["value"]
-        value = match_value(question, raw) if raw.strip() else None
-        if raw.strip() and value is None:
+        raw = cells["value"].strip()
+        clear = raw.casefold() == CLEAR_VALUE
+        value = None if clear else match_value(question, raw)
+        if not raw:
+            problems.append(f"line {line}: no value for {qid}; give an answer, or {CLEAR_VALUE} to clear a saved one")
+            continue
+        if value is None and not clear:
             allowed = ", ".join(o.value for o in question.options)
-            problems.append(f"line {line}: {raw.strip()!r} is not an answer to {qid} (use one of: {allowed})")
+            problems.append(f"line {line}: {raw!r} is not an answer to {qid} (use one of: {allowed})")
             continue
         note: str | None = None
         if "note" in cells and cells["note"] != "":
@@ -236,11 +289,13 @@ def plan_cases_import(
     problems: list[str] = []
     candidate: dict[str, dict[str, tuple[int, str | None, str | None]]] = {}
     first_line: dict[str, int] = {}
+    spelling: dict[str, str] = {}
     for line, cells in table.rows:
-        if "\x00extra" in cells:
-            problems.append(f"line {line}: more cells than columns")
+        width = _width_problem(line, cells)
+        if width is not None:
+            problems.append(width)
             continue
-        ref = _check_ref(cells["case_ref"], line, problems)
+        ref = _check_ref(cells["case_ref"], line, problems, spelling)
         if ref is None:
             continue
         if ref in first_line:

@@ -1,0 +1,308 @@
+"""Seals: every piece of judged state as HMIP Desktop last wrote it, so an edit made elsewhere shows.
+
+The audit log's hash chain shows a changed or removed entry, and replaying its
+answer entries shows an answer value changed without one. That leaves gaps: a
+case's status, a note, a practice illustration, an answer's assessor, a
+conflict, the lead's findings carry no value in the log to compare with, and
+cutting the newest entries off the log leaves a valid chain. So the same
+commit that changes the file also records a SHA-256 *seal* of each thing it
+changed, in the ``seals`` table (migration m003), one row per subject:
+
+- ``case:<uuid>``: the case's row, its answers, its conflicts and what each
+  team file said about it (case_sources), each part sealed on its own so a
+  check can say which part differs;
+- ``findings``: the lead's findings texts; ``file``: the inspection's details
+  (meta) and the team (assessors); ``ledger``: the import ledger (imports,
+  sources);
+- ``audit``: the number and hash of the newest audit entry: the end of the chain.
+
+Which subjects a transaction touched is noted by TEMP triggers on the writing
+connection (`install_tracking`): they exist only inside HMIP Desktop's own
+connection, never in the file, whose schema stays exactly what our migrations
+make. `reseal` runs just before COMMIT. A database browser has no such
+triggers, so what it changes no longer matches its seal (`check_seals`).
+
+The seal of a subject is part of the file format (SEAL_VERSION): changing what
+goes into one means a new migration that re-seals. Like the chain, seals are
+not keyed: they make an edit outside the app evident, not forgery impossible
+for someone who knows this algorithm (docs/security.md).
+
+Standard library only: migrations.py seals a file when it upgrades it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+SEAL_VERSION = 1
+#: The parts of a case's seal, in order, and what each covers (for messages).
+CASE_PARTS = {
+    "case": "its details (reference, status, practice illustration)",
+    "answers": "its answers (a value, note or assessor)",
+    "conflicts": "its conflicts (sides or resolution)",
+    "sources": "what the team files said about it (provenance)",
+}
+_FILE_TABLES = {
+    "file": (("meta", "key"), ("assessors", "name")),
+    "findings": (("findings", "field"),),
+    "ledger": (("imports", "id"), ("sources", "id")),
+}
+#: Subjects that are not cases: what each covers (for messages).
+SUBJECTS = {
+    "file": "the inspection's details or the team list",
+    "findings": "the findings texts",
+    "ledger": "the import ledger",
+}
+#: Tables whose rows belong to one case, and the column naming the case.
+_CASE_TABLES = {"cases": "uuid", "answers": "case_uuid", "conflicts": "case_uuid", "case_sources": "case_uuid"}
+_ORDER = {"cases": "uuid", "answers": "question_id", "conflicts": "id", "case_sources": "source_id"}
+_TOUCHED = "temp.hmip_touched"
+
+
+def _default(value: object) -> object:
+    if isinstance(value, bytes):  # only in a file edited by hand: still a well-defined seal
+        return {"blob": value.hex()}
+    raise TypeError(f"cannot seal {type(value).__name__}")
+
+
+def _digest(kind: str, rows: Iterable[tuple[Any, ...]]) -> str:
+    payload = json.dumps([kind, SEAL_VERSION, [list(row) for row in rows]], ensure_ascii=False,
+                         separators=(",", ":"), default=_default)
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f'PRAGMA main.table_info("{table}")')]
+
+
+def _select(conn: sqlite3.Connection, table: str) -> str:
+    """Every column of `table`, in the table's own order, so a column added by a later migration is sealed too."""
+    return ", ".join(f'"{name}"' for name in _columns(conn, table))
+
+
+# -- computing seals -----------------------------------------------------------------------
+
+
+def case_seal(conn: sqlite3.Connection, case_uuid: str) -> str | None:
+    """The seal of one case (None: there is no such case)."""
+    parts = []
+    for part, table in zip(CASE_PARTS, _CASE_TABLES):
+        rows = conn.execute(
+            f'SELECT {_select(conn, table)} FROM main."{table}" WHERE "{_CASE_TABLES[table]}" = ? '
+            f'ORDER BY "{_ORDER[table]}"',
+            (case_uuid,),
+        ).fetchall()
+        if table == "cases" and not rows:
+            return None
+        parts.append(f"{part}={_digest(part, rows)}")
+    return ";".join(parts)
+
+
+def subject_seal(conn: sqlite3.Connection, subject: str) -> str | None:
+    """The seal `subject` has now (None: the subject no longer exists)."""
+    if subject.startswith("case:"):
+        return case_seal(conn, subject[5:])
+    if subject == "audit":
+        row = conn.execute("SELECT seq, hash FROM main.audit ORDER BY seq DESC LIMIT 1").fetchone()
+        return f"#{row[0]} {row[1]}" if row else "#0"
+    parts = []
+    for table, key in _FILE_TABLES[subject]:
+        rows = conn.execute(f'SELECT {_select(conn, table)} FROM main."{table}" ORDER BY "{key}"')
+        parts.append(f"{table}={_digest(table, rows)}")
+    return ";".join(parts)
+
+
+def _rows_by_case(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """(case uuid, its rows of `table`) for every case, in one ordered pass."""
+    key = _CASE_TABLES[table]
+    names = _columns(conn, table)
+    position = names.index(key)
+    current: object = object()
+    rows: list[tuple[Any, ...]] = []
+    for row in conn.execute(
+        f'SELECT {_select(conn, table)} FROM main."{table}" ORDER BY "{key}", "{_ORDER[table]}"'
+    ):
+        if row[position] != current:
+            if rows:
+                yield str(current), rows
+            current, rows = row[position], []
+        rows.append(row)
+    if rows:
+        yield str(current), rows
+
+
+def all_seals(conn: sqlite3.Connection) -> dict[str, str]:
+    """Every subject's seal as the content is now, in bulk (the same values as `subject_seal`)."""
+    by_case: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    for table in _CASE_TABLES:
+        for case_uuid, rows in _rows_by_case(conn, table):
+            by_case.setdefault(case_uuid, {})[table] = rows
+    seals: dict[str, str] = {}
+    for case_uuid, tables in by_case.items():
+        if "cases" not in tables:
+            continue  # rows of a case that does not exist: the case's own seal is missing
+        seals[f"case:{case_uuid}"] = ";".join(
+            f"{part}={_digest(part, tables.get(table, []))}" for part, table in zip(CASE_PARTS, _CASE_TABLES)
+        )
+    for subject in (*_FILE_TABLES, "audit"):
+        seal = subject_seal(conn, subject)
+        assert seal is not None
+        seals[subject] = seal
+    return seals
+
+
+def orphan_case_rows(conn: sqlite3.Connection) -> list[str]:
+    """Case ids that answers, conflicts or provenance name but that have no case row."""
+    found: set[str] = set()
+    for table, key in _CASE_TABLES.items():
+        if table != "cases":
+            found.update(
+                str(row[0]) for row in conn.execute(
+                    f'SELECT DISTINCT "{key}" FROM main."{table}" WHERE "{key}" NOT IN (SELECT uuid FROM main.cases)'
+                )
+            )
+    return sorted(found)
+
+
+# -- keeping seals up to date -----------------------------------------------------------------
+
+
+def reseal_all(conn: sqlite3.Connection) -> None:
+    """Seal every subject as it is now, inside the caller's transaction (a new or upgraded file)."""
+    conn.execute("DELETE FROM main.seals")
+    conn.executemany("INSERT INTO main.seals (subject, seal) VALUES (?, ?)", all_seals(conn).items())
+
+
+def install_tracking(conn: sqlite3.Connection) -> None:
+    """TEMP triggers noting each subject a change touches, on this connection only."""
+    # No unique constraint: an outer statement's conflict clause (an upsert, INSERT OR REPLACE)
+    # would override the trigger's own, so duplicates are skipped with NOT IN instead.
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TOUCHED[5:]} (subject TEXT NOT NULL)")
+    conn.execute(f"CREATE INDEX IF NOT EXISTS temp.hmip_touched_subject ON {_TOUCHED[5:]} (subject)")
+    targets = {table: f"'case:' || {{row}}.{key}" for table, key in _CASE_TABLES.items()}
+    for subject, tables in _FILE_TABLES.items():
+        targets.update({table: f"'{subject}'" for table, _key in tables})
+    targets["audit"] = "'audit'"
+    for table, expression in targets.items():
+        for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+            # Unqualified inside a trigger (SQLite's rule): the file's schema is checked to hold
+            # no table of this name, so it is the TEMP one.
+            body = " ".join(
+                f"INSERT INTO {_TOUCHED[5:]} (subject) SELECT s FROM (SELECT {expression.format(row=row)} AS s) "
+                f"WHERE s NOT IN (SELECT subject FROM {_TOUCHED[5:]});"
+                for row in rows
+            )
+            conn.execute(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS hmip_seal_{table}_{event.lower()} AFTER {event} ON main.{table} "
+                f"BEGIN {body} END"
+            )
+
+
+def reseal(conn: sqlite3.Connection) -> int:
+    """Re-seal what this transaction touched (just before COMMIT); return how many subjects."""
+    subjects = [row[0] for row in conn.execute(f"SELECT DISTINCT subject FROM {_TOUCHED}")]
+    for subject in subjects:
+        seal = subject_seal(conn, subject)
+        if seal is None:
+            conn.execute("DELETE FROM main.seals WHERE subject = ?", (subject,))
+        else:
+            conn.execute(
+                "INSERT INTO main.seals (subject, seal) VALUES (?, ?) "
+                "ON CONFLICT (subject) DO UPDATE SET seal = excluded.seal",
+                (subject, seal),
+            )
+    if subjects:
+        conn.execute(f"DELETE FROM {_TOUCHED}")
+    return len(subjects)
+
+
+# -- checking --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealProblem:
+    subject: str
+    #: For a case: its reference (None when the case row itself is gone).
+    case_ref: str | None
+    #: What differs: keys of CASE_PARTS for a case, else the subject; "missing" / "unsealed".
+    parts: tuple[str, ...]
+
+    def describe(self) -> str:
+        if self.subject.startswith("case:"):
+            where = f"case {self.case_ref}" if self.case_ref else f"a case (id {self.subject[5:]})"
+            if self.parts == ("missing",):
+                return f"{where} was deleted outside HMIP Desktop (its seal remains)"
+            if self.parts == ("unsealed",):
+                return f"{where} was added outside HMIP Desktop (it has no seal)"
+            changed = "; ".join(CASE_PARTS[part] for part in self.parts)
+            return f"{where}: {changed} changed outside HMIP Desktop"
+        what = SUBJECTS.get(self.subject, self.subject)
+        if self.parts == ("unsealed",):
+            return f"{what} has no seal: it was removed outside HMIP Desktop"
+        return f"{what} changed outside HMIP Desktop"
+
+
+def _split(seal: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in seal.split(";") if "=" in part)
+
+
+def audit_end_problem(conn: sqlite3.Connection) -> str | None:
+    """Whether the audit log still ends where HMIP Desktop last wrote it (None: it does)."""
+    row = conn.execute("SELECT seal FROM main.seals WHERE subject = 'audit'").fetchone()
+    now = subject_seal(conn, "audit")
+    if row is None:
+        return "the record of where the audit log ends is missing: it was removed outside HMIP Desktop"
+    held = str(row[0])
+    if held == now:
+        return None
+    held_seq, now_seq = _seq(held), _seq(str(now))
+    if now_seq < held_seq:
+        return (
+            f"the audit log ends at entry #{now_seq}, but HMIP Desktop last wrote entry #{held_seq}: "
+            f"the newest {held_seq - now_seq} entr{'y was' if held_seq - now_seq == 1 else 'ies were'} "
+            "deleted outside the app"
+        )
+    if now_seq > held_seq:
+        return f"the audit log has entries after #{held_seq}, the last HMIP Desktop wrote: they were added outside the app"
+    return f"the newest audit entry #{now_seq} was changed outside HMIP Desktop"
+
+
+def _seq(seal: str) -> int:
+    try:
+        return int(seal.split()[0].lstrip("#"))
+    except (ValueError, IndexError):
+        return 0
+
+
+def check_seals(conn: sqlite3.Connection) -> list[SealProblem]:
+    """Every subject whose content no longer matches its seal, cases by reference (the end of the
+    audit log is `audit_end_problem`'s)."""
+    stored = {
+        str(subject): str(seal)
+        for subject, seal in conn.execute("SELECT subject, seal FROM main.seals WHERE subject != 'audit'")
+    }
+    actual = all_seals(conn)
+    del actual["audit"]
+    refs = {f"case:{uuid}": str(ref) for uuid, ref in conn.execute("SELECT uuid, case_ref FROM main.cases")}
+    problems: list[SealProblem] = []
+    for subject in sorted(stored.keys() | actual.keys(), key=lambda s: (s.startswith("case:"), refs.get(s, s))):
+        held, now = stored.get(subject), actual.get(subject)
+        if held == now:
+            continue
+        ref = refs.get(subject)
+        if now is None:
+            problems.append(SealProblem(subject, ref, ("missing",)))
+        elif held is None:
+            problems.append(SealProblem(subject, ref, ("unsealed",)))
+        elif subject.startswith("case:"):
+            before, after = _split(held), _split(now)
+            parts = tuple(part for part in CASE_PARTS if before.get(part) != after.get(part))
+            problems.append(SealProblem(subject, ref, parts or ("case",)))
+        else:
+            problems.append(SealProblem(subject, ref, (subject,)))
+    return problems
