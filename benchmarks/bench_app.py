@@ -145,16 +145,16 @@ def start_figures(path: Path, lead_path: Path, folder: Path) -> list[tuple[str, 
         ("start: app window shown", statistics.median(shown), ""),
         ("start: app with the 86-case list ready", statistics.median(ready["assessor"]), ""),
         ("start ratio: app window shown / bare window", statistics.median(shown) / base, "≤ 3×"),
-        ("start ratio: 86-case list ready / bare window", statistics.median(ready["assessor"]) / base, "≤ 3×"),
+        ("start ratio: 86-case list ready / bare window", statistics.median(ready["assessor"]) / base, "≤ 2×"),
         (
             "start ratio: 86-case list ready / bare window, without the lead's tabs",
             statistics.median(ready["assessor-only"]) / base,
-            "≤ 3×",
+            "≤ 2×",
         ),
         (
             "start ratio: lead file (86 merged cases) ready / bare window",
             statistics.median(ready["lead"]) / base,
-            "≤ 3×",
+            "≤ 2.2×",
         ),
     ]
 
