@@ -89,6 +89,28 @@ def check_sound(conn: sqlite3.Connection, path: Path, *, full: bool = False) -> 
         _check_readable(conn, path)
 
 
+def schema_problem(conn: sqlite3.Connection, path: Path) -> str | None:
+    """Why the schema is not exactly the one our migrations make at the file's version (None: it is)."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    actual, expected = _schema_of(conn), expected_schema(version)
+    if actual == expected:
+        return None
+    try:
+        _refuse_schema(actual, expected, version, path)
+    except FileNotInspection as exc:
+        return exc.message
+    raise AssertionError("unreachable: _refuse_schema always raises")
+
+
+def unreadable_table(conn: sqlite3.Connection, path: Path) -> str | None:
+    """The first table with a value SQLite cannot read, as a message (None: every row reads)."""
+    try:
+        _check_readable(conn, path)
+    except FileNotInspection as exc:
+        return exc.message
+    return None
+
+
 def _check_readable(conn: sqlite3.Connection, path: Path) -> None:
     tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
     for table in tables:
