@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "merge_cmd",
     "report_cmd",
     "package_cmd",
+    "verify_cmd",
 )
 
 
