@@ -11,8 +11,9 @@ os.environ["HMIP_INSTRUMENT_PATH"] = str(FIXTURE_INSTRUMENTS)
 
 import pytest  # noqa: E402
 
-#: The UI fixtures (settings, window, opened) live in a plugin module beside the helpers they use.
-pytest_plugins = ("ui_support",)
+#: The UI fixtures (settings, window, opened; the lead's demo team and workspace) live in plugin
+#: modules beside the helpers they use.
+pytest_plugins = ("ui_support", "lead_support")
 
 from hmip_desktop.model.file.store import InspectionFile  # noqa: E402
 from hmip_desktop.model.instrument.definition import Instrument, available_instruments  # noqa: E402

@@ -1,95 +1,31 @@
 """The lead's workspace, driven through real widgets: import, conflicts, scores, findings, report.
 
-A demo inspection (three assessors, 30 cases, one double-marked case the two
-assessors disagree on) is generated once; each test copies it into its own
-folder and opens its own session.
+Fixtures (a demo team of three, the lead's workspace, the lead's window) are in lead_support.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from lead_support import MERGE_TIMEOUT, lead_of, merge, merge_team, next_snapshot, settle_scores
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 from ui_support import QT_STRICT
 
-from hmip_desktop.model.demo import generate_demo
 from hmip_desktop.model.file.package import ScryptParams, write_package
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.conflicts import list_conflicts
 from hmip_desktop.report import findings_fields as ff
-from hmip_desktop.ui.lead.hook import install
-from hmip_desktop.ui.lead.score_service import ScoreSnapshot
 from hmip_desktop.ui.lead.workspace import LeadWorkspace
 from hmip_desktop.ui.main_window import MainWindow
 from hmip_desktop.ui.session import InspectionSession
 
 pytestmark = QT_STRICT
-MERGE_TIMEOUT = 60_000
 #: Cheap key derivation so the package test does not spend seconds in scrypt.
 TEST_KDF = ScryptParams(n=2**10, r=8, p=1)
-
-
-@pytest.fixture(scope="module")
-def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "kent"
-    generate_demo(folder, cases=30, assessors=3, merge=False)
-    return folder
-
-
-@pytest.fixture
-def team(demo_master: Path, tmp_path: Path) -> dict[str, Path]:
-    """This test's own copy: three team files, the empty lead file, a bad file and a re-sent copy."""
-    folder = tmp_path / "kent"
-    shutil.copytree(demo_master, folder)
-    (folder / "broken.hmip").write_bytes(b"this is a spreadsheet, not an inspection file" * 40)
-    shutil.copyfile(folder / "helen-carter.hmip", folder / "helen-carter-resent.hmip")
-    return {
-        "helen": folder / "helen-carter.hmip",
-        "david": folder / "david-okafor.hmip",
-        "priya": folder / "priya-shah.hmip",
-        "lead": folder / "lead.hmip",
-        "broken": folder / "broken.hmip",
-        "resent": folder / "helen-carter-resent.hmip",
-    }
-
-
-@pytest.fixture
-def lead(qtbot: QtBot, team: dict[str, Path]) -> Iterator[LeadWorkspace]:
-    session = InspectionSession.open(team["lead"])
-    workspace = LeadWorkspace(session)
-    for widget, _title in workspace.tabs():
-        qtbot.addWidget(widget)
-    yield workspace
-    workspace.shutdown()
-    session.close()
-
-
-def merge(qtbot: QtBot, lead: LeadWorkspace, paths: list[Path]) -> object:
-    with qtbot.waitSignal(lead.import_panel.merged, timeout=MERGE_TIMEOUT) as blocker:
-        assert lead.import_panel.import_files(paths)
-    return blocker.args[0]
-
-
-def next_snapshot(qtbot: QtBot, lead: LeadWorkspace, action: object) -> ScoreSnapshot:
-    with qtbot.waitSignal(lead.dashboard.refreshed, timeout=MERGE_TIMEOUT) as blocker:
-        assert callable(action)
-        action()
-    snapshot = blocker.args[0]
-    assert isinstance(snapshot, ScoreSnapshot)
-    return snapshot
-
-
-def settle_scores(qtbot: QtBot, lead: LeadWorkspace) -> ScoreSnapshot:
-    """Wait until the dashboard shows the file as it is now."""
-    qtbot.waitUntil(lambda: not lead.dashboard.service.busy and lead.dashboard.snapshot is not None)
-    return next_snapshot(qtbot, lead, lead.dashboard.refresh)
 
 
 # -- import --------------------------------------------------------------------------------
@@ -167,54 +103,56 @@ def test_encrypted_package_asks_for_the_passphrase(qtbot: QtBot, lead: LeadWorks
     assert statuses["david-okafor.hmipx"] == ("refused", "not imported: no passphrase given")
 
 
-def test_files_dropped_on_the_main_window_are_imported(
+def test_files_dropped_on_the_workspace_are_imported(
     qtbot: QtBot, window: MainWindow, team: dict[str, Path]
 ) -> None:
-    hook = install(window)
     assert window.open_file(team["lead"])
-    assert hook.lead is not None and window.workspace is not None
+    assert window.workspace is not None and window.workspace.drops is not None
+    lead = lead_of(window)
     titles = [window.workspace.tabText(i) for i in range(window.workspace.count())]
-    assert titles[-5:] == ["Team files", "Conflicts", "Scores", "Findings", "Report"]
+    assert titles == ["Cases", "Case form", "Team files", "Conflicts", "Scores", "Findings", "Report"]
+    assert window.workspace.acceptDrops()
 
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(team["helen"])), QUrl.fromLocalFile(str(team["priya"]))])
     drop = QDropEvent(
         QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
-    # Qt delivers a real drop only inside a drag session, so hand the event to the window's filter as Qt would.
-    with qtbot.waitSignal(hook.lead.import_panel.merged, timeout=MERGE_TIMEOUT):
-        assert hook.drops.eventFilter(window, drop)
+    # Qt delivers a real drop only inside a drag session, so hand the event to the workspace's filter as Qt would.
+    with qtbot.waitSignal(lead.import_panel.merged, timeout=MERGE_TIMEOUT):
+        assert window.workspace.drops.eventFilter(window.workspace, drop)
     assert drop.isAccepted()
-    assert window.workspace.currentWidget() is hook.lead.import_tab
-    assert len(hook.lead.import_panel.last_summary.merged) == 2
+    assert window.workspace.currentWidget() is lead.import_tab
+    assert len(lead.import_panel.last_summary.merged) == 2
     # The case list heard about the import.
     qtbot.waitUntil(lambda: window.workspace.cases.table.model().rowCount() > 0)
 
     # A figure's case opens in the case form, where the lead can amend it.
-    first_ref = hook.lead.session.inspection.list_cases()[0]
-    hook.lead.dashboard.open_case_requested.emit(first_ref.case_ref)
+    first_ref = lead.session.inspection.list_cases()[0]
+    lead.dashboard.open_case_requested.emit(first_ref.case_ref, "cd.gender")
     assert window.workspace.showing_form()
     assert window.workspace.form.case_uuid == first_ref.uuid
 
     # Text typed in the findings editor is saved when the file closes, before the pause ends.
-    findings = hook.lead.findings.narrative
+    findings = lead.findings.narrative
     findings.select_field(ff.FOREWORD)
     findings.editor.setPlainText("Written just before closing.")
     assert window.close_file()
     with InspectionFile.open(team["lead"], read_only=True) as inspection:
         assert inspection.finding(ff.FOREWORD) == "Written just before closing."
 
-    # An assessor's file shows no lead tabs.
+    # An assessor's file shows no lead tabs and takes no drops.
     assert window.open_file(team["david"])
-    assert hook.lead is None
+    assert window.workspace.lead is None and window.workspace.drops is None
     titles = [window.workspace.tabText(i) for i in range(window.workspace.count())]
-    assert "Conflicts" not in titles and "Team files" not in titles
+    assert titles == ["Cases", "Case form"]
+    assert not window.workspace.acceptDrops()
 
 
 def test_a_lead_file_open_elsewhere_is_shown_but_not_changed(
     qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path]
 ) -> None:
-    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    merge_team(qtbot, lead, team)
     # `lead` holds the edit lock, so a second window gets the file read-only.
     second = InspectionSession.open(team["lead"])
     assert second.read_only
@@ -226,8 +164,12 @@ def test_a_lead_file_open_elsewhere_is_shown_but_not_changed(
         assert not viewer.import_panel.import_files([team["helen"]])
         assert "read-only" in viewer.import_panel.progress_text.text()
         assert viewer.conflicts.open_count >= 1
-        buttons = viewer.conflicts.detail.findChildren(QPushButton, "useSide")
+        detail = viewer.conflicts.detail
+        buttons = detail.findChildren(QPushButton, "chooseSide")
         assert buttons and not any(button.isEnabled() for button in buttons)
+        assert not detail.controls.isEnabled() and not detail.confirm_button.isEnabled()
+        viewer.conflicts.lists.setCurrentIndex(1)  # History: nothing to reopen yet, and not from here
+        assert not viewer.conflicts.detail.reopen_controls.isEnabled()
         assert viewer.findings.narrative.editor.isReadOnly()
     finally:
         viewer.shutdown()
@@ -242,7 +184,7 @@ def test_tabs_are_built_when_first_shown_and_the_badge_counts_before(
 ) -> None:
     titles: list[tuple[object, str]] = []
     lead.title_changed.connect(lambda widget, title: titles.append((widget, title)))
-    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    merge_team(qtbot, lead, team)
     # Only the import panel exists; the others read the file when they are first shown.
     assert lead.import_tab.built is not None
     assert [tab.built for tab in (lead.conflicts_tab, lead.dashboard_tab, lead.findings_tab, lead.report_tab)] == [
@@ -255,8 +197,6 @@ def test_tabs_are_built_when_first_shown_and_the_badge_counts_before(
     qtbot.waitExposed(lead.conflicts_tab)
     panel = lead.conflicts_tab.built
     assert panel is not None and panel.isVisible() and panel.open_count == stored
-    assert lead.tab_of(panel) is lead.conflicts_tab
-
 
 
 def test_resolving_a_conflict_in_the_ui_changes_the_dashboard(
@@ -264,7 +204,7 @@ def test_resolving_a_conflict_in_the_ui_changes_the_dashboard(
 ) -> None:
     titles: list[str] = []
     lead.title_changed.connect(lambda _widget, title: titles.append(title))
-    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    merge_team(qtbot, lead, team)
     before = settle_scores(qtbot, lead)
     assert before.result.cases_held_out == 1
     panel = lead.conflicts
@@ -273,14 +213,16 @@ def test_resolving_a_conflict_in_the_ui_changes_the_dashboard(
 
     conflict = panel.detail.conflict
     assert conflict is not None and panel.detail.heading.text().count(conflict.case_ref) == 1
-    cards = panel.detail.findChildren(QPushButton, "useSide")
+    cards = panel.detail.cards
     assert len(cards) == len(conflict.sides) == 2
-    assert {c.side.assessor for c in panel.detail.findChildren(type(cards[0].parent()), "conflictSide")} == {
-        side.assessor for side in conflict.sides
-    }
+    assert {card.side.assessor for card in cards} == {side.assessor for side in conflict.sides}
+    # Choosing writes nothing: the decision waits for its note and the confirmation.
+    qtbot.mouseClick(cards[0].button, Qt.MouseButton.LeftButton)
+    assert cards[0].button.isChecked() and panel.open_count >= 1
+    assert list_conflicts(InspectionFile.open(team["lead"], read_only=True))[0].is_open
     qtbot.keyClicks(panel.detail.note, "Checked the case record with both assessors")
     with qtbot.waitSignal(lead.dashboard.refreshed, timeout=MERGE_TIMEOUT) as blocker:
-        qtbot.mouseClick(cards[0], Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.detail.confirm_button, Qt.MouseButton.LeftButton)
     after = blocker.args[0]
     after = settle_scores(qtbot, lead) if after.result.cases_held_out else after
 
@@ -300,14 +242,17 @@ def test_resolving_a_conflict_in_the_ui_changes_the_dashboard(
 def test_another_value_resolves_with_the_leads_own_answer(
     qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path]
 ) -> None:
-    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    merge_team(qtbot, lead, team)
     detail = lead.conflicts.detail
     conflict = detail.conflict
     assert conflict is not None
-    last = detail.other_value.count() - 1
-    detail.other_value.setCurrentIndex(last)
-    chosen = detail.other_value.itemData(last)
-    qtbot.mouseClick(detail.use_other, Qt.MouseButton.LeftButton)
+    detail.other_value.setFocus()
+    qtbot.keyClick(detail.other_value, Qt.Key.Key_End)  # the last option, chosen by keyboard
+    chosen = detail.other_value.itemData(detail.other_value.count() - 1)
+    assert detail.choice is not None and detail.choice.value == chosen and detail.choice.take is None
+    assert not any(card.button.isChecked() for card in detail.cards)
+    assert detail.other_value.currentText() in detail.confirm_button.text()
+    qtbot.mouseClick(detail.confirm_button, Qt.MouseButton.LeftButton)
     with InspectionFile.open(team["lead"], read_only=True) as inspection:
         case = inspection.get_case(conflict.case_ref)
         assert inspection.values_for(case.uuid)[conflict.question_id] == chosen
@@ -317,7 +262,7 @@ def test_another_value_resolves_with_the_leads_own_answer(
 def test_dashboard_figures_lead_to_the_cases_behind_them(
     qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path]
 ) -> None:
-    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    merge_team(qtbot, lead, team)
     snapshot = settle_scores(qtbot, lead)
     dashboard = lead.dashboard
     lead.dashboard_tab.resize(1280, 800)
@@ -355,7 +300,7 @@ def test_dashboard_figures_lead_to_the_cases_behind_them(
         # A real double-click: press and release first (the view checks the pressed cell).
         qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
         qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
-    assert opened.args == [rows[0].case_ref]
+    assert opened.args == [rows[0].case_ref, question_id]
 
     # Breakdowns: gender first; choosing RoSH shows its groups; a group lists its cases.
     def groups() -> list[str]:
@@ -378,7 +323,7 @@ def test_dashboard_figures_lead_to_the_cases_behind_them(
 
 
 def test_dashboard_follows_an_amended_answer(qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path]) -> None:
-    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    merge_team(qtbot, lead, team)
     snapshot = settle_scores(qtbot, lead)
     session = lead.session
     # The lead amends a judgement on a complete case: reopen, change, complete again (all audited).
@@ -436,7 +381,7 @@ def test_a_finding_is_autosaved_audited_and_persisted(
 def test_illustrations_are_chosen_per_chapter_and_edited(
     qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path]
 ) -> None:
-    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    merge_team(qtbot, lead, team)
     editor = lead.findings.illustrations
     model = editor.model
     assert model.rowCount() >= 1 and not editor.empty.isVisibleTo(editor)
@@ -464,7 +409,7 @@ def test_illustrations_are_chosen_per_chapter_and_edited(
 def test_preview_shows_the_report_and_export_saves_it(
     qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path], tmp_path: Path
 ) -> None:
-    merge(qtbot, lead, [team["helen"], team["david"], team["priya"]])
+    merge_team(qtbot, lead, team)
     report = lead.report
     lead.report_tab.resize(1280, 800)
     lead.report_tab.show()
@@ -503,19 +448,15 @@ def test_preview_shows_the_report_and_export_saves_it(
 # -- the app's start-up path -------------------------------------------------------------------
 
 
-def test_the_app_installs_the_lead_workspace_on_every_launch(
+def test_the_app_shows_the_lead_tabs_for_a_lead_file_on_every_launch(
     qtbot: QtBot, team: dict[str, Path], tmp_path: Path
 ) -> None:
-    """`launch` twice in one process (as tests and a reopened window do) adds the lead's tabs both times.
-
-    The package's install() was once shadowed by a submodule of the same name after its first use.
-    """
+    """`launch` twice in one process (as tests and a reopened window do) shows the lead's tabs both times."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
     from hmip_desktop.ui import app as app_module
 
-    assert "hmip_desktop.ui.lead" in app_module.WORKSPACE_MODULES
     for attempt in range(2):
         settings = QSettings(str(tmp_path / f"settings-{attempt}.ini"), QSettings.Format.IniFormat)
         _app, main, reporter = app_module.launch([str(team["lead"])], settings=settings, log_dir=tmp_path / "logs")

@@ -283,7 +283,6 @@ import os, sys
 from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from hmip_desktop.ui import app as app_module
-app_module.WORKSPACE_MODULES = ()
 path, mode, folder = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 app, window, reporter = app_module.launch(
     [str(path)], settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat), log_dir=folder

@@ -127,27 +127,6 @@ def test_keyboard_help_lists_the_keys(qtbot: QtBot, window: MainWindow) -> None:
     assert box is not None and "next question without an answer" in box.text()
 
 
-@pytest.fixture(autouse=True)
-def only_the_assessor_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep launch() tests to this module's own parts (the lead's tabs have their own tests)."""
-    monkeypatch.setattr(app_module, "WORKSPACE_MODULES", ())
-
-
-def test_workspace_modules_are_installed_when_present(
-    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import sys
-    import types
-
-    installed: list[object] = []
-    fake = types.ModuleType("hmip_desktop_fake_workspace")
-    fake.install = installed.append  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "hmip_desktop_fake_workspace", fake)
-    monkeypatch.setattr(app_module, "WORKSPACE_MODULES", ("hmip_desktop_fake_workspace", "hmip_desktop_absent_part"))
-    app_module.install_workspaces(window)
-    assert installed == [window]
-
-
 def test_the_command_line_opens_the_file(qtbot: QtBot, mini_file: InspectionFile, tmp_path: Path) -> None:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     _app, main, reporter = app_module.launch([str(mini_file.path)], settings=settings, log_dir=tmp_path / "logs")
@@ -189,23 +168,3 @@ def test_a_missing_file_on_the_command_line_leaves_the_start_page(qtbot: QtBot, 
     finally:
         reporter.uninstall()
         main.close()
-
-
-def test_other_parts_can_add_workspace_tabs(qtbot: QtBot, window: MainWindow, mini_file: InspectionFile) -> None:
-    seen: list[object] = []
-
-    def scores(session: object) -> QLabel:
-        seen.append(session)
-        return QLabel("scores")
-
-    window.register_workspace("Scores", scores)
-    window.open_file(mini_file.path)
-    assert window.workspace is not None
-    titles = [window.workspace.tabText(i) for i in range(window.workspace.count())]
-    assert titles == ["Cases", "Case form", "Scores"]
-    assert seen == [window.session]
-    index = window.add_workspace_tab(QLabel("report"), "Report")
-    assert window.workspace.tabText(index) == "Report"
-    window.close_file()
-    with pytest.raises(RuntimeError):
-        window.add_workspace_tab(QLabel("x"), "X")

@@ -14,7 +14,7 @@ from hmip_desktop.exports.tables import export_tables, write_csv, write_sqlite, 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.aggregate import DEFAULT_AGGREGATE_ID, DEFAULT_OWNER, build_aggregate
-from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
+from hmip_desktop.model.merge.conflicts import list_conflicts, reopen_conflict, resolve_conflict
 from hmip_desktop.model.merge.files import MergeSummary, create_master, merge_files
 from hmip_desktop.scoring.by_inspection import scores_by_inspection
 
@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     resolve.add_argument("value", nargs="?", help="the option value to keep (see `hmip instrument`)")
     resolve.add_argument("--take", metavar="ASSESSOR", help="take this assessor's side instead of giving a value")
     resolve.add_argument("--note", default="", help="why (kept with the resolution in the audit log)")
+    resolve.add_argument(
+        "--reopen", action="store_true", help="open the latest resolved conflict on this answer again (audited)"
+    )
     resolve.set_defaults(handler=cmd_resolve)
 
     export = subparsers.add_parser("export", help="export cases, answers with provenance, and scores")
@@ -202,6 +205,8 @@ def _one_line(text: str, limit: int = 80) -> str:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
+    if args.reopen:
+        return _reopen(args)
     if (args.value is None) == (args.take is None):
         raise UserError("give the VALUE to keep or --take ASSESSOR (one of them)")
     with open_for_edit(args.master) as master:
@@ -212,6 +217,19 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     print(
         f"resolved {conflict.case_ref} {conflict.question_id} = {conflict.resolution_value}; "
         f"{remaining} open conflict(s) left"
+    )
+    return 0
+
+
+def _reopen(args: argparse.Namespace) -> int:
+    if args.value is not None or args.take is not None:
+        raise UserError("--reopen takes no VALUE or --take: it opens the decision again for a new one")
+    with open_for_edit(args.master) as master:
+        conflict = reopen_conflict(master, args.case_ref, args.question_id, note=args.note)
+        remaining = len(list_conflicts(master))
+    print(
+        f"reopened {conflict.case_ref} {conflict.question_id}: the case is held out of the scores until it is "
+        f"resolved again; {remaining} open conflict(s)"
     )
     return 0
 

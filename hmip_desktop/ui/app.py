@@ -7,7 +7,6 @@ import signal
 import socket
 import sys
 from collections.abc import Sequence
-from importlib import import_module
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
@@ -20,10 +19,6 @@ from hmip_desktop.ui.main_window import APP_NAME, MainWindow
 ORGANISATION = "HMIP"
 
 _signal_sockets: list[socket.socket] = []
-
-#: Optional parts of the app that add workspace tabs: each module has install(window), which
-#: calls window.register_workspace(title, factory) (see hmip_desktop.ui.main_window).
-WORKSPACE_MODULES = ("hmip_desktop.ui.lead",)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -51,19 +46,6 @@ def application(argv: Sequence[str]) -> QApplication:
     return app
 
 
-def install_workspaces(window: MainWindow) -> None:
-    for name in WORKSPACE_MODULES:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # that part is not in this build
-            raise
-        install = getattr(module, "install", None)
-        if install is not None:  # a part still being written may not offer it yet
-            install(window)
-
-
 def launch(
     argv: Sequence[str] | None = None,
     *,
@@ -72,8 +54,8 @@ def launch(
 ) -> tuple[QApplication, MainWindow, ExceptionReporter]:
     """Create the app, show its window, and open the file named on the command line.
 
-    The window is painted first; the optional workspaces and the file follow from the event
-    loop, because importing the model (pydantic, SQLite) takes longer than showing a window.
+    The window is painted first; the file follows from the event loop, because importing
+    the model (pydantic, SQLite) takes longer than showing a window.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(arguments)
@@ -88,7 +70,6 @@ def launch(
     app.processEvents()  # paint the window before the slower imports of the model
 
     def finish_starting() -> None:
-        install_workspaces(window)
         if args.file is not None:
             window.open_or_start(args.file, read_only=args.read_only)
         else:

@@ -1,17 +1,9 @@
 """The main window: start page or the open file's workspace, menus, shortcuts, status bar.
 
-Extending it (the lead inspector's workspace): either
-
-    window.register_workspace("Scores", lambda session: ScoresView(session))
-
-which builds the tab for every file opened from then on, or
-
-    window.add_workspace_tab(widget, "Scores")
-
-which adds a tab to the file open now (it goes when the file closes). The
-open file is an `InspectionSession` (`window.session`, and the
-`file_opened` signal); there is no global. Slow work belongs on a worker
-thread: see hmip_desktop.ui.workers.
+The open file is an `InspectionSession` (`window.session`, and the
+`file_opened` signal); there is no global. Its tabs are the workspace's
+(`ui.workspace`: the case list, the form, and the lead's tabs for a lead's
+file). Slow work belongs on a worker thread: see hmip_desktop.ui.workers.
 """
 
 from __future__ import annotations
@@ -51,7 +43,6 @@ if TYPE_CHECKING:
     from hmip_desktop.ui.session import InspectionSession
     from hmip_desktop.ui.workspace import Workspace
 
-WorkspaceFactory = Callable[["InspectionSession"], QWidget]
 FILE_SUFFIX = ".hmip"
 APP_NAME = "HMIP Desktop"
 
@@ -108,7 +99,6 @@ class MainWindow(QMainWindow):
         self.session: InspectionSession | None = None
         self.workspace: Workspace | None = None
         self.undo = CaseUndoStacks(self)
-        self._factories: list[tuple[str, WorkspaceFactory]] = []
         self.recent = RecentFiles(settings)
         self.recent_model = RecentFilesModel(self.recent, self)
         self.new_file_dialog: NewFileDialog | None = None
@@ -308,8 +298,6 @@ class MainWindow(QMainWindow):
             self.banner.show_reason(session.read_only_reason, can_take_over=session.lock_holder is not None)
         else:
             self.banner.hide()
-        for title, factory in self._factories:
-            self.workspace.addTab(factory(session), title)
         self.saved_label.setText("Every change is saved as you make it" if not session.read_only else "Read-only")
         self._update_title()
         self._update_actions()
@@ -396,20 +384,6 @@ class MainWindow(QMainWindow):
             new_session = session.take_over()
             self.close_file()
             self._install_session(new_session)
-
-    # -- workspace tabs for other parts of the app --------------------------------------
-
-    def register_workspace(self, title: str, factory: WorkspaceFactory) -> None:
-        """Build a tab with `factory(session)` for every file opened from now on (and the open one)."""
-        self._factories.append((title, factory))
-        if self.session is not None and self.workspace is not None:
-            self.workspace.addTab(factory(self.session), title)
-
-    def add_workspace_tab(self, widget: QWidget, title: str) -> int:
-        """Add a tab for the file open now; it is removed when the file closes."""
-        if self.workspace is None:
-            raise RuntimeError("no inspection file is open")
-        return self.workspace.addTab(widget, title)
 
     # -- actions ------------------------------------------------------------------------------
 

@@ -1,12 +1,15 @@
-"""The open file's workspace: the case list and the case form, plus tabs others add (the lead's).
+"""The open file's workspace: the case list and the case form, and for a lead's file the lead's tabs.
 
 The case form is built when first needed (its tab shown, a case opened, a
 form command), not when the file opens: the case list is what shows first,
-and the form's modules and widgets would only delay it.
+and the form's modules and widgets would only delay it. The lead's tabs
+(`ui.lead.workspace`) are added only for a lead's file, and each builds its
+panel when first shown; an assessor's file never loads them.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +22,8 @@ from hmip_desktop.ui.session import InspectionSession
 
 if TYPE_CHECKING:
     from hmip_desktop.ui.form.case_form import CaseForm
+    from hmip_desktop.ui.lead.drops import TeamFileDropFilter
+    from hmip_desktop.ui.lead.workspace import LeadWorkspace
 
 
 class FormPage(QWidget):
@@ -57,6 +62,39 @@ class Workspace(QTabWidget):
         self.cases.case_opened.connect(self.open_case)
         self.cases.message.connect(self.message)
         self.currentChanged.connect(self._tab_changed)
+        self.lead: LeadWorkspace | None = None
+        self.drops: TeamFileDropFilter | None = None
+        if session.is_lead:
+            self._add_lead_tabs()
+
+    # -- the lead's tabs (a lead's file only) -----------------------------------------------------
+
+    def _add_lead_tabs(self) -> None:
+        from hmip_desktop.ui.lead.drops import TeamFileDropFilter
+        from hmip_desktop.ui.lead.workspace import LeadWorkspace
+
+        lead = LeadWorkspace(self.session, self)
+        for page, title in lead.tabs():
+            self.addTab(page, title)
+        lead.title_changed.connect(self._retitle)
+        lead.open_case_requested.connect(self.open_case_at_ref)
+        self.lead = lead
+        # Team files dropped anywhere on the workspace are imported.
+        self.drops = TeamFileDropFilter(self)
+        self.drops.files_dropped.connect(self.import_team_files)
+        self.setAcceptDrops(True)
+        self.installEventFilter(self.drops)
+
+    def _retitle(self, page: QWidget, title: str) -> None:
+        index = self.indexOf(page)
+        if index >= 0:
+            self.setTabText(index, title)
+
+    def import_team_files(self, paths: list[Path]) -> None:
+        """Show the Team files tab and import `paths` there (files dropped on the workspace)."""
+        if self.lead is not None:
+            self.setCurrentWidget(self.lead.import_tab)
+            self.lead.import_panel.import_files(paths)
 
     # -- the form, built on first use --------------------------------------------------------
 
@@ -100,15 +138,44 @@ class Workspace(QTabWidget):
         if self.showing_form() and self.form.case_uuid != self.current_case:
             self.form.set_case(self.current_case)
 
-    def open_case(self, case_uuid: str) -> None:
-        """Show a case in the form, on its first unanswered question."""
+    def _show_case(self, case_uuid: str) -> None:
         self.cases.select_case(case_uuid)
         self.current_case = case_uuid
         self.setCurrentWidget(self.form_page)
         if self.form.case_uuid != case_uuid:
             self.form.set_case(case_uuid)
+
+    def open_case(self, case_uuid: str) -> None:
+        """Show a case in the form, on its first unanswered question."""
+        self._show_case(case_uuid)
         if self.form.next_unanswered(None) is None and self.form.current_question is None:
             self.form.navigator.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def open_case_at(self, case_uuid: str, question_id: str) -> bool:
+        """Show a case in the form on one question, focused and highlighted (a conflict's, a figure's).
+
+        False, with a message, when the question is hidden on this case (it does not apply and
+        questions that do not apply are hidden); the case is shown all the same.
+        """
+        self._show_case(case_uuid)
+        form = self.form
+        form.focus_question(question_id)
+        if form.current_question == question_id:
+            return True
+        question = self.session.instrument.question(question_id)
+        self.message.emit(
+            f"{question.chart_label} ({question_id}) does not apply to {self.session.case(case_uuid).case_ref}; "
+            "View ▸ Show questions that do not apply shows it"
+        )
+        return False
+
+    def open_case_at_ref(self, case_ref: str, question_id: str) -> bool:
+        """`open_case_at` by case reference (what the lead's tables show)."""
+        case = self.session.inspection.find_case(case_ref)
+        if case is None:
+            self.message.emit(f"Case {case_ref} is not in this file any more")
+            return False
+        return self.open_case_at(case.uuid, question_id)
 
     def step_case(self, step: int) -> None:
         target = self.cases.neighbour(self.current_case, step)
@@ -135,7 +202,7 @@ class Workspace(QTabWidget):
 
     def flush(self) -> bool:
         saved = self._form.flush() if self._form is not None else True
-        # Tabs added by other parts (the lead's findings editor) may hold text waiting for autosave.
+        # The lead's tabs (the findings editor) may hold text waiting for its autosave.
         for index in range(self.count()):
             tab = self.widget(index)
             flush = getattr(tab, "flush", None)

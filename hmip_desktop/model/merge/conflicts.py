@@ -226,3 +226,59 @@ def resolve_conflict(
         )
         close_conflict(inspection, conflict, new_value, note or how, by=inspection.actor)
     return _get(inspection, conflict.id)
+
+
+def reopen_conflict(
+    inspection: InspectionFile,
+    case_ref: str,
+    question_id: str,
+    *,
+    note: str = "",
+    conflict_id: int | None = None,
+) -> Conflict:
+    """Open the latest settled conflict on one answer again (the lead changed their mind); audited.
+
+    The answer keeps the decided value until the conflict is resolved again;
+    meanwhile the case is held out of the scores, as with any open conflict.
+    The decision itself stays in the audit log (`conflict-resolve`, then
+    `conflict-reopen` naming what it was). `conflict_id`, when given, must be
+    that latest decision: an older one was already overtaken by a later one.
+    """
+    note = check_note(note)
+    case = inspection.get_case(case_ref)
+    if open_conflict(inspection, case.uuid, question_id) is not None:
+        raise CaseError(
+            f"{case.case_ref} {question_id} already has an open conflict; settle that one "
+            "(`hmip conflicts` lists it) instead of reopening an earlier decision"
+        )
+    row = inspection.conn.execute(
+        f"SELECT {_COLUMNS} FROM conflicts WHERE case_uuid = ? AND question_id = ? AND resolved_at IS NOT NULL "
+        "ORDER BY resolved_at DESC, id DESC LIMIT 1",
+        (case.uuid, question_id),
+    ).fetchone()
+    if row is None:
+        raise CaseError(
+            f"there is no resolved conflict on {case.case_ref} {question_id} to reopen; "
+            "`hmip conflicts --all` lists the resolved ones"
+        )
+    conflict = _conflict(row)
+    if conflict_id is not None and conflict.id != conflict_id:
+        raise CaseError(
+            f"conflict #{conflict_id} on {case.case_ref} {question_id} was overtaken by a later decision "
+            f"(#{conflict.id}); reopen that one instead"
+        )
+    with inspection.transaction():
+        inspection.conn.execute(
+            "UPDATE conflicts SET resolved_at = NULL, resolved_by = NULL, resolution_value = NULL, "
+            "resolution_note = '' WHERE id = ?",
+            (conflict.id,),
+        )
+        decided = f"the decision was {conflict.resolution_value!r} by {conflict.resolved_by}"
+        inspection.audit(
+            "conflict-reopen",
+            case_ref=conflict.case_ref,
+            question_id=conflict.question_id,
+            old_value=conflict.resolution_value,
+            detail=f"conflict #{conflict.id} reopened by {inspection.actor}; {decided}" + (f": {note}" if note else ""),
+        )
+    return _get(inspection, conflict.id)

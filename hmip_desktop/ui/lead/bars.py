@@ -19,8 +19,9 @@ TRACK_COLOUR = QColor("#e6ebef")
 class PercentBarDelegate(QStyledItemDelegate):
     """Draws "74%" followed by a bar of that length; greyer when the figure is marked as weak evidence."""
 
-    def __init__(self, parent: QWidget | None = None, *, text_width: int = 44) -> None:
+    def __init__(self, parent: QWidget | None = None, *, text_width: int | None = None) -> None:
         super().__init__(parent)
+        #: Room for the figure; None: as wide as "100%" in the cell's font.
         self.text_width = text_width
 
     def paint(
@@ -40,7 +41,8 @@ class PercentBarDelegate(QStyledItemDelegate):
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         painter.save()
         rect = option.rect.adjusted(6, 4, -6, -4)
-        text_rect = QRect(rect.left(), rect.top(), self.text_width, rect.height())
+        text_width = self.text_width or option.fontMetrics.horizontalAdvance("100%")
+        text_rect = QRect(rect.left(), rect.top(), text_width, rect.height())
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)

@@ -1,4 +1,4 @@
-"""The cases behind one dashboard figure, listed so the lead can open any of them."""
+"""The cases behind one dashboard figure, listed so the lead can open any of them at its question."""
 
 from __future__ import annotations
 
@@ -67,19 +67,21 @@ class CasesBehindModel(RowTableModel[CaseRow]):
         if role == Qt.ItemDataRole.ForegroundRole and column == 2:
             return COLOURS.get(row.counted_as)
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
-            return "Double-click to open the case"
+            return "Double-click to open the case at this question"
         return None
 
 
 class CasesBehindPanel(QWidget):
-    """A figure's cases; double-click (or Enter, or the button) asks to open one."""
+    """A figure's cases; double-click (or Enter, or the button) asks to open one at the figure's question."""
 
-    open_case_requested = Signal(str)
+    open_case_requested = Signal(str, str)  # case ref, question id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("casesBehind")
         self.model = CasesBehindModel(self)
+        #: The question the figure is about (a breakdown: its case detail), where a case opens.
+        self.question_id = ""
         self.title = QLabel("Select a question, group or factor to see the cases behind its figure.")
         self.title.setObjectName("casesBehindTitle")
         self.title.setWordWrap(True)
@@ -109,15 +111,16 @@ class CasesBehindPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
 
-    def show_rows(self, title: str, rows: list[CaseRow]) -> None:
+    def show_rows(self, title: str, rows: list[CaseRow], question_id: str) -> None:
         self.title.setText(title)
+        self.question_id = question_id
         self.model.set_rows(rows)
         self.open_button.setEnabled(False)
         self.table.resizeColumnToContents(0)
 
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_case_requested.emit(self.model.rows[index.row()].case_ref)
+            self.open_case_requested.emit(self.model.rows[index.row()].case_ref, self.question_id)
 
     def _open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -1,15 +1,18 @@
 """The scores dashboard: outcomes, criteria, each question's "n of N", breakdowns, factors.
 
-Refreshed after every merge, conflict resolution or edit (`refresh()`); the
-scoring runs on `ScoreService`'s thread. Clicking an outcome or criterion
-lists its questions; clicking a question, a breakdown group or a factor
-lists the cases behind it, and any case opens from there.
+Refreshed from the session's changes after every merge, conflict decision or
+edit that can move a score (`refresh()`); the scoring runs on `ScoreService`'s
+thread. Clicking an outcome or criterion lists its questions; clicking a
+question, a breakdown group or a factor lists the cases behind it, and any
+case opens from there at the figure's question.
+
+Column widths come from the font (a 150 % text size widens them); a
+breakdown's group column is as wide as its longest group.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -43,6 +46,7 @@ from hmip_desktop.ui.lead.dashboard_models import (
     QuestionsModel,
 )
 from hmip_desktop.ui.lead.score_service import ScoreRequest, ScoreService, ScoreSnapshot
+from hmip_desktop.ui.session import Changes, InspectionSession
 
 #: Breakdowns offered first, in this order (the ones the report compares); then the other case details.
 PREFERRED_BREAKDOWNS = ("cd.gender", "cd.rosh", "cd.case_type", "cd.om_grade", "cd.ethnicity", "cd.age", "cd.tier")
@@ -72,22 +76,32 @@ def _table(name: str, model: QAbstractItemModel, *, stretch: int = 0) -> QTableV
     view.verticalHeader().hide()
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
-    view.verticalHeader().setDefaultSectionSize(26)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
     view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return view
 
 
+def bar_column_width(view: QTableView) -> int:
+    """Room for "100%" and a bar long enough to compare (see bars.PercentBarDelegate)."""
+    return view.fontMetrics().horizontalAdvance("100%") + 12 + 8 + 64
+
+
+def text_column_width(view: QTableView, text: str) -> int:
+    """Room for a header or a value such as "Questions" or "12 of 14", with the cell's padding."""
+    return view.fontMetrics().horizontalAdvance(text) + 24
+
+
 class DashboardPanel(QWidget):
     refreshed = Signal(object)  # ScoreSnapshot
-    open_case_requested = Signal(str)
+    open_case_requested = Signal(str, str)  # case ref, question id
 
-    def __init__(self, path: Path, instrument: Instrument, parent: QWidget | None = None) -> None:
+    def __init__(self, session: InspectionSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("leadDashboard")
-        self.instrument = instrument
+        self.instrument = instrument = session.instrument
         self.snapshot: ScoreSnapshot | None = None
         self.shown_figure: Figure | None = None
-        self.service = ScoreService(path, self)
+        self.service = ScoreService(session.path, self)
         self.service.scored.connect(self._show_snapshot)
         self.service.failed.connect(self._show_failure)
 
@@ -115,8 +129,8 @@ class DashboardPanel(QWidget):
         bar = PercentBarDelegate(self)
         self.outcomes_view = _table("outcomesTable", self.outcomes)
         self.outcomes_view.setItemDelegateForColumn(1, bar)
-        self.outcomes_view.setColumnWidth(1, 170)
-        self.outcomes_view.setColumnWidth(2, 72)
+        self.outcomes_view.setColumnWidth(1, max(bar_column_width(self.outcomes_view), 170))
+        self.outcomes_view.setColumnWidth(2, text_column_width(self.outcomes_view, "Questions"))
         self.outcomes_view.setWordWrap(True)
         self.outcomes_view.verticalHeader().setMinimumSectionSize(28)
         self.outcomes_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -126,8 +140,8 @@ class DashboardPanel(QWidget):
         self.outcomes_view.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.criteria_view = _table("criteriaTable", self.criteria)
         self.criteria_view.setItemDelegateForColumn(1, bar)
-        self.criteria_view.setColumnWidth(1, 170)
-        self.criteria_view.setColumnWidth(2, 72)
+        self.criteria_view.setColumnWidth(1, max(bar_column_width(self.criteria_view), 170))
+        self.criteria_view.setColumnWidth(2, text_column_width(self.criteria_view, "Questions"))
         self.criteria_view.setToolTip("Click a criterion to list its questions")
         self.outcomes_view.setToolTip("Click an outcome to list the questions behind its score")
 
@@ -146,8 +160,9 @@ class DashboardPanel(QWidget):
         self.questions_view.setSortingEnabled(True)
         self.questions_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.questions_view.setItemDelegateForColumn(3, bar)
-        for column, width in ((1, 60), (2, 66), (3, 150), (4, 84)):
-            self.questions_view.setColumnWidth(column, width)
+        for column, sample in ((1, "Criterion"), (2, "88 of 88"), (4, "Not counted")):
+            self.questions_view.setColumnWidth(column, text_column_width(self.questions_view, sample))
+        self.questions_view.setColumnWidth(3, bar_column_width(self.questions_view))
         self.scope_label = QLabel("All scored questions")
         self.scope_label.setObjectName("questionScope")
         self.show_all = QPushButton("Show &all questions")
@@ -166,10 +181,19 @@ class DashboardPanel(QWidget):
         self.breakdown_choice.setObjectName("breakdownChoice")
         for question_id, label in breakdown_choices(instrument):
             self.breakdown_choice.addItem(label, question_id)
-        self.breakdown_choice.currentIndexChanged.connect(self.refresh)
+        self.breakdown_choice.currentIndexChanged.connect(self._breakdown_chosen)
         self.breakdown_view = _table("breakdownTable", self.breakdown)
         for column in range(2, self.breakdown.columnCount()):
             self.breakdown_view.setItemDelegateForColumn(column, bar)
+        # Groups and counts as wide as their text; the outcomes share the rest, never narrower than a
+        # readable bar (past that, the table scrolls sideways rather than cut the group names).
+        breakdown_header = self.breakdown_view.horizontalHeader()
+        breakdown_header.setMinimumSectionSize(bar_column_width(self.breakdown_view))
+        breakdown_header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        breakdown_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        breakdown_header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.breakdown_status = QLabel("")
+        self.breakdown_status.setObjectName("breakdownStatus")
         breakdown_tab = QWidget()
         breakdown_layout = QVBoxLayout(breakdown_tab)
         choice_row = QHBoxLayout()
@@ -177,7 +201,7 @@ class DashboardPanel(QWidget):
         choice_label.setBuddy(self.breakdown_choice)
         choice_row.addWidget(choice_label)
         choice_row.addWidget(self.breakdown_choice)
-        choice_row.addStretch(1)
+        choice_row.addWidget(self.breakdown_status, 1)
         breakdown_layout.addLayout(choice_row)
         breakdown_layout.addWidget(self.breakdown_view)
 
@@ -215,6 +239,7 @@ class DashboardPanel(QWidget):
         self.criteria_view.clicked.connect(self._criterion_clicked)
         for view in (self.questions_view, self.breakdown_view, self.factors_view):
             view.selectionModel().currentChanged.connect(self._figure_selected)
+        session.changed.connect(self._changed)
         self.refresh()
 
     # -- refreshing --------------------------------------------------------------
@@ -232,13 +257,28 @@ class DashboardPanel(QWidget):
         """Score the file again (after a merge, a resolution or an edit); cheap to call often."""
         self.service.request(self.current_request())
 
+    def _changed(self, changes: Changes) -> None:
+        if changes.scores:
+            self.refresh()
+
+    def _breakdown_chosen(self) -> None:
+        # The old groups never show under the new label: empty until the new groups are scored.
+        self.breakdown.set_result(None, self.breakdown_question)
+        self.breakdown_status.setText("Scoring…")
+        if self.shown_figure is not None and self.shown_figure.kind == "group":
+            self.shown_figure = None
+            self.cases_behind.show_rows("Select a group to see its cases.", [], "")
+        self.refresh()
+
     def _show_snapshot(self, snapshot: ScoreSnapshot) -> None:
         self.snapshot = snapshot
         result = snapshot.result
         for model in (self.outcomes, self.criteria, self.questions, self.factors):
             model.set_result(result)
-        self.breakdown.set_result(result, snapshot.request.by[0] if snapshot.request.by else None)
-        self.breakdown_view.resizeColumnToContents(0)
+        by = snapshot.request.by[0] if snapshot.request.by else None
+        if by == self.breakdown_question:
+            self.breakdown.set_result(result, by)
+            self.breakdown_status.setText("")
         self.status.setText(self._status_text(snapshot))
         self.updated.setText(f"Updated {datetime.now():%H:%M:%S}")
         self.updated.setToolTip(f"Scored in {snapshot.seconds * 1000:.0f} ms")
@@ -303,7 +343,7 @@ class DashboardPanel(QWidget):
             title = f"<b>{figure.label}</b> ({figure.key}) — {count}"
         else:
             title = f"Cases where <b>{self.instrument.question(figure.key).chart_label}</b> is <b>{figure.label}</b>"
-        self.cases_behind.show_rows(title, rows)
+        self.cases_behind.show_rows(title, rows, figure.key)
 
     # -- lifecycle ----------------------------------------------------------------------
 

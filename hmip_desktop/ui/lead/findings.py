@@ -1,9 +1,11 @@
 """The findings editor: the lead's narrative and the practice illustrations for the report.
 
-Every text is saved to the lead's file (`InspectionFile.set_finding`, which
-audits each change) shortly after typing stops, when another section is
-chosen, and when the editor loses focus; no Save button is needed. The
-field names are the report's (`report.findings_fields`).
+Every text is saved to the lead's file through the session
+(`InspectionSession.set_finding`; the store audits each change) shortly after
+typing stops, when another section is chosen, and when the editor loses
+focus; no Save button is needed, and the window's "Saved" label follows each
+save. Texts written elsewhere (an import) come back through the session's
+changes. The field names are the report's (`report.findings_fields`).
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.lead.findings_models import (
     FindingsFieldsModel,
+    IllustrationRow,
     IllustrationsModel,
     field_label,
     illustration_rows,
     illustrations_json,
 )
+from hmip_desktop.ui.session import Changes, InspectionSession
 
 #: Typing pauses this long before a text is saved (and audited) — one entry per pause, not per key.
 AUTOSAVE_MS = 700
@@ -80,9 +84,10 @@ class _Autosaver:
 class NarrativeEditor(QWidget):
     saved = Signal(str)  # field name
 
-    def __init__(self, inspection: InspectionFile, parent: QWidget | None = None) -> None:
+    def __init__(self, session: InspectionSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inspection = inspection
+        self.session = session
+        self.inspection = inspection = session.inspection
         self.model = FindingsFieldsModel(inspection.instrument, inspection.findings(), self)
         self.current: str | None = None
         self._loading = False
@@ -177,12 +182,11 @@ class NarrativeEditor(QWidget):
             self.status.setText("")
             return
         try:
-            self.inspection.set_finding(name, text)
+            self.session.set_finding(name, text)  # its changes update the word count
         except UserError as exc:
             self.status.setText("Not saved")
             show_user_error(self, exc)
             return
-        self.model.set_text(name, text)
         self.status.setText(f"Saved {datetime.now():%H:%M:%S}")
         self.saved.emit(name)
 
@@ -194,6 +198,30 @@ class NarrativeEditor(QWidget):
         """Re-read the texts (after an import); anything typed is saved first."""
         self.autosave.flush()
         self.model.set_texts(self.inspection.findings())
+        self._show_stored()
+
+    def apply(self, changes: Changes) -> None:
+        """Follow texts written through the session (this editor's own saves included)."""
+        if changes.everything:
+            self.reload()
+            return
+        for name in changes.findings:
+            if any(field.name == name for field in self.model.rows):  # not the illustrations' choice
+                self.model.set_text(name, self.inspection.finding(name))
+        if self.current in changes.findings:
+            self._show_stored()
+
+    def _show_stored(self) -> None:
+        """Put the stored text of the current field in the editor, unless the lead is typing in it."""
+        if self.current is None or self.autosave.timer.isActive():
+            return
+        stored = self.model.texts.get(self.current, "")
+        if self.editor.toPlainText() != stored:
+            self._loading = True
+            try:
+                self.editor.setPlainText(stored)
+            finally:
+                self._loading = False
 
 
 class IllustrationsEditor(QWidget):
@@ -201,9 +229,10 @@ class IllustrationsEditor(QWidget):
 
     saved = Signal()
 
-    def __init__(self, inspection: InspectionFile, parent: QWidget | None = None) -> None:
+    def __init__(self, session: InspectionSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.inspection = inspection
+        self.session = session
+        self.inspection = inspection = session.inspection
         instrument = inspection.instrument
         self.model = IllustrationsModel(instrument, self)
         self.model.changed.connect(self._changed)
@@ -280,16 +309,37 @@ class IllustrationsEditor(QWidget):
         layout.addWidget(split)
         self.reload()
 
-    def reload(self) -> None:
-        self.autosave.flush()
-        rows = illustration_rows(
+    def _stored_rows(self) -> list[IllustrationRow]:
+        return illustration_rows(
             self.inspection.instrument, self.inspection.list_cases(), self.inspection.finding(ff.ILLUSTRATIONS)
         )
+
+    def reload(self) -> None:
+        self.autosave.flush()
+        rows = self._stored_rows()
+        chosen = self.current_row
+        chosen_ref = self.model.rows[chosen].case_ref if chosen is not None and chosen < len(self.model.rows) else None
         self.model.set_rows(rows)
         self.empty.setVisible(not rows)
         self.detail.setEnabled(False)
         if rows:
-            self.table.selectRow(0)
+            refs = [row.case_ref for row in rows]
+            self.table.selectRow(refs.index(chosen_ref) if chosen_ref in refs else 0)
+
+    def apply(self, changes: Changes) -> None:
+        """Read again when a case's flag or the stored choice changed in a way this editor does not show."""
+        if not (changes.everything or changes.cases or changes.touches_finding(ff.ILLUSTRATIONS)):
+            return
+        if self.autosave.timer.isActive():
+            self.autosave.flush()  # the lead's edits first; their own save comes back here
+            return
+        rows = self._stored_rows()
+
+        def key(row: IllustrationRow) -> str:
+            return row.case_ref
+
+        if sorted(rows, key=key) != sorted(self.model.rows, key=key):
+            self.reload()
 
     @property
     def current_row(self) -> int | None:
@@ -331,7 +381,7 @@ class IllustrationsEditor(QWidget):
         text = illustrations_json(self.model.rows)
         try:
             ff.check_text(self.inspection.instrument, ff.ILLUSTRATIONS, text)
-            self.inspection.set_finding(ff.ILLUSTRATIONS, text)
+            self.session.set_finding(ff.ILLUSTRATIONS, text)
         except UserError as exc:
             self.status.setText("Not saved")
             show_user_error(self, exc)
@@ -345,15 +395,20 @@ class FindingsPanel(QTabWidget):
 
     saved = Signal()
 
-    def __init__(self, inspection: InspectionFile, parent: QWidget | None = None) -> None:
+    def __init__(self, session: InspectionSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("leadFindings")
-        self.narrative = NarrativeEditor(inspection)
-        self.illustrations = IllustrationsEditor(inspection)
+        self.narrative = NarrativeEditor(session)
+        self.illustrations = IllustrationsEditor(session)
         self.addTab(self.narrative, "&Narrative")
         self.addTab(self.illustrations, "Practice &illustrations")
         self.narrative.saved.connect(lambda _name: self.saved.emit())
         self.illustrations.saved.connect(self.saved)
+        session.changed.connect(self._changed)
+
+    def _changed(self, changes: Changes) -> None:
+        self.narrative.apply(changes)
+        self.illustrations.apply(changes)
 
     def flush(self) -> bool:
         """Save what is waiting for its autosave (the file is about to close)."""

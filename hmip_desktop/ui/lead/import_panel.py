@@ -4,7 +4,12 @@ The merge (`model.merge.merge_files`, the same core as `hmip merge`) runs on
 a worker thread with its own connection; the panel shows its progress and
 refuses a second start until it ends. Encrypted packages ask for the
 inspection passphrase on the GUI thread first; it lives only as long as the
-job and is never stored.
+job and is never stored. After the worker's commit the session tells every
+view (`InspectionSession.changed_elsewhere`): the case list, the conflicts,
+the scores and this panel's team table read the file again.
+
+The team table (who has sent a file, who has not) gets the panel's height;
+the last import's table takes only the rows it has.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -25,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,6 +43,7 @@ from hmip_desktop.model.merge.summary import FileResult, MergeSummary
 from hmip_desktop.ui.lead.drops import dropped_team_files
 from hmip_desktop.ui.lead.import_model import ImportSummaryModel, summary_sentence
 from hmip_desktop.ui.lead.team_model import TeamModel
+from hmip_desktop.ui.session import Changes, InspectionSession
 from hmip_desktop.ui.workers import Job, Progress, run_on_file
 
 #: Asks for one package's passphrase; None when the user cancels.
@@ -85,11 +93,12 @@ class ImportPanel(QWidget):
     merged = Signal(object)  # MergeSummary, after the worker's commit
     running_changed = Signal(bool)
 
-    def __init__(self, inspection: InspectionFile, parent: QWidget | None = None) -> None:
+    def __init__(self, session: InspectionSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("leadImport")
         self.setAcceptDrops(True)
-        self.inspection = inspection
+        self.session = session
+        self.inspection = session.inspection
         self.job: Job | None = None
         self.last_summary: MergeSummary | None = None
         #: Why imports are refused (the file is open read-only here); empty when they are allowed.
@@ -123,16 +132,19 @@ class ImportPanel(QWidget):
         self.summary_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.summary_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.summary_view.verticalHeader().hide()
-        self.summary_view.verticalHeader().setDefaultSectionSize(24)
+        row_height = self.fontMetrics().height() + 8
         # Reasons are the point of a refused row: wrap them rather than cut them off.
         self.summary_view.setWordWrap(True)
-        self.summary_view.verticalHeader().setMinimumSectionSize(24)
+        self.summary_view.verticalHeader().setMinimumSectionSize(row_height)
         self.summary_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.summary_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(ImportSummaryModel.headers) - 1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 170), (1, 110), (2, 116), (3, 56), (4, 66), (5, 78), (6, 76), (7, 72)):
-            self.summary_view.setColumnWidth(column, width)
-        self.backup_text = QLabel("")
+        # As tall as its rows (a few files a day), so the team table below keeps the height.
+        self.summary_view.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.summary_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        self.summary_view.setVisible(False)
+        self.backup_text = _MessageLabel()
         self.backup_text.setStyleSheet("color: #555")
 
         self.team_model = TeamModel(self)
@@ -142,10 +154,10 @@ class ImportPanel(QWidget):
         self.team_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.team_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.team_view.verticalHeader().hide()
-        self.team_view.verticalHeader().setDefaultSectionSize(24)
-        self.team_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 130), (2, 80), (3, 150), (4, 90), (5, 180)):
-            self.team_view.setColumnWidth(column, width)
+        self.team_view.verticalHeader().setDefaultSectionSize(row_height)
+        team_header = self.team_view.horizontalHeader()
+        team_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # one row per assessor
+        team_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
         top = QHBoxLayout()
         top.addWidget(self.import_button)
@@ -154,9 +166,10 @@ class ImportPanel(QWidget):
         progress_row.addWidget(self.progress, 1)
         progress_row.addWidget(self.progress_text, 2)
         summary_box = QGroupBox("Last import")
+        summary_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         summary_layout = QVBoxLayout(summary_box)
         summary_layout.addWidget(self.summary_text)
-        summary_layout.addWidget(self.summary_view, 1)
+        summary_layout.addWidget(self.summary_view)
         summary_layout.addWidget(self.backup_text)
         team_box = QGroupBox("Team")
         team_layout = QVBoxLayout(team_box)
@@ -164,8 +177,9 @@ class ImportPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(progress_row)
-        layout.addWidget(summary_box, 3)
-        layout.addWidget(team_box, 2)
+        layout.addWidget(summary_box)
+        layout.addWidget(team_box, 1)
+        session.changed.connect(self._changed)
         self.reload_team()
 
     # -- starting ----------------------------------------------------------------------
@@ -245,12 +259,14 @@ class ImportPanel(QWidget):
         summary.files.extend(skipped)
         self._show_summary(summary)
         self.progress_text.setText("")
-        self.reload_team()
+        # The worker committed through its own connection: every view reads the file again.
+        self.session.changed_elsewhere()
         self.merged.emit(summary)
 
     def _show_summary(self, summary: MergeSummary) -> None:
         self.last_summary = summary
         self.summary_model.set_summary(summary)
+        self.summary_view.setVisible(bool(summary.files))
         self.summary_text.setText(summary_sentence(summary))
         self.backup_text.setText(
             f"A copy of the lead file as it was before this import: {summary.backup}" if summary.backup else ""
@@ -269,6 +285,10 @@ class ImportPanel(QWidget):
     def _job_done(self) -> None:
         self.job = None
         self._set_running(False)
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.team or changes.everything:
+            self.reload_team()
 
     def reload_team(self) -> None:
         self.team_model.reload(self.inspection)

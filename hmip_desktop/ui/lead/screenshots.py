@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from hmip_desktop.model.demo import generate_demo, write_demo_findings
 from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.ui.lead.hook import install
 from hmip_desktop.ui.main_window import MainWindow
+from hmip_desktop.ui.session import Changes
 
 SIZE = (1280, 800)
 
@@ -115,13 +115,12 @@ def main(argv: list[str]) -> int:
 
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(settings)
-        hook = install(window)
         window.resize(*SIZE)
         window.show()
         assert window.open_file(lead_path)
-        lead = hook.lead
-        assert lead is not None and window.workspace is not None
         workspace = window.workspace
+        assert workspace is not None and workspace.lead is not None
+        lead = workspace.lead
 
         workspace.setCurrentWidget(lead.import_tab)
         lead.import_panel.import_files([*team, broken, resent])
@@ -140,9 +139,8 @@ def main(argv: list[str]) -> int:
         dashboard.questions_view.setCurrentIndex(dashboard.question_scope.index(1, 0))
         save(window, out / "lead-dashboard.png")
 
-        inspection = lead.session.inspection
-        write_demo_findings(inspection)  # the lead's narrative, as `hmip demo` writes it
-        lead.findings.reload()
+        # The lead's narrative, as `hmip demo` writes it (every view reads it again).
+        lead.session.run(write_demo_findings, Changes(everything=True))
         workspace.setCurrentWidget(lead.report_tab)
         lead.report.preview()
         wait_for(lead.report.built)

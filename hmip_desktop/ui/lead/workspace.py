@@ -1,13 +1,15 @@
-"""The lead's tabs for one open lead file, wired to each other and to the file's session.
+"""The lead's tabs for one open lead file (built by `ui.workspace.Workspace` when a lead file opens).
 
 Each tab's content is built the first time the tab is shown (or a panel is
 asked for), so opening a lead file costs no more than opening an assessor's:
 the merge, the scoring and the report builder load when first used.
 
-After an import: the case list reloads, conflicts and team reload, the
-dashboard re-scores, new illustrations appear, and an open preview says it
-is out of date. After a resolution or any edit: the dashboard re-scores.
-Panels not built yet need no news: they read the file when they are built.
+Every change goes through the session, and each panel refreshes itself from
+the session's `Changes` (an import: everything; a conflict decision: the
+conflicts, the answer and the scores; a findings text: that text). Here only
+what spans tabs is kept current: the Conflicts tab's badge, and the report
+preview marked out of date. Panels not built yet need no news: they read the
+file when they are built.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from hmip_desktop.ui.lead.hook import is_lead_session
-from hmip_desktop.ui.session import InspectionSession
+from hmip_desktop.ui.session import Changes, InspectionSession
 
 if TYPE_CHECKING:
     from hmip_desktop.ui.lead.conflicts_panel import ConflictsPanel
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
     from hmip_desktop.ui.lead.findings import FindingsPanel
     from hmip_desktop.ui.lead.import_panel import ImportPanel
     from hmip_desktop.ui.lead.report_panel import ReportPanel
-
-__all__ = ["LazyTab", "LeadWorkspace", "conflicts_title", "is_lead_session"]
 
 IMPORT_TITLE = "Team files"
 CONFLICTS_TITLE = "Conflicts"
@@ -52,7 +51,7 @@ class LazyTab(QWidget, Generic[Panel]):
     (never later, at the garbage collector's whim, while a worker still runs).
     """
 
-    def __init__(self, make: Callable[[], Panel], on_built: Callable[[Panel], None]) -> None:
+    def __init__(self, make: Callable[[], Panel], on_built: Callable[[Panel], None] | None = None) -> None:
         super().__init__()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -73,7 +72,8 @@ class LazyTab(QWidget, Generic[Panel]):
             layout = self.layout()
             assert layout is not None
             layout.addWidget(panel)
-            self._on_built(panel)
+            if self._on_built is not None:
+                self._on_built(panel)
         return self._panel
 
     def flush(self) -> bool:
@@ -90,7 +90,8 @@ class LazyTab(QWidget, Generic[Panel]):
 class LeadWorkspace(QObject):
     #: A tab's title changed (the conflicts badge): tab page, new title.
     title_changed = Signal(QWidget, str)
-    open_case_requested = Signal(str)  # case ref
+    #: Open a case on the case form at a question: case ref, question id.
+    open_case_requested = Signal(str, str)
 
     def __init__(self, session: InspectionSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -98,14 +99,23 @@ class LeadWorkspace(QObject):
         self.read_only_reason = (
             f"the lead file is open read-only ({session.read_only_reason})" if session.read_only else ""
         )
-        self.import_tab: LazyTab[ImportPanel] = LazyTab(self._make_import_panel, self._import_built)
+        self.import_tab: LazyTab[ImportPanel] = LazyTab(self._make_import_panel)
         self.conflicts_tab: LazyTab[ConflictsPanel] = LazyTab(self._make_conflicts, self._conflicts_built)
         self.dashboard_tab: LazyTab[DashboardPanel] = LazyTab(self._make_dashboard, self._dashboard_built)
-        self.findings_tab: LazyTab[FindingsPanel] = LazyTab(self._make_findings, self._findings_built)
-        self.report_tab: LazyTab[ReportPanel] = LazyTab(self._make_report, lambda _panel: None)
-        session.answer_changed.connect(self._after_edit)
-        session.case_changed.connect(self._after_edit)
-        session.cases_reset.connect(self._after_edit)
+        self.findings_tab: LazyTab[FindingsPanel] = LazyTab(self._make_findings)
+        self.report_tab: LazyTab[ReportPanel] = LazyTab(self._make_report)
+        session.changed.connect(self._changed)
+        session.closing.connect(self.shutdown)
+
+    def tabs(self) -> list[tuple[QWidget, str]]:
+        """The lead's tabs in order, with their titles (the workspace adds them after the case form)."""
+        return [
+            (self.import_tab, IMPORT_TITLE),
+            (self.conflicts_tab, conflicts_title(self.open_conflicts())),
+            (self.dashboard_tab, SCORES_TITLE),
+            (self.findings_tab, FINDINGS_TITLE),
+            (self.report_tab, REPORT_TITLE),
+        ]
 
     # -- the panels, built on first use ------------------------------------------------------
 
@@ -132,32 +142,24 @@ class LeadWorkspace(QObject):
     def _make_import_panel(self) -> ImportPanel:
         from hmip_desktop.ui.lead.import_panel import ImportPanel
 
-        panel = ImportPanel(self.session.inspection)
+        panel = ImportPanel(self.session)
         if self.read_only_reason:
             panel.set_read_only(self.read_only_reason)
         return panel
 
-    def _import_built(self, panel: ImportPanel) -> None:
-        panel.merged.connect(self._after_import)
-
     def _make_conflicts(self) -> ConflictsPanel:
         from hmip_desktop.ui.lead.conflicts_panel import ConflictsPanel
 
-        panel = ConflictsPanel(self.session.inspection)
-        if self.read_only_reason:
-            panel.set_read_only(True)
-        return panel
+        return ConflictsPanel(self.session)
 
     def _conflicts_built(self, panel: ConflictsPanel) -> None:
-        panel.resolved.connect(self._after_resolution)
         panel.open_count_changed.connect(self._conflicts_counted)
         panel.open_case_requested.connect(self.open_case_requested)
 
     def _make_dashboard(self) -> DashboardPanel:
         from hmip_desktop.ui.lead.dashboard import DashboardPanel
 
-        inspection = self.session.inspection
-        return DashboardPanel(inspection.path, inspection.instrument)
+        return DashboardPanel(self.session)
 
     def _dashboard_built(self, panel: DashboardPanel) -> None:
         panel.open_case_requested.connect(self.open_case_requested)
@@ -165,13 +167,10 @@ class LeadWorkspace(QObject):
     def _make_findings(self) -> FindingsPanel:
         from hmip_desktop.ui.lead.findings import FindingsPanel
 
-        panel = FindingsPanel(self.session.inspection)
+        panel = FindingsPanel(self.session)
         if self.read_only_reason:
             panel.set_read_only(self.read_only_reason)
         return panel
-
-    def _findings_built(self, panel: FindingsPanel) -> None:
-        panel.saved.connect(self._mark_report_stale)
 
     def _make_report(self) -> ReportPanel:
         from hmip_desktop.ui.lead.report_panel import ReportPanel
@@ -179,23 +178,7 @@ class LeadWorkspace(QObject):
         inspection = self.session.inspection
         return ReportPanel(inspection.path, inspection.inspection_id)
 
-    # -- tabs ------------------------------------------------------------------------------
-
-    def tabs(self) -> list[tuple[QWidget, str]]:
-        return [
-            (self.import_tab, IMPORT_TITLE),
-            (self.conflicts_tab, conflicts_title(self.open_conflicts())),
-            (self.dashboard_tab, SCORES_TITLE),
-            (self.findings_tab, FINDINGS_TITLE),
-            (self.report_tab, REPORT_TITLE),
-        ]
-
-    def tab_of(self, panel: QWidget) -> QWidget:
-        """The tab page holding a panel (what the workspace's tab widget knows)."""
-        for tab in (self.import_tab, self.conflicts_tab, self.dashboard_tab, self.findings_tab, self.report_tab):
-            if tab.built is panel or tab is panel:
-                return tab
-        raise ValueError("not one of the lead's panels")
+    # -- what spans tabs -------------------------------------------------------------------
 
     def open_conflicts(self) -> int:
         """How many conflicts are open (for the badge), whether or not the Conflicts tab was built."""
@@ -209,52 +192,18 @@ class LeadWorkspace(QObject):
     def _conflicts_counted(self, count: int) -> None:
         self.title_changed.emit(self.conflicts_tab, conflicts_title(count))
 
-    # -- keeping the views current -------------------------------------------------------
-
-    def _after_import(self, _summary: object) -> None:
-        # The worker wrote through its own connection: every view reads again.
-        self.session.changed_elsewhere()
-        conflicts = self.conflicts_tab.built
-        if conflicts is not None:
-            conflicts.reload()
-        else:
+    def _changed(self, changes: Changes) -> None:
+        # A built Conflicts panel recounts itself (its open_count_changed follows its reload).
+        if changes.conflicts and self.conflicts_tab.built is None:
             self._conflicts_counted(self.open_conflicts())
-        findings = self.findings_tab.built
-        if findings is not None:
-            findings.reload()
-        self._refresh_scores()
-        self._mark_report_stale()
-
-    def _after_resolution(self, _conflict_id: int) -> None:
-        self.session.changed_elsewhere()
-        self._refresh_scores()
-        self._mark_report_stale()
-
-    def _after_edit(self, *_args: object) -> None:
-        self._refresh_scores()
-        self._mark_report_stale()
-
-    def _refresh_scores(self) -> None:
-        dashboard = self.dashboard_tab.built
-        if dashboard is not None:
-            dashboard.refresh()
-
-    def _mark_report_stale(self, *_args: object) -> None:
         report = self.report_tab.built
         if report is not None:
             report.mark_stale()
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def flush(self) -> bool:
-        """Save any findings text still waiting for its autosave."""
-        findings = self.findings_tab.built
-        if findings is not None:
-            findings.flush()
-        return True
-
     def shutdown(self) -> None:
-        """The file is closing (or closed): stop the threads; unsaved text was flushed before, by `flush`."""
+        """The file is closing: stop the threads; unsaved text was flushed before (`Workspace.flush`)."""
         findings, dashboard, report = self.findings_tab.built, self.dashboard_tab.built, self.report_tab.built
         if findings is not None:
             findings.discard_pending()
