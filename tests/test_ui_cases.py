@@ -19,10 +19,15 @@ def test_add_a_case_from_the_keyboard(qtbot: QtBot, opened: MainWindow) -> None:
     assert opened.workspace is not None
     dialog = opened.workspace.cases.add_dialog
     assert dialog is not None and dialog.isVisible()
-    qtbot.keyClicks(dialog.ref, "Jo Bloggs")  # the space is refused as it is typed: references only
-    assert dialog.ref.text() == "JoBloggs"
-    dialog.ref.clear()
+    qtbot.keyClicks(dialog.ref, "KT 0105 J.Smith")  # kept as typed, refused with the rule: never squeezed
+    assert dialog.ref.text() == "KT 0105 J.Smith"
+    assert dialog.error.isVisible() and dialog.error.text().startswith("“KT 0105 J.Smith” has a space.")
+    assert "Never a name" in dialog.error.text()
+    qtbot.keyClick(dialog.ref, Qt.Key.Key_Return)  # OK refuses it: the dialog stays, nothing is added
+    assert dialog.isVisible() and opened.workspace.cases.model.rowCount() == 0
+    dialog.ref.selectAll()
     qtbot.keyClicks(dialog.ref, "KT-0042")
+    assert not dialog.error.isVisible()
     qtbot.keyClick(dialog.ref, Qt.Key.Key_Return)
     with InspectionFile.open(opened.session.path, read_only=True) as inspection:
         assert [c.case_ref for c in inspection.list_cases()] == ["KT-0042"]

@@ -139,16 +139,19 @@ def test_undo_and_redo_answers_across_the_case(qtbot: QtBot, opened: MainWindow)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert stored_values(path, "KT-0001") == {"cd.gender": "female", "p.plan": "insufficient"}
     assert row(opened, "cd.gender").value() == "female"
-    assert not opened.redo_action.isEnabled()
+    assert not opened.undo.group.canRedo()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert opened.statusBar().currentMessage() == "Nothing to redo in case KT-0001"
 
 
-def test_undo_while_a_note_is_being_typed_keeps_the_note(qtbot: QtBot, opened: MainWindow) -> None:
+def test_undo_of_an_answer_while_a_note_waits_to_be_saved_keeps_the_note(qtbot: QtBot, opened: MainWindow) -> None:
     add_case(opened, "KT-0001")
     click_option(qtbot, opened, "cd.gender", 0)
     note = row(opened, "cd.gender").note
     note.setFocus()
     qtbot.keyClicks(note, "Seen in OASys")
-    opened.undo_action.trigger()  # from the Edit menu, before the pause has passed
+    press(qtbot, Qt.Key.Key_Escape, note)  # back on the question, before the pause has passed
+    opened.undo_action.trigger()  # Edit ▸ Undo on the question: the answer
     assert stored_values(opened.session.path, "KT-0001") == {}
     assert stored_notes(opened.session.path, "KT-0001") == {"cd.gender": "Seen in OASys"}
     assert row(opened, "cd.gender").note.toPlainText() == "Seen in OASys"
@@ -158,10 +161,13 @@ def test_each_case_has_its_own_undo_history(qtbot: QtBot, opened: MainWindow) ->
     first = add_case(opened, "KT-0001")
     click_option(qtbot, opened, "cd.gender", 0)
     add_case(opened, "KT-0002")
-    assert not opened.undo_action.isEnabled()
+    assert not opened.undo.group.canUndo()
+    opened.undo_action.trigger()
+    assert opened.statusBar().currentMessage() == "Nothing to undo in case KT-0002"
     assert opened.workspace is not None
     opened.workspace.open_case(first)
-    assert opened.undo_action.isEnabled()
+    assert opened.undo.group.canUndo()
+    assert opened.undo_action.text() == "&Undo answer “Gender”"
     opened.undo_action.trigger()
     assert stored_values(opened.session.path, "KT-0001") == {}
 
@@ -179,7 +185,7 @@ def test_a_gate_answer_shows_and_hides_the_questions_behind_it(qtbot: QtBot, ope
     assert shown(opened, "s.quality") and not shown(opened, "s.proposal")
     click_option(qtbot, opened, "s.quality", 0)  # yes
     assert shown(opened, "s.proposal")
-    assert form.progress_label.text() == "2 of 10 questions answered"
+    assert form.progress_label.text() == "2 answered · 0 of 9 parts finished"
     click_option(qtbot, opened, "cd.report", 0)  # none: the report questions no longer apply
     # The stale answer is kept, marked and not counted; the unanswered one goes away.
     quality = row(opened, "s.quality")
@@ -187,7 +193,7 @@ def test_a_gate_answer_shows_and_hides_the_questions_behind_it(qtbot: QtBot, ope
     assert "no longer applies" in quality.status.text()
     assert not shown(opened, "s.proposal")
     assert stored_values(opened.session.path, "KT-0001")["s.quality"] == "yes"
-    assert form.progress_label.text() == "1 of 8 questions answered"
+    assert form.progress_label.text() == "1 answered · 1 of 9 parts finished"  # 1.1: nothing applies now
     # Delete clears the stale answer.
     form.focus_question("s.quality")
     assert focused_question(opened) == "s.quality"
@@ -239,9 +245,10 @@ def test_mark_complete_then_reopen(qtbot: QtBot, opened: MainWindow) -> None:
     assert form.status_label.text() == "Complete · read-only"
     assert form.reopen_button.isVisible() and not form.complete_button.isVisible()
     form.focus_question("cd.gender")
-    press(qtbot, Qt.Key.Key_2)  # read-only: nothing changes
+    press(qtbot, Qt.Key.Key_2)  # read-only: nothing changes, and the status bar says why
     assert stored_values(opened.session.path, "KT-0001")["cd.gender"] == "male"
-    assert not opened.undo_action.isEnabled()
+    assert opened.statusBar().currentMessage() == "Case KT-0001 is complete: reopen it (Ctrl+Shift+R) to change it"
+    assert not opened.undo.group.canUndo()
     qtbot.mouseClick(form.reopen_button, Qt.MouseButton.LeftButton)
     assert form.complete_button.isVisible()
     form.focus_question("cd.gender")
@@ -290,7 +297,7 @@ def test_everything_is_there_after_reopening_the_file(qtbot: QtBot, opened: Main
     assert row(opened, "cd.report").value() == "oral"
     assert row(opened, "s.quality").value() == "no"
     assert row(opened, "s.quality").note.toPlainText() == "Report too brief"
-    assert form_of(opened).progress_label.text() == "3 of 9 questions answered"
+    assert form_of(opened).progress_label.text() == "3 answered · 1 of 9 parts finished"
 
 
 def test_switching_cases_rebinds_the_same_widgets(qtbot: QtBot, opened: MainWindow) -> None:

@@ -55,7 +55,14 @@ def test_case_rows_show_status_progress_and_case_details(session: InspectionSess
     shown = [model.index(0, column).data() for column in range(len(COLUMNS))]
     assert shown[CASE] == "KT-0001"
     assert shown[STATUS] == "In progress"
-    assert shown[PROGRESS] == "2 of 9"
+    # Progress counts finished parts of the form (case details still lacks cd.gender).
+    assert shown[PROGRESS] == "0 of 9 parts"
+    assert "2 answers" in model.index(0, PROGRESS).data(Qt.ItemDataRole.ToolTipRole)
+    session.set_answer(case.uuid, "cd.gender", "male")
+    session.set_answer(case.uuid, "p.plan", "sufficient")
+    model.refresh_case(case.uuid)
+    # Case details and 2.1 are finished; 1.1 is not (its two questions are open now).
+    assert model.index(0, PROGRESS).data() == "2 of 9 parts"
     assert shown[ROSH] == "High"
     assert shown[3] == ""  # the mini instrument has no principal offence question
 

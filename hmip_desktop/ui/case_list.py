@@ -1,11 +1,16 @@
-"""The case list page: search by reference, add a case, import the case sample."""
+"""The case list page: search by reference, add a case, import the case sample.
+
+The search only narrows what the table shows: the summary says "2 of 12 cases shown" with a
+button to show them all, and Previous/Next case walk the whole sample in the table's order
+(clearing the search, and saying so, when the next case is one it hides).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -23,40 +28,148 @@ from PySide6.QtWidgets import (
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import CASE_REF_PATTERN, InspectionFile
-from hmip_desktop.ui.case_list_model import CASE, OFFENCE, CaseFilterModel, CaseListModel
+from hmip_desktop.ui.case_list_model import (
+    CASE,
+    COLUMNS,
+    EDITED,
+    OFFENCE,
+    PROGRESS,
+    ROSH,
+    SORT_ROLE,
+    STATUS,
+    CaseFilterModel,
+    CaseListModel,
+)
+from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.errors import DetailsDialog, show_user_error
 from hmip_desktop.ui.session import InspectionSession
 from hmip_desktop.ui.workers import Job, Progress, run_on_file
 
+CASE_REF_RULE = (
+    "A case reference is 1 to 40 letters, digits and - _ . / (no spaces), starting with a letter or "
+    "digit, as on the case record. Never a name."
+)
+SETTINGS_HEADER = "caseList/header"
+
+
+def case_ref_problem(text: str) -> str:
+    """What is wrong with a case reference as typed, with the rule ("" when it is a valid one)."""
+    ref = text.strip()
+    if not ref:
+        return "Type the case reference. " + CASE_REF_RULE
+    if CASE_REF_PATTERN.match(ref):
+        return ""
+    refused = [c for c in dict.fromkeys(ref) if not (c.isascii() and (c.isalnum() or c in "-_./"))]
+    if any(c.isspace() for c in refused):
+        what = "has a space"
+        refused = [c for c in refused if not c.isspace()]
+        if refused:
+            what += " and " + ", ".join(f"“{c}”" for c in refused)
+    elif refused:
+        what = "has " + ", ".join(f"“{c}”" for c in refused)
+    elif len(ref) > 40:
+        what = f"is {len(ref)} characters long"
+    else:
+        what = f"starts with “{ref[0]}”"
+    return f"“{ref}” {what}. {CASE_REF_RULE}"
+
 
 class AddCaseDialog(QDialog):
+    """Asks for a reference; one that breaks the rule is refused with the rule, never trimmed to fit."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("addCaseDialog")
         self.setWindowTitle("Add a case")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Case reference (letters, digits, - _ . /). References only, never names."))
+        label = QLabel("Case &reference (letters, digits, - _ . /). References only, never names.")
+        label.setWordWrap(True)
+        layout.addWidget(label)
         self.ref = QLineEdit()
         self.ref.setPlaceholderText("e.g. KT-0042")
-        self.ref.setValidator(QRegularExpressionValidator(QRegularExpression(CASE_REF_PATTERN.pattern), self))
+        self.ref.setMaxLength(80)  # long enough to show what is wrong with a pasted line
+        label.setBuddy(self.ref)
         layout.addWidget(self.ref)
+        self.error = QLabel()
+        self.error.setObjectName("caseRefError")
+        self.error.setWordWrap(True)
+        tint(self.error, "problem")
+        self.error.hide()
+        layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.ref.textEdited.connect(self._edited)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 56)
+
+    def _edited(self, text: str) -> None:
+        # Every start of a valid reference is valid, so a problem seen while typing is real.
+        self._show_problem(case_ref_problem(text) if text.strip() else "")
+
+    def _show_problem(self, problem: str) -> None:
+        self.error.setText(problem)
+        self.error.setVisible(bool(problem))
+        self.ref.setAccessibleDescription(problem)
+
+    def accept(self) -> None:
+        problem = case_ref_problem(self.ref.text())
+        if problem:
+            self._show_problem(problem)
+            self.ref.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        super().accept()
 
     def case_ref(self) -> str:
         return self.ref.text().strip()
 
 
 class CaseTable(QTableView):
-    """Enter opens the selected case (the form), as a double-click does."""
+    """Enter opens the selected case (the form), as a double-click does. With no rows to show it
+    says why and what to do, over the empty table."""
 
     open_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.empty_note = QLabel(self.viewport())
+        self.empty_note.setObjectName("emptyCaseList")
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_note.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        tint(self.empty_note, "muted")
+        self.empty_note.hide()
+        self.viewport().installEventFilter(self)
+
+    def show_empty_note(self, text: str) -> None:
+        """Show `text` over the table ("" hides it); also the table's accessible description."""
+        self.empty_note.setText(text)
+        self.empty_note.setVisible(bool(text))
+        self.setAccessibleDescription(text)
+        self._place_note()
+
+    def _place_note(self) -> None:
+        area = self.viewport().rect().adjusted(24, 24, -24, -24)
+        self.empty_note.setGeometry(area.left(), area.top(), area.width(), min(area.height(), area.height() // 2))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.viewport() and event.type() == QEvent.Type.Resize:
+            self._place_note()
+        return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.open_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class SearchField(QLineEdit):
+    """The search box: Escape clears it (and shows every case again)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
             return
         super().keyPressEvent(event)
 
@@ -80,23 +193,27 @@ class CaseListPanel(QWidget):
         layout.setContentsMargins(14, 12, 14, 8)
         layout.setSpacing(8)
         tools = QHBoxLayout()
-        self.search = QLineEdit()
+        self.search = SearchField()
+        self.search.setObjectName("caseSearch")
+        self.search.setAccessibleName("Find a case by reference")
         self.search.setPlaceholderText("Find a case by reference (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search.textChanged.connect(self._search_changed)
         self.search.returnPressed.connect(self._search_entered)
         tools.addWidget(self.search, 1)
         self.add_button = QPushButton("Add case…")
+        self.add_button.setToolTip("Add one case by its reference (Ctrl+Shift+N)")
         self.add_button.clicked.connect(self.ask_new_case)
         tools.addWidget(self.add_button)
         self.import_button = QPushButton("Import case sample…")
-        self.import_button.setToolTip("A CSV file: case_ref plus case-detail columns named by question id")
+        self.import_button.setToolTip("A CSV file: case_ref plus case-detail columns named by question id (Ctrl+I)")
         self.import_button.clicked.connect(self.ask_import)
         tools.addWidget(self.import_button)
         layout.addLayout(tools)
 
         self.table = CaseTable()
         self.table.setObjectName("caseTable")
+        self.table.setAccessibleName("Cases")
         self.table.setModel(self.proxy)
         # The indicator first: enabling sorting sorts by it, once (not by column 0 descending, then again).
         self.table.horizontalHeader().setSortIndicator(CASE, Qt.SortOrder.AscendingOrder)
@@ -113,22 +230,61 @@ class CaseListPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(OFFENCE, QHeaderView.ResizeMode.Stretch)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in enumerate((140, 150, 110, 240, 110, 170)):
-            self.table.setColumnWidth(column, width)
+        self.size_columns()
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _index: self._open_current())
         self.table.open_requested.connect(self._open_current)
         layout.addWidget(self.table, 1)
 
+        bottom = QHBoxLayout()
         self.summary = QLabel()
-        self.summary.setStyleSheet("color: #4b5563;")
-        layout.addWidget(self.summary)
+        self.summary.setObjectName("caseSummary")
+        tint(self.summary, "muted")
+        bottom.addWidget(self.summary, 1)
+        self.show_all_button = QPushButton("Show all cases")
+        self.show_all_button.setToolTip("Clear the search (Esc in the search box)")
+        self.show_all_button.clicked.connect(self.search.clear)
+        self.show_all_button.hide()
+        bottom.addWidget(self.show_all_button)
+        layout.addLayout(bottom)
         for signal in (self.model.modelReset, self.model.rowsInserted, self.model.dataChanged):
             signal.connect(self._update_summary)
         self._update_summary()
         read_only = session.read_only
         self.add_button.setEnabled(not read_only)
         self.import_button.setEnabled(not read_only)
+
+    # -- layout: from the font, then as the user left it ----------------------------------
+
+    def size_columns(self) -> None:
+        """Column widths that fit their usual contents at the current font size."""
+        metrics = self.table.fontMetrics()
+        header_metrics = self.table.horizontalHeader().fontMetrics()
+        samples = {
+            CASE: "KT-0000-00  ★",
+            STATUS: "Ready to complete",
+            PROGRESS: "20 of 20 parts",
+            ROSH: "Medium",
+            EDITED: "30 Sep 2026 23:59",
+        }
+        padding = metrics.averageCharWidth() * 3
+        for column, sample in samples.items():
+            width = max(metrics.horizontalAdvance(sample), header_metrics.horizontalAdvance(COLUMNS[column]) + 16)
+            self.table.setColumnWidth(column, width + padding)
+        self.table.verticalHeader().setDefaultSectionSize(metrics.lineSpacing() + metrics.averageCharWidth() + 6)
+
+    def save_layout(self, settings: QSettings) -> None:
+        settings.setValue(SETTINGS_HEADER, self.table.horizontalHeader().saveState())
+
+    def restore_layout(self, settings: QSettings) -> bool:
+        """Column widths and sort order as the user left them; False if none were saved."""
+        state = settings.value(SETTINGS_HEADER)
+        header = self.table.horizontalHeader()
+        if not isinstance(state, QByteArray) or not header.restoreState(state):
+            return False
+        header.setSectionResizeMode(OFFENCE, QHeaderView.ResizeMode.Stretch)
+        self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        return True
 
     # -- selection --------------------------------------------------------------------
 
@@ -139,11 +295,13 @@ class CaseListPanel(QWidget):
     def select_case(self, case_uuid: str) -> bool:
         row = self.proxy.proxy_row_of(case_uuid)
         if row is None:
-            # Hidden by the search: clear it rather than lose the case.
+            # Hidden by the search: clear it rather than lose the case, and say so.
+            searched = self.search.text()
             self.search.clear()
             row = self.proxy.proxy_row_of(case_uuid)
             if row is None:
                 return False
+            self.message.emit(f"Search “{searched}” cleared to show case {self.proxy.index(row, CASE).data()}")
         index = self.proxy.index(row, CASE)
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
@@ -151,15 +309,27 @@ class CaseListPanel(QWidget):
         self.table.scrollTo(index)
         return True
 
+    def sample_order(self) -> list[str]:
+        """Every case, in the table's sort order, whatever the search hides."""
+        header = self.table.horizontalHeader()
+        column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+        if not 0 <= column < len(COLUMNS):
+            column, order = CASE, Qt.SortOrder.AscendingOrder
+        rows = range(self.model.rowCount())
+        descending = order == Qt.SortOrder.DescendingOrder
+        # Stable both ways, as the table's own sort is: equal keys keep the file's order.
+        keyed = sorted(rows, key=lambda r: self.model.index(r, column).data(SORT_ROLE), reverse=descending)
+        return [self.model.case_at(r).uuid for r in keyed]
+
     def neighbour(self, case_uuid: str | None, step: int) -> str | None:
-        count = self.proxy.rowCount()
-        if not count:
+        """The case `step` away from `case_uuid` in the whole sample (the first if None)."""
+        order = self.sample_order()
+        if not order:
             return None
-        row = self.proxy.proxy_row_of(case_uuid) if case_uuid else None
-        target = 0 if row is None else row + step
-        if not 0 <= target < count:
-            return None
-        return self.proxy.uuid_at(target)
+        if case_uuid is None or case_uuid not in order:
+            return order[0]
+        target = order.index(case_uuid) + step
+        return order[target] if 0 <= target < len(order) else None
 
     def _current_changed(self, current: object, _previous: object) -> None:
         case_uuid = self.current_case()
@@ -171,10 +341,16 @@ class CaseListPanel(QWidget):
         if case_uuid is not None:
             self.case_opened.emit(case_uuid)
 
+    def _search_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        self._update_summary()
+
     def _search_entered(self) -> None:
         if self.proxy.rowCount() >= 1:
             self.select_case(self.proxy.uuid_at(0))
             self._open_current()
+        else:
+            self.message.emit(f"No case reference contains “{self.search.text()}”")
 
     def _update_summary(self) -> None:
         rows = self.model.rows()
@@ -183,7 +359,24 @@ class CaseListPanel(QWidget):
         text = f"{len(rows)} case(s) · {complete} complete · {len(rows) - complete} to finish"
         if flagged:
             text += f" · {flagged} practice illustration(s) ★"
+        searched = self.search.text()
+        shown = self.proxy.rowCount()
+        if searched:
+            text = f"{shown} of {len(rows)} cases shown (search “{searched}”) · " + text
         self.summary.setText(text)
+        self.show_all_button.setVisible(bool(searched))
+        if not rows:
+            note = (
+                "No cases yet.\n\nAdd a case by its reference with Add case… (Ctrl+Shift+N), or import the "
+                "case sample from a CSV file with Import case sample… (Ctrl+I)."
+                if not self.session.read_only
+                else "This file has no cases yet."
+            )
+        elif not shown:
+            note = f"No case reference contains “{searched}”.\n\nShow all cases, or press Esc in the search box."
+        else:
+            note = ""
+        self.table.show_empty_note(note)
 
     # -- adding -----------------------------------------------------------------------
 

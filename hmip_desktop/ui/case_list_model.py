@@ -14,11 +14,13 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from hmip_desktop.model.file.store import CaseRecord
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.ui.colours import colours_for
+from hmip_desktop.ui.form.layout import finished_groups, layout_of
 from hmip_desktop.ui.session import InspectionSession
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -42,6 +44,8 @@ class CaseRow:
     illustration: bool
     answered: int
     relevant: int
+    finished: int  # parts of the form (case details, each criterion) finished
+    parts: int
     offence: str
     rosh: str
     updated_at: str
@@ -55,13 +59,15 @@ class CaseRow:
         return "In progress" if self.answered else "Not started"
 
     @property
-    def ratio(self) -> float:
-        return self.answered / self.relevant if self.relevant else 0.0
+    def progress_key(self) -> tuple[int, int]:
+        """Sorts by parts finished, then by answers given: both only grow as the case is worked."""
+        return (self.finished, self.answered)
 
 
 def case_row(instrument: Instrument, case: CaseRecord, values: dict[str, str]) -> CaseRow:
     applying = relevance.relevant_question_ids(instrument, values)
     answered = len(applying.intersection(values))
+    layout = layout_of(instrument)
 
     def label(question_id: str) -> str:
         question = instrument.by_id.get(question_id)
@@ -74,6 +80,8 @@ def case_row(instrument: Instrument, case: CaseRecord, values: dict[str, str]) -
         illustration=case.illustration,
         answered=answered,
         relevant=len(applying),
+        finished=len(finished_groups(layout, applying, values)),
+        parts=len(layout.groups),
         offence=label(OFFENCE_QUESTION),
         rosh=label(ROSH_QUESTION),
         updated_at=case.updated_at,
@@ -185,12 +193,15 @@ class CaseListModel(QAbstractTableModel):
             return row.uuid
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == PROGRESS:
-                return f"{row.answered} of the {row.relevant} questions that apply to this case are answered"
+                return (
+                    f"{row.finished} of the {row.parts} parts of the form are finished (every question in them "
+                    f"that applies is answered); {row.answered} answers in all"
+                )
             if column == CASE and row.illustration:
                 return "Flagged as a practice illustration"
             return None
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and row.complete:
-            return QBrush(QColor("#1b6e3a"))
+            return QBrush(colours_for().done)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == PROGRESS:
             return int(Qt.AlignmentFlag.AlignCenter)  # keeps clear of the offence column
         return None
@@ -202,7 +213,7 @@ class CaseListModel(QAbstractTableModel):
         if column == STATUS:
             return row.status
         if column == PROGRESS:
-            return f"{row.answered} of {row.relevant}"
+            return f"{row.finished} of {row.parts} parts"
         if column == OFFENCE:
             return row.offence
         if column == ROSH:
@@ -212,7 +223,7 @@ class CaseListModel(QAbstractTableModel):
     @staticmethod
     def _sort_key(row: CaseRow, column: int) -> Any:
         if column == PROGRESS:
-            return row.ratio
+            return row.progress_key
         if column == EDITED:
             return row.updated_at
         if column == STATUS:

@@ -16,10 +16,17 @@ if TYPE_CHECKING:
 Reveal = Callable[[str, str], None]  # case uuid, question id
 ReportError = Callable[[UserError], None]
 
+#: QUndoCommand.id() of answer changes that merge with the one before (a run of arrow keys).
+MERGING_ID = 1
+
 
 class AnswerCommand(QUndoCommand):
     """Changing one answer. The change is written before the command is pushed (so a refused
-    write never enters the stack); its first redo(), which QUndoStack.push calls, does nothing."""
+    write never enters the stack); its first redo(), which QUndoStack.push calls, does nothing.
+
+    With `merge`, the command joins the one before it when that one also merges and changed the
+    same question of the same case: Right, Right, Right over a question's options is one undo step
+    back to the answer before the first Right, as in a radio group."""
 
     def __init__(
         self,
@@ -31,10 +38,12 @@ class AnswerCommand(QUndoCommand):
         *,
         reveal: Reveal | None = None,
         report_error: ReportError | None = None,
+        merge: bool = False,
     ) -> None:
         question = session.instrument.question(question_id)
         verb = "clear the answer to" if new is None else "answer"
         super().__init__(f"{verb} “{question.chart_label}”")
+        self.merge = merge
         self.session = session
         self.case_uuid = case_uuid
         self.question_id = question_id
@@ -43,6 +52,21 @@ class AnswerCommand(QUndoCommand):
         self._reveal = reveal
         self._report_error = report_error
         self._written = True
+
+    def id(self) -> int:
+        return MERGING_ID if self.merge else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (
+            isinstance(other, AnswerCommand)
+            and other.case_uuid == self.case_uuid
+            and other.question_id == self.question_id
+        ):
+            return False
+        self.new = other.new
+        self.setText(other.text())
+        self.setObsolete(self.new == self.old)  # back where the run started: nothing to undo
+        return True
 
     def redo(self) -> None:
         if self._written:

@@ -4,7 +4,9 @@ The assessor types the inspection's passphrase twice, chooses where the
 package goes (beside the file, by default), and the package is written on a
 worker thread from a consistent snapshot (hmip_desktop.model.file.package). The
 passphrase lives only in the dialog's fields and the worker's call: it is
-never put in settings, logs or messages.
+never put in settings, logs or messages. Cases not yet marked complete are named in the
+dialog (the lead scores complete cases only), and the message at the end offers to show the
+package in its folder.
 
 Imported when the action is first used, so the cipher library stays off the
 start-up path.
@@ -15,12 +17,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -38,6 +42,7 @@ from hmip_desktop.model.file.package import (
     check_new_passphrase,
     write_package,
 )
+from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.workers import Job, Progress, run_in_thread
 
@@ -46,6 +51,25 @@ if TYPE_CHECKING:
 
 TITLE = "Export for lead"
 MISMATCH = "The two passphrases differ. Type the same passphrase in both fields."
+#: Draft cases named in the warning; more are counted.
+DRAFTS_NAMED = 8
+
+
+def drafts_warning(drafts: list[str], total: int) -> str:
+    """What the export dialog says about cases not marked complete ("" when there are none)."""
+    if not drafts:
+        return ""
+    named = ", ".join(drafts[:DRAFTS_NAMED])
+    if len(drafts) > DRAFTS_NAMED:
+        named += f" and {len(drafts) - DRAFTS_NAMED} more"
+    if len(drafts) == 1:
+        count = f"1 of {total} cases is a draft (not marked complete)"
+    else:
+        count = f"{len(drafts)} of {total} cases are drafts (not marked complete)"
+    return (
+        f"{count}: {named}. The lead's scores count complete cases only. You can export now and "
+        "again once they are complete."
+    )
 
 
 def proposed_package_path(inspection_path: Path) -> Path:
@@ -60,11 +84,11 @@ def with_package_suffix(chosen: Path) -> Path:
 class PassphraseDialog(QDialog):
     """The passphrase, twice; refuses a short one or two that differ, in the dialog itself."""
 
-    def __init__(self, file_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, file_name: str, parent: QWidget | None = None, *, drafts: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("exportPassphraseDialog")
         self.setWindowTitle(TITLE)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 64)
         layout = QVBoxLayout(self)
         intro = QLabel(
             f"{file_name} will be written as an encrypted package for the lead inspector. Type the "
@@ -72,6 +96,14 @@ class PassphraseDialog(QDialog):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        self.drafts = QLabel(drafts)
+        self.drafts.setObjectName("draftsWarning")
+        self.drafts.setWordWrap(True)
+        self.drafts.setFrameShape(QFrame.Shape.StyledPanel)
+        self.drafts.setContentsMargins(6, 4, 6, 4)
+        tint(self.drafts, "attention", surface="notice")
+        self.drafts.setVisible(bool(drafts))
+        layout.addWidget(self.drafts)
         form = QFormLayout()
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
@@ -83,7 +115,7 @@ class PassphraseDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("passphraseError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #a4262c;")
+        tint(self.error, "problem")
         self.error.hide()
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -156,7 +188,9 @@ class PackageExport(QObject):
             self.window.statusBar().showMessage("A package is already being written", 5000)
             return None
         inspection_path = session.path
-        dialog = PassphraseDialog(inspection_path.name, self.window)
+        cases = session.inspection.list_cases()
+        drafts = [case.case_ref for case in cases if not case.is_complete]
+        dialog = PassphraseDialog(inspection_path.name, self.window, drafts=drafts_warning(drafts, len(cases)))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._passphrase_given(inspection_path, dialog.take_passphrase()))
         self.dialog = dialog
@@ -221,9 +255,20 @@ class PackageExport(QObject):
         )
         box.setObjectName("packageWritten")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        show = box.addButton("Show in folder", QMessageBox.ButtonRole.ActionRole)
+        show.setObjectName("showInFolder")
+        show.clicked.connect(lambda: self.show_folder(info.path))
+        box.setDefaultButton(QMessageBox.StandardButton.Ok)
         box.open()
         self.window.statusBar().showMessage(f"Package written: {info.path.name}", 8000)
         self.written.emit(info)
+
+    def show_folder(self, path: Path) -> bool:
+        """Open the package's folder in the system's file manager; a message if that fails."""
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))):
+            return True
+        self.window.show_message(f"The folder could not be opened; the package is {path}")
+        return False
 
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, UserError):  # a wrong or weak passphrase, a damaged file, a full disk …

@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -31,8 +34,11 @@ from PySide6.QtWidgets import (
 
 from hmip_desktop import __version__
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.ui.accessibility import announce
+from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.commands import CaseUndoStacks
 from hmip_desktop.ui.errors import show_user_error, user_errors
+from hmip_desktop.ui.form.text_history import UndoableTextEdit
 from hmip_desktop.ui.new_file_dialog import ROLE_LABELS, NewFileDialog
 from hmip_desktop.ui.recent_files import RecentFiles, RecentFilesModel
 from hmip_desktop.ui.start_page import StartPage
@@ -49,20 +55,36 @@ APP_NAME = "HMIP Desktop"
 KEYBOARD_HELP = """\
 On a question
   1 … 9, 0        choose that option
-  Enter or Down   next question without an answer
-  Up              previous question
+  Left / Right    move among the options (choosing, once there is an answer)
+  Space           choose the option marked
+  Down / Up       next / previous question
+  Enter           next question without an answer (also Ctrl+Down)
   Delete          clear the answer
   Tab             to the evidence note (Esc returns to the question)
   F1              show or hide the question's guidance
 
+In an evidence note
+  Ctrl+Z  Ctrl+Shift+Z      undo / redo typing, a word at a time
+
 Anywhere
   Ctrl+]  Ctrl+[            next / previous criterion
-  Alt+Page Down / Page Up   next / previous case
+  Alt+Page Down / Page Up   next / previous case (the whole sample, whatever the search shows)
   Ctrl+1  Ctrl+2            case list / case form
-  Ctrl+F                    find a case
+  Ctrl+F                    find a case (Esc clears the search)
   Ctrl+Z  Ctrl+Shift+Z      undo / redo an answer (Ctrl+Y also redoes)
   Ctrl+Shift+Enter          mark the case complete
+  Ctrl+Shift+R              reopen a complete case
 """
+
+
+def _text_history_has(field: QLineEdit | QPlainTextEdit, what: str) -> bool:
+    """Whether a text field can undo (or redo) its typing; ours always answer, saying why not."""
+    if isinstance(field, UndoableTextEdit):
+        return True
+    if isinstance(field, QLineEdit):
+        return field.isUndoAvailable() if what == "undo" else field.isRedoAvailable()
+    document = field.document()
+    return document.isUndoAvailable() if what == "undo" else document.isRedoAvailable()
 
 
 class ReadOnlyBanner(QFrame):
@@ -71,7 +93,7 @@ class ReadOnlyBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("readOnlyBanner")
-        self.setStyleSheet("QFrame#readOnlyBanner { background: #fff4d6; border-bottom: 1px solid #e8c96b; }")
+        tint(self, surface="notice")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         self.label = QLabel()
@@ -181,12 +203,17 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
 
         edit_menu = bar.addMenu("&Edit")
-        self.undo_action = self.undo.group.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
-        self.redo_action = self.undo.group.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
+        # Undo and Redo act on what has the focus: the text of a note being typed, else the answers
+        # of the case on screen. Always enabled, so that the key says why when nothing can be undone.
+        self.undo_action = self._action(edit_menu, "&Undo", self.undo_now, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(
+            edit_menu, "&Redo", self.redo_now, [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+        )
+        self.undo.group.indexChanged.connect(self._update_undo_texts)
+        self.undo.group.activeStackChanged.connect(self._update_undo_texts)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._update_undo_texts)
         edit_menu.addSeparator()
         self._action(edit_menu, "&Add case…", self._ask_new_case, "Ctrl+Shift+N", needs_edit=True)
         self._action(edit_menu, "&Find case", self._find_case, QKeySequence.StandardKey.Find, needs_file=True)
@@ -198,7 +225,7 @@ class MainWindow(QMainWindow):
             [QKeySequence("Ctrl+Shift+Return"), QKeySequence("Ctrl+Shift+Enter")],
             needs_edit=True,
         )
-        self._action(edit_menu, "&Reopen case", self._reopen, needs_edit=True)
+        self._action(edit_menu, "&Reopen case", self._reopen, "Ctrl+Shift+R", needs_edit=True)
 
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "Case &list", self._show_case_list, "Ctrl+1", needs_file=True)
@@ -290,7 +317,9 @@ class MainWindow(QMainWindow):
         self.session = session
         session.saved.connect(self._saved)
         self.workspace = Workspace(session, self.undo)
-        self.workspace.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.workspace.message.connect(self.show_message)
+        self.workspace.currentChanged.connect(self._restore_form_layout)
+        self.workspace.cases.restore_layout(self.settings)
         self.workspace.set_show_inapplicable(self.show_inapplicable_action.isChecked())
         self.pages.addWidget(self.workspace)
         self.pages.setCurrentWidget(self.workspace)
@@ -310,6 +339,7 @@ class MainWindow(QMainWindow):
             return True
         if self.workspace is not None and not self.workspace.flush() and not self._confirm_discard():
             return False
+        self.save_layout()
         workspace, session = self.workspace, self.session
         self.workspace, self.session = None, None
         self.undo.clear()
@@ -420,11 +450,101 @@ class MainWindow(QMainWindow):
         if self.workspace is not None and form is not None and form.case_uuid is not None:
             self.workspace.setCurrentWidget(self.workspace.form_page)
             form.mark_complete()
+        else:
+            self.show_message("Open a case first: Enter on a case in the list opens it")
 
     def _reopen(self) -> None:
         form = self.workspace.form_built if self.workspace is not None else None
         if form is not None:
             form.reopen()
+        else:
+            self.show_message("Open a case first: Enter on a case in the list opens it")
+
+    # -- undo and redo --------------------------------------------------------------------------
+
+    def _focused_text(self) -> QLineEdit | QPlainTextEdit | None:
+        """The editable text field with the focus, if any: undo then means its typing."""
+        widget = QApplication.focusWidget()
+        if isinstance(widget, QLineEdit | QPlainTextEdit) and not widget.isReadOnly():
+            return widget
+        return None
+
+    def undo_now(self) -> None:
+        """Edit ▸ Undo and Ctrl+Z: the focused note's typing, else the last answer of this case."""
+        field = self._focused_text()
+        if field is not None:
+            if _text_history_has(field, "undo"):
+                field.undo()
+            else:
+                self.show_message("Nothing to undo in this field")
+            return
+        stack = self.undo.group.activeStack()
+        if stack is not None and stack.canUndo():
+            stack.undo()
+        else:
+            self.show_message(self._why_no_history("undo"))
+
+    def redo_now(self) -> None:
+        field = self._focused_text()
+        if field is not None:
+            if _text_history_has(field, "redo"):
+                field.redo()
+            else:
+                self.show_message("Nothing to redo in this field")
+            return
+        stack = self.undo.group.activeStack()
+        if stack is not None and stack.canRedo():
+            stack.redo()
+        else:
+            self.show_message(self._why_no_history("redo"))
+
+    def _why_no_history(self, verb: str) -> str:
+        form = self.workspace.form_built if self.workspace is not None else None
+        if self.session is None:
+            return f"Nothing to {verb}: no file is open"
+        if form is None or form.state is None:
+            return f"Nothing to {verb}: undo works on the answers of the case on the form"
+        reason = form.locked_reason()
+        if reason:
+            return f"Nothing to {verb}: {reason[0].lower()}{reason[1:]}"
+        return f"Nothing to {verb} in case {form.state.case.case_ref}"
+
+    def _update_undo_texts(self, *_args: object) -> None:
+        field = self._focused_text()
+        if field is not None:
+            self.undo_action.setText("&Undo typing")
+            self.redo_action.setText("&Redo typing")
+            return
+        stack = self.undo.group.activeStack()
+        undo_text = stack.undoText() if stack is not None and stack.canUndo() else ""
+        redo_text = stack.redoText() if stack is not None and stack.canRedo() else ""
+        self.undo_action.setText(f"&Undo {undo_text}" if undo_text else "&Undo")
+        self.redo_action.setText(f"&Redo {redo_text}" if redo_text else "&Redo")
+
+    # -- layout remembered between sessions -----------------------------------------------------
+
+    def _restore_form_layout(self, _index: int) -> None:
+        """The form is built when first shown: give it the splitter the user left, once."""
+        workspace = self.workspace
+        form = workspace.form_built if workspace is not None else None
+        if workspace is not None and form is not None:
+            workspace.currentChanged.disconnect(self._restore_form_layout)
+            form.restore_layout(self.settings)
+
+    def save_layout(self) -> None:
+        """The case list's columns and the form's splitter, for the next time."""
+        workspace = self.workspace
+        if workspace is None:
+            return
+        workspace.cases.save_layout(self.settings)
+        form = workspace.form_built
+        if form is not None:
+            form.save_layout(self.settings)
+
+    def show_message(self, text: str) -> None:
+        """A short message in the status bar, also said by a screen reader."""
+        self.statusBar().showMessage(text, 8000)
+        announce(self, text)
 
     def _show_case_list(self) -> None:
         if self.workspace is not None:
@@ -459,7 +579,7 @@ class MainWindow(QMainWindow):
             self.show_keyboard_help()
             return
         if not self.workspace.form.toggle_guidance():
-            self.statusBar().showMessage("This question has no guidance", 4000)
+            self.show_message("This question has no guidance")
 
     def show_keyboard_help(self) -> None:
         box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", QMessageBox.StandardButton.Close, self)

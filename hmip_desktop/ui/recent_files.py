@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSettings, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
+
+from hmip_desktop.ui.colours import colours_for
 
 RECENT_KEY = "recentFiles"
 MAX_RECENT = 10
@@ -75,7 +77,7 @@ class RecentFilesModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return str(path) if exists else f"{path} cannot be found (moved, renamed, or on a drive not connected)"
         if role == Qt.ItemDataRole.ForegroundRole and not exists:
-            return QBrush(QColor("#8a8f98"))
+            return QBrush(colours_for().muted)
         if role == PATH_ROLE:
             return str(path)
         return None

@@ -8,6 +8,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
+from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.recent_files import RecentFilesModel
 
 
@@ -37,7 +38,7 @@ class StartPage(QWidget):
             "Everything you record is saved as you go, on this computer only."
         )
         subtitle.setWordWrap(True)
-        subtitle.setStyleSheet("color: #4b5563;")
+        tint(subtitle, "muted")
         column.addWidget(subtitle)
 
         buttons = QHBoxLayout()
@@ -62,6 +63,7 @@ class StartPage(QWidget):
         column.addWidget(recent_title)
         self.recent = QListView()
         self.recent.setObjectName("recentFiles")
+        self.recent.setAccessibleName("Recent files")
         self.recent.setModel(recent_model)
         self.recent.setFrameShape(QFrame.Shape.StyledPanel)
         self.recent.setMinimumHeight(200)
@@ -70,7 +72,7 @@ class StartPage(QWidget):
         column.addWidget(self.recent)
         self.no_recent = QLabel("No recent files yet. Open the file the lead inspector gave you, or make a new one.")
         self.no_recent.setWordWrap(True)
-        self.no_recent.setStyleSheet("color: #6b7280;")
+        tint(self.no_recent, "muted")
         column.addWidget(self.no_recent)
         column.addStretch(2)
 

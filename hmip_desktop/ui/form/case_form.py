@@ -10,8 +10,8 @@ anything else happens (another answer, a case switch, closing).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -30,10 +30,18 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.commands import AnswerCommand, CaseUndoStacks
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.form.illustration_page import IllustrationPage
-from hmip_desktop.ui.form.layout import ILLUSTRATION_KEY, FormGroup, FormLayout, form_layout, group_counts
+from hmip_desktop.ui.form.layout import (
+    ILLUSTRATION_KEY,
+    FormGroup,
+    FormLayout,
+    finished_groups,
+    group_counts,
+    layout_of,
+)
 from hmip_desktop.ui.form.navigator_model import KEY_ROLE, NavigatorModel
 from hmip_desktop.ui.form.pending import PendingWrites
 from hmip_desktop.ui.form.question_row import QuestionRow, RowBinding
@@ -41,14 +49,18 @@ from hmip_desktop.ui.form.section_page import SectionPage
 from hmip_desktop.ui.form.state import CaseState, load_case_state
 from hmip_desktop.ui.session import InspectionSession
 
-_layouts: dict[str, FormLayout] = {}
+#: Shortcuts named in messages (the main window's menus define them).
+REOPEN_KEYS = "Ctrl+Shift+R"
+SPLITTER_KEY = "form/splitter"
 
 
 def layout_for(session: InspectionSession) -> FormLayout:
-    instrument = session.instrument
-    if instrument.sha256 not in _layouts:
-        _layouts[instrument.sha256] = form_layout(instrument)
-    return _layouts[instrument.sha256]
+    return layout_of(session.instrument)
+
+
+def progress_text(answered: int, finished: int, parts: int) -> str:
+    """The header's progress: two numbers that only grow as the case is worked through."""
+    return f"{answered} answered · {finished} of {parts} parts finished"
 
 
 class GapsPanel(QFrame):
@@ -59,9 +71,8 @@ class GapsPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("gapsPanel")
-        self.setStyleSheet(
-            "QFrame#gapsPanel { background: #fff8e6; border: 1px solid #ecd08a; border-radius: 4px; }"
-        )
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        tint(self, surface="notice")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         top = QHBoxLayout()
@@ -70,12 +81,14 @@ class GapsPanel(QFrame):
         top.addWidget(self.summary, 1)
         close = QToolButton()
         close.setText("Hide")
+        close.setAccessibleName("Hide the list of questions without an answer")
         close.setAutoRaise(True)
         close.clicked.connect(self.hide)
         top.addWidget(close)
         layout.addLayout(top)
         self.list = QListWidget()
-        self.list.setMaximumHeight(110)
+        self.list.setAccessibleName("Questions without an answer")
+        self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 6 + 8)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         layout.addWidget(self.list)
@@ -116,6 +129,7 @@ class CaseForm(QWidget):
         self.current_question: str | None = None
         self._version = 0
         self._syncing_navigator = False
+        self._layout_restored = False
         self.pending = PendingWrites(parent=self)
         self.pending.failed.connect(self._report)
 
@@ -123,6 +137,10 @@ class CaseForm(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addWidget(self._build_header())
+        rule = QFrame()
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setFrameShadow(QFrame.Shadow.Sunken)
+        outer.addWidget(rule)
         self.gaps = GapsPanel()
         self.gaps.chosen.connect(self.focus_question)
         gaps_holder = QWidget()
@@ -135,6 +153,10 @@ class CaseForm(QWidget):
         self.navigator_model = NavigatorModel(self.form_layout, self)
         self.navigator = QTreeView()
         self.navigator.setObjectName("navigator")
+        self.navigator.setAccessibleName("Form parts")
+        self.navigator.setAccessibleDescription(
+            "Sections and criteria of the form, with how many of their questions that apply are answered"
+        )
         self.navigator.setModel(self.navigator_model)
         self.navigator.setHeaderHidden(True)
         self.navigator.setUniformRowHeights(True)
@@ -147,7 +169,7 @@ class CaseForm(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         # A fixed count column: sizing it to contents re-reads every row on each change.
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(1, self.navigator.fontMetrics().horizontalAdvance("888/888") + 12)
+        self._size_count_column()
         self.navigator.selectionModel().currentChanged.connect(self._navigator_moved)
         self.navigator.activated.connect(self._navigator_activated)
         self.navigator.clicked.connect(self._navigator_activated)
@@ -162,6 +184,7 @@ class CaseForm(QWidget):
         self.illustration = IllustrationPage()
         self.illustration.changed.connect(self._illustration_edited)
         self.illustration.toggled.connect(self._illustration_toggled)
+        self.illustration.explained.connect(self.message)
         self.pages.addWidget(self.illustration)
         self.placeholder = QLabel("Choose a case in the case list, or add one.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -169,7 +192,7 @@ class CaseForm(QWidget):
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([410, 870])
+        self.splitter.setChildrenCollapsible(False)
         outer.addWidget(self.splitter, 1)
 
         session.answer_changed.connect(self._answer_changed)
@@ -179,7 +202,6 @@ class CaseForm(QWidget):
     def _build_header(self) -> QWidget:
         header = QFrame()
         header.setObjectName("caseHeader")
-        header.setStyleSheet("QFrame#caseHeader { border-bottom: 1px solid #d5dbe3; }")
         layout = QHBoxLayout(header)
         layout.setContentsMargins(14, 8, 12, 8)
         layout.setSpacing(10)
@@ -193,7 +215,13 @@ class CaseForm(QWidget):
         self.status_label.setObjectName("caseStatus")
         layout.addWidget(self.status_label)
         self.progress_label = QLabel()
-        self.progress_label.setStyleSheet("color: #4b5563;")
+        self.progress_label.setObjectName("caseProgress")
+        tint(self.progress_label, "muted")
+        self.progress_label.setToolTip(
+            "Answers given to questions that apply, and the parts of the form (case details and each "
+            "criterion) that are finished: every question in them that applies is answered. Both only "
+            "grow as you work through the case, even when an answer opens more questions."
+        )
         layout.addWidget(self.progress_label)
         layout.addStretch(1)
         self.previous_button = QPushButton("◀ Previous case")
@@ -211,10 +239,49 @@ class CaseForm(QWidget):
         self.complete_button.clicked.connect(self.mark_complete)
         layout.addWidget(self.complete_button)
         self.reopen_button = QPushButton("Reopen")
-        self.reopen_button.setToolTip("Reopen this case to change its answers")
+        self.reopen_button.setToolTip(f"Reopen this case to change its answers ({REOPEN_KEYS})")
         self.reopen_button.clicked.connect(self.reopen)
         layout.addWidget(self.reopen_button)
         return header
+
+    # -- layout: from the font, then as the user left it ------------------------------------
+
+    def _size_count_column(self) -> None:
+        header = self.navigator.header()
+        header.resizeSection(1, self.navigator.fontMetrics().horizontalAdvance("888/888") + 16)
+
+    def default_navigator_width(self) -> int:
+        """Wide enough for the criterion titles at this font size, up to 40 % of the form."""
+        metrics = self.navigator.fontMetrics()
+        titles = [group.title for group in self.form_layout.groups] + [s.title for s in self.form_layout.sections]
+        widest = max(metrics.horizontalAdvance(title) for title in titles)
+        indent = self.navigator.indentation() * 2 + metrics.horizontalAdvance("888/888") + 40
+        available = max(self.width(), 800)
+        return min(widest + indent, int(available * 0.4))
+
+    def save_layout(self, settings: QSettings) -> None:
+        settings.setValue(SPLITTER_KEY, self.splitter.saveState())
+
+    def restore_layout(self, settings: QSettings) -> bool:
+        """The splitter as the user left it; False (font-based sizes then) if nothing was saved."""
+        self._layout_restored = True
+        state = settings.value(SPLITTER_KEY)
+        if isinstance(state, QByteArray) and self.splitter.restoreState(state):
+            return True
+        self._layout_restored = False
+        return False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._layout_restored:
+            self._layout_restored = True
+            width = self.default_navigator_width()
+            self.splitter.setSizes([width, max(self.splitter.width() - width, width)])
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._size_count_column()
 
     # -- which case --------------------------------------------------------------------
 
@@ -266,17 +333,21 @@ class CaseForm(QWidget):
         assert state is not None
         case = state.case
         self.ref_label.setText(case.case_ref)
-        relevant = len(state.relevant)
-        self.progress_label.setText(f"{state.answered} of {relevant} questions answered")
+        finished = len(finished_groups(self.form_layout, state.relevant, state.values))
+        self.progress_label.setText(progress_text(state.answered, finished, len(self.form_layout.groups)))
+        bold = QFont(self.status_label.font())
+        bold.setWeight(QFont.Weight.DemiBold)
         if case.is_complete:
             self.status_label.setText("Complete · read-only")
-            self.status_label.setStyleSheet("color: #1b6e3a; font-weight: 600;")
+            tint(self.status_label, "done")
         elif self.session.read_only:
             self.status_label.setText("Read-only file")
-            self.status_label.setStyleSheet("color: #8a4b00; font-weight: 600;")
+            tint(self.status_label, "attention")
         else:
             self.status_label.setText("In progress" if state.answered else "Not started")
-            self.status_label.setStyleSheet("color: #4b5563;")
+            tint(self.status_label, "muted")
+            bold.setWeight(QFont.Weight.Normal)
+        self.status_label.setFont(bold)
         editable_file = not self.session.read_only
         self.complete_button.setVisible(editable_file and not case.is_complete)
         self.reopen_button.setVisible(editable_file and case.is_complete)
@@ -288,16 +359,27 @@ class CaseForm(QWidget):
     def _bind_key(self) -> object:
         return (self.case_uuid, self._version, self.read_only, self.show_inapplicable)
 
+    def locked_reason(self) -> str:
+        """Why the case on screen cannot be changed ("" when it can)."""
+        state = self.state
+        if self.session.read_only:
+            return f"{self.session.path.name} is open read-only ({self.session.read_only_reason})"
+        if state is not None and state.case.is_complete:
+            return f"Case {state.case.case_ref} is complete: reopen it ({REOPEN_KEYS}) to change it"
+        return ""
+
     def _binding_for(self, question_id: str) -> RowBinding:
         state = self.state
         assert state is not None
         return RowBinding(
+            case=state.case.uuid,
             value=state.values.get(question_id),
             note=state.note(question_id),
             relevant=question_id in state.relevant,
             stale=question_id in state.stale,
             read_only=self.read_only,
             show_inapplicable=self.show_inapplicable,
+            locked_reason=self.locked_reason(),
         )
 
     def _bind_page(self, page: SectionPage) -> None:
@@ -309,12 +391,12 @@ class CaseForm(QWidget):
         if isinstance(current, SectionPage):
             self._bind_page(current)
         elif current is self.illustration and self.state is not None:
-            self.illustration.bind(self.state.case, self.read_only)
+            self.illustration.bind(self.state.case, self.read_only, self.locked_reason())
 
     def _show_page(self, key: str) -> None:
         if key == ILLUSTRATION_KEY:
             if self.state is not None:
-                self.illustration.bind(self.state.case, self.read_only)
+                self.illustration.bind(self.state.case, self.read_only, self.locked_reason())
             self.pages.setCurrentWidget(self.illustration)
             return
         page = self.section_pages[key]
@@ -338,15 +420,18 @@ class CaseForm(QWidget):
 
     def _connect_row(self, row: QuestionRow) -> None:
         row.answer_chosen.connect(self.choose_answer)
+        row.answer_stepped.connect(lambda question_id, value: self.choose_answer(question_id, value, merge=True))
         row.note_edited.connect(self._note_edited)
         row.note_left.connect(lambda _qid: self.pending.flush())
         row.navigate.connect(self._navigate)
         row.focused.connect(self._row_focused)
+        row.explained.connect(self.message)
 
     # -- writing ---------------------------------------------------------------------------
 
-    def choose_answer(self, question_id: str, value: str | None) -> None:
-        """Write one answer now and make it undoable."""
+    def choose_answer(self, question_id: str, value: str | None, *, merge: bool = False) -> None:
+        """Write one answer now and make it undoable (`merge`: one undo step with the previous
+        change to this question, as a run of arrow keys is)."""
         state = self.state
         if state is None or self.read_only:
             return
@@ -362,14 +447,16 @@ class CaseForm(QWidget):
             self._rebind_row(question_id)
             return
         command = AnswerCommand(
-            self.session, case_uuid, question_id, old, value, reveal=self._reveal, report_error=self._report
+            self.session, case_uuid, question_id, old, value, reveal=self._reveal, report_error=self._report, merge=merge
         )
         self.undo.stack(case_uuid).push(command)
 
     def _rebind_row(self, question_id: str) -> None:
         row = self._row(question_id)
-        row.bind(RowBinding(None, "", False, False, True, False))  # force a full refresh
-        row.bind(self._binding_for(question_id))
+        binding = self._binding_for(question_id)
+        # A binding that differs in everything forces a full refresh.
+        row.bind(RowBinding(binding.case, None, binding.note, not binding.relevant, False, True, False))
+        row.bind(binding)
 
     def _note_edited(self, question_id: str, text: str) -> None:
         state = self.state
@@ -444,7 +531,15 @@ class CaseForm(QWidget):
 
     def mark_complete(self) -> bool:
         state = self.state
-        if state is None or self.read_only:
+        if state is None:
+            self.message.emit("No case is open: choose one in the case list")
+            return False
+        if self.read_only:
+            self.message.emit(
+                f"Case {state.case.case_ref} is already complete"
+                if state.case.is_complete and not self.session.read_only
+                else self.locked_reason()
+            )
             return False
         if not self.pending.flush():
             return False
@@ -480,7 +575,14 @@ class CaseForm(QWidget):
 
     def reopen(self) -> None:
         state = self.state
-        if state is None or self.session.read_only or not state.case.is_complete:
+        if state is None:
+            self.message.emit("No case is open: choose one in the case list")
+            return
+        if self.session.read_only:
+            self.message.emit(self.locked_reason())
+            return
+        if not state.case.is_complete:
+            self.message.emit(f"Case {state.case.case_ref} is not complete: there is nothing to reopen")
             return
         try:
             self.session.reopen_case(state.case.uuid)
@@ -521,10 +623,27 @@ class CaseForm(QWidget):
             self._syncing_navigator = False
 
     def _navigate(self, question_id: str, direction: str) -> None:
-        if direction == "next":
+        if direction == "next-unanswered":
             self.next_unanswered(question_id)
+        elif direction == "next":
+            self.next_question(question_id)
         else:
             self.previous_question(question_id)
+
+    def _walkable(self, question_id: str) -> bool:
+        """Down and Up stop here: it applies, or it holds a stale answer to look at or clear."""
+        state = self.state
+        return state is not None and (question_id in state.relevant or question_id in state.stale)
+
+    def next_question(self, after: str) -> str | None:
+        """Down: the next question that applies (or holds a stale answer), answered or not."""
+        order = self.form_layout.order
+        later = [q for q in order[order.index(after) + 1 :] if self._walkable(q)]
+        if not later:
+            self.message.emit("This is the last question of the case (Alt+Page Down: the next case)")
+            return None
+        self.focus_question(later[0])
+        return later[0]
 
     def next_unanswered(self, after: str | None = None) -> str | None:
         """Go to the next relevant question without an answer (wrapping round); None if there is none."""
@@ -543,15 +662,15 @@ class CaseForm(QWidget):
             self.focus_question(following[0])
         return None
 
-    def previous_question(self, before: str) -> None:
-        state = self.state
-        if state is None:
-            return
+    def previous_question(self, before: str) -> str | None:
+        """Up: the previous question that applies (or holds a stale answer)."""
         order = self.form_layout.order
-        end = order.index(before)
-        earlier = [q for q in order[:end] if q in state.relevant]
-        if earlier:
-            self.focus_question(earlier[-1])
+        earlier = [q for q in order[: order.index(before)] if self._walkable(q)]
+        if not earlier:
+            self.message.emit("This is the first question of the case")
+            return None
+        self.focus_question(earlier[-1])
+        return earlier[-1]
 
     def step_group(self, step: int) -> None:
         """Go to the first question that applies in the next (+1) or previous (-1) criterion."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from hmip_desktop.model.file.store import CaseRecord
+from hmip_desktop.ui.form.text_history import UndoableTextEdit
 
 EXPLANATION = (
     "Flag this case when its work is worth describing in the report, as good practice or as a "
@@ -18,6 +19,7 @@ EXPLANATION = (
 class IllustrationPage(QWidget):
     changed = Signal(bool, str)  # flagged, narrative (after each edit)
     toggled = Signal(bool, str)  # the flag changed: write at once
+    explained = Signal(str)  # why typing did nothing, or what an undo did
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,22 +39,27 @@ class IllustrationPage(QWidget):
         self.flag = QCheckBox("Use this case as a practice illustration")
         self.flag.toggled.connect(self._flag_toggled)
         layout.addWidget(self.flag)
-        self.narrative = QPlainTextEdit()
+        self.narrative = UndoableTextEdit()
+        self.narrative.noun = "narrative"
+        self.narrative.setAccessibleName("Practice illustration narrative")
         self.narrative.setPlaceholderText("What was done, and why it is worth describing")
         self.narrative.setTabChangesFocus(True)
         self.narrative.textChanged.connect(self._edited)
+        self.narrative.refused.connect(self.explained)
+        self.narrative.undone.connect(self.explained)
         layout.addWidget(self.narrative, 1)
+        self._case: str | None = None
 
-    def bind(self, case: CaseRecord, read_only: bool) -> None:
-        for widget in (self.flag, self.narrative):
-            widget.blockSignals(True)
+    def bind(self, case: CaseRecord, read_only: bool, locked_reason: str = "") -> None:
+        self.flag.blockSignals(True)
         self.flag.setChecked(case.illustration)
-        if self.narrative.toPlainText() != case.illustration_text:
-            self.narrative.setPlainText(case.illustration_text)
-        for widget in (self.flag, self.narrative):
-            widget.blockSignals(False)
+        self.flag.blockSignals(False)
+        if self._case != case.uuid or self.narrative.toPlainText() != case.illustration_text:
+            self.narrative.set_text(case.illustration_text)
+        self._case = case.uuid
         self.flag.setEnabled(not read_only)
         self.narrative.setReadOnly(read_only)
+        self.narrative.read_only_reason = locked_reason
 
     def focus_first(self) -> None:
         self.flag.setFocus(Qt.FocusReason.OtherFocusReason)

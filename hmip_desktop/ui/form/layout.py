@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.instrument.definition import AllRule, AnyRule, Instrument, RelevanceRule, ValueRule
 
 ILLUSTRATION_KEY = "illustration"
 ILLUSTRATION_TITLE = "Practice illustration"
@@ -26,6 +26,9 @@ class FormGroup:
     code: str | None
     title: str
     question_ids: tuple[str, ...]
+    #: Every question whose answer can decide whether one of this group's questions applies
+    #: (gates, and the gates of gates).
+    gates: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,53 @@ class FormLayout:
         raise KeyError(key)
 
 
+_layouts: dict[str, FormLayout] = {}
+
+
+def layout_of(instrument: Instrument) -> FormLayout:
+    """The form layout of an instrument, made once per instrument (by its hash)."""
+    layout = _layouts.get(instrument.sha256)
+    if layout is None:
+        layout = _layouts[instrument.sha256] = form_layout(instrument)
+    return layout
+
+
+def rule_questions(rule: RelevanceRule) -> set[str]:
+    """The questions a relevance rule reads."""
+    if isinstance(rule, ValueRule):
+        return {rule.question}
+    children = rule.all if isinstance(rule, AllRule) else rule.any
+    assert isinstance(rule, AllRule | AnyRule)
+    return set().union(*(rule_questions(child) for child in children))
+
+
+def gate_closure(instrument: Instrument) -> dict[str, frozenset[str]]:
+    """For each question, every question its applicability depends on, directly or through other gates."""
+    direct = {q.id: rule_questions(q.relevant_if) if q.relevant_if else set() for q in instrument.questions}
+    closure: dict[str, frozenset[str]] = {}
+    for question in instrument.questions:  # gates come before what they open, so one pass in order
+        found: set[str] = set()
+        for gate in direct[question.id]:
+            found.add(gate)
+            found |= closure.get(gate, frozenset()) or _closure_of(gate, direct)
+        closure[question.id] = frozenset(found)
+    return closure
+
+
+def _closure_of(question_id: str, direct: Mapping[str, set[str]]) -> frozenset[str]:
+    """The closure for a gate that comes later in the form than a question it opens."""
+    seen: set[str] = set()
+    todo = [question_id]
+    while todo:
+        for gate in direct.get(todo.pop(), set()):
+            if gate not in seen:
+                seen.add(gate)
+                todo.append(gate)
+    return frozenset(seen)
+
+
 def form_layout(instrument: Instrument) -> FormLayout:
+    gates = gate_closure(instrument)
     sections: list[FormSection] = []
     for section in instrument.sections:
         runs: list[tuple[str | None, list[str]]] = []
@@ -94,6 +143,7 @@ def form_layout(instrument: Instrument) -> FormLayout:
                 code=code,
                 title=f"{code} {instrument.criterion(code).title}" if code else section.title,
                 question_ids=tuple(ids),
+                gates=frozenset().union(*(gates[qid] for qid in ids)),
             )
             for index, (code, ids) in enumerate(runs)
         )
@@ -112,3 +162,24 @@ def group_counts(
         answered = sum(1 for qid in applying if values.get(qid) is not None)
         counts[group.key] = (answered, len(applying))
     return counts
+
+
+def finished_groups(layout: FormLayout, relevant: Iterable[str], values: Mapping[str, str | None]) -> set[str]:
+    """The groups (case details, each criterion) that are finished: every question in them that
+    applies is answered, and every gate that decides what applies and itself applies is answered.
+
+    This is the case's progress that never goes backwards as work is done. Relevance rules only
+    ever test "answer is one of …", so answering a question that had no answer only opens
+    questions; a finished group's gates are all answered, so a new answer elsewhere cannot open
+    anything in it. Only changing or clearing an answer can un-finish a group, and then there is
+    new work in it. (The count of questions that apply, by contrast, grows as gates open.)
+    """
+    relevant_ids = set(relevant)
+    answered = {qid for qid, value in values.items() if value is not None}
+    finished: set[str] = set()
+    for group in layout.groups:
+        if any(gate in relevant_ids and gate not in answered for gate in group.gates):
+            continue
+        if all(qid in answered for qid in group.question_ids if qid in relevant_ids):
+            finished.add(group.key)
+    return finished

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
+from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.form.layout import ILLUSTRATION_KEY, ILLUSTRATION_TITLE, FormGroup, FormLayout
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -15,9 +16,6 @@ TITLE, COUNT = 0, 1
 _TOP = 0  # internal id of top-level rows; children carry their section row + 1
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-
-DONE_COLOUR = QColor("#1b6e3a")
-MUTED_COLOUR = QColor("#8a8f98")
 
 
 class NavigatorModel(QAbstractItemModel):
@@ -130,7 +128,7 @@ class NavigatorModel(QAbstractItemModel):
                 return ""
             answered, applying = count
             return f"{answered}/{applying}" if applying else "–"
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             if count is None:
                 return title
             answered, applying = count
@@ -140,9 +138,9 @@ class NavigatorModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ForegroundRole and count is not None:
             answered, applying = count
             if not applying:
-                return QBrush(MUTED_COLOUR)
+                return QBrush(colours_for().muted)
             if answered == applying and column == COUNT:
-                return QBrush(DONE_COLOUR)
+                return QBrush(colours_for().done)
         if role == Qt.ItemDataRole.FontRole and is_section:
             return self._bold
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COUNT:

@@ -2,25 +2,27 @@
 
 Rows are built once per instrument and re-bound to each case (`bind`), which
 only touches what changed; building ~250 rows per case switch would be far
-too slow. The row itself takes keyboard focus: digits pick an option, Enter
-or Down asks for the next unanswered question, Up for the previous one,
-Delete clears the answer, Tab goes to the note.
+too slow. The row itself takes the keyboard focus and works like a radio
+group: Left and Right move among the options (and, once the question has an
+answer, choose as they go), Space chooses the option marked, digits choose
+directly. Down and Up go to the next and previous question, Enter to the next
+one without an answer, Delete clears, Tab goes to the note. A key that cannot
+do anything says why (`explained`), rather than doing nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QFocusEvent,
     QFont,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPalette,
+    QPen,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -29,7 +31,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QRadioButton,
     QSizePolicy,
     QToolButton,
@@ -38,35 +39,44 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.instrument.definition import Question
+from hmip_desktop.ui.accessibility import announce, set_description
+from hmip_desktop.ui.colours import colours_for, tint
+from hmip_desktop.ui.form.text_history import UndoableTextEdit
 
-CURRENT_BACKGROUND = QColor("#eef3fb")
-CURRENT_BAR = QColor("#2f6fdb")
-STALE_BAR = QColor("#c77c02")
-MUTED_TEXT = QColor("#6b7280")
-STALE_TEXT = QColor("#8a4b00")
 NOTE_MAX_LINES = 8
-NOTE_BACKGROUND = QColor("#fbfcfd")
 
 DIGIT_KEYS = {getattr(Qt.Key, f"Key_{n}"): (n - 1 if n else 9) for n in range(10)}
-NEXT_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Down}
+ENTER_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
 
 
 @dataclass(frozen=True)
 class RowBinding:
+    case: str  # the case's uuid: another case starts the note's undo history afresh
     value: str | None
     note: str
     relevant: bool
     stale: bool
     read_only: bool
     show_inapplicable: bool
+    locked_reason: str = ""  # why a read-only answer cannot change ("case KT-0001 is complete …")
 
 
-class NoteEdit(QPlainTextEdit):
-    """The evidence note: grows with its text, Tab leaves it, Escape returns to the question."""
+def digits_text(count: int) -> str:
+    """How to choose among `count` options by digit: "1 to 3", "1 to 9, or 0 for the tenth"."""
+    if count <= 9:
+        return f"1 to {count}"
+    return "1 to 9, or 0 for the tenth"
+
+
+class NoteEdit(UndoableTextEdit):
+    """The evidence note: grows with its text, undoes a word at a time, Tab leaves it, Escape
+    returns to the question."""
 
     entered = Signal()
     left = Signal()
     escaped = Signal()
+
+    noun = "note"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,10 +85,10 @@ class NoteEdit(QPlainTextEdit):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.document().setDocumentMargin(3)
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Base, NOTE_BACKGROUND)
-        self.setPalette(palette)
         self.textChanged.connect(self.fit_height)
+        self.fit_height()
+
+    def text_set(self) -> None:
         self.fit_height()
 
     def fit_height(self) -> None:
@@ -113,10 +123,12 @@ class NoteEdit(QPlainTextEdit):
 
 class QuestionRow(QFrame):
     answer_chosen = Signal(str, object)  # question id, option value or None to clear
+    answer_stepped = Signal(str, object)  # the same, by an arrow key (one undo step per run of arrows)
     note_edited = Signal(str, str)  # question id, the note's text after each edit
     note_left = Signal(str)  # focus left the note: write it now
-    navigate = Signal(str, str)  # question id, "next" (unanswered) or "previous"
+    navigate = Signal(str, str)  # question id, "next", "previous" or "next-unanswered"
     focused = Signal(str)  # the row or its note took the keyboard focus
+    explained = Signal(str)  # a key did nothing, or a note undo did something worth saying: why
 
     def __init__(self, question: Question, reason: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,8 +137,10 @@ class QuestionRow(QFrame):
         self.setObjectName(f"question:{question.id}")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("")
+        self.setAccessibleName(question.text)
         self._binding: RowBinding | None = None
         self._current = False
+        self._cursor = 0  # the option Space would choose (the radio group's focus)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 8, 12, 10)
@@ -147,13 +161,12 @@ class QuestionRow(QFrame):
             key_font = QFont(key.font())
             key_font.setPointSizeF(key_font.pointSizeF() * 0.9)
             key.setFont(key_font)
-            key_palette = key.palette()
-            key_palette.setColor(QPalette.ColorRole.WindowText, STALE_TEXT)
-            key.setPalette(key_palette)
+            tint(key, "attention")
             key.setToolTip("A key question of the inspection criteria")
             top.addWidget(key, 0, Qt.AlignmentFlag.AlignTop)
         self.clear_button = QToolButton()
         self.clear_button.setText("Clear")
+        self.clear_button.setAccessibleName(f"Clear the answer: {question.chart_label}")
         self.clear_button.setAutoRaise(True)
         self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.clear_button.setToolTip("Remove this answer (Delete)")
@@ -164,6 +177,7 @@ class QuestionRow(QFrame):
         if question.help:
             self.help_button = QToolButton()
             self.help_button.setText("?")
+            self.help_button.setAccessibleName(f"Guidance: {question.chart_label}")
             self.help_button.setCheckable(True)
             self.help_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.help_button.setToolTip("Guidance for this question (F1)")
@@ -184,8 +198,10 @@ class QuestionRow(QFrame):
         for index, option in enumerate(question.options):
             digit = (index + 1) % 10
             radio = QRadioButton(f"{digit}  {option.label}")
-            radio.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            radio.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the row is the group's one focus stop
             radio.setToolTip(f"Press {digit} to choose “{option.label}”")
+            radio.setAccessibleName(option.label)
+            radio.setAccessibleDescription(f"Option {index + 1} of {len(question.options)}; press {digit}")
             self.group.addButton(radio, index)
             grid.addWidget(radio, index // columns, index % columns)
         grid.setColumnStretch(columns, 1)
@@ -203,6 +219,8 @@ class QuestionRow(QFrame):
         self.note.left.connect(lambda: self.note_left.emit(self.question.id))
         self.note.escaped.connect(self.focus_row)
         self.note.entered.connect(lambda: self.focused.emit(self.question.id))
+        self.note.refused.connect(self.explained)
+        self.note.undone.connect(self.explained)
         layout.addWidget(self.note)
 
     # -- state ------------------------------------------------------------------------
@@ -214,6 +232,11 @@ class QuestionRow(QFrame):
     @property
     def binding(self) -> RowBinding | None:
         return self._binding
+
+    @property
+    def marked_option(self) -> int:
+        """The option marked for Space (the radio group's focus)."""
+        return self._cursor
 
     def value(self) -> str | None:
         checked = self.group.checkedId()
@@ -227,11 +250,9 @@ class QuestionRow(QFrame):
         self._binding = binding
         if old is None or old.value != binding.value or self.value() != binding.value:
             self._show_value(binding.value)
-        if self.note.toPlainText() != binding.note:
-            self.note.blockSignals(True)
-            self.note.setPlainText(binding.note)
-            self.note.blockSignals(False)
-            self.note.fit_height()
+        if old is None or old.case != binding.case or self.note.toPlainText() != binding.note:
+            self.note.set_text(binding.note)
+        self.note.read_only_reason = binding.locked_reason
         if old is None or (old.relevant, old.stale, old.read_only, old.show_inapplicable) != (
             binding.relevant,
             binding.stale,
@@ -241,6 +262,7 @@ class QuestionRow(QFrame):
             self._show_applicability(binding)
         elif old.value != binding.value:
             self.clear_button.setVisible(binding.value is not None and not binding.read_only)
+        self._describe()
 
     def _show_value(self, value: str | None) -> None:
         if value is None:
@@ -250,13 +272,20 @@ class QuestionRow(QFrame):
                 self.group.setExclusive(False)
                 checked.setChecked(False)
                 self.group.setExclusive(True)
+            self._move_cursor(0)
             return
         for index, option in enumerate(self.question.options):
             if option.value == value:
                 button = self.group.button(index)
                 if not button.isChecked():
                     button.setChecked(True)
+                self._move_cursor(index)
                 return
+
+    def _move_cursor(self, index: int) -> None:
+        if index != self._cursor:
+            self._cursor = index
+            self.update()
 
     def _show_applicability(self, binding: RowBinding) -> None:
         applies = binding.relevant
@@ -273,21 +302,40 @@ class QuestionRow(QFrame):
             self._set_status(
                 "Answer kept but not counted: this question no longer applies (it "
                 f"{self.reason}). Clear it with Delete, or change the earlier answer back.",
-                STALE_TEXT,
+                "attention",
             )
         elif not applies:
-            self._set_status(f"Does not apply to this case: it {self.reason}.", MUTED_TEXT)
+            self._set_status(f"Does not apply to this case: it {self.reason}.", "muted")
         else:
             self.status.hide()
         self.update()
 
-    def _set_status(self, text: str, colour: QColor) -> None:
+    def _set_status(self, text: str, colour: str) -> None:
         if self.status.text() != text:
             self.status.setText(text)
-            palette = self.status.palette()
-            palette.setColor(QPalette.ColorRole.WindowText, colour)
-            self.status.setPalette(palette)
+            tint(self.status, colour)
         self.status.show()
+
+    def _describe(self) -> None:
+        """The row's accessible description: its answer and whether it applies (the name is the question)."""
+        binding = self._binding
+        if binding is None:
+            return
+        value = binding.value
+        label = self.question.label_for(value) if value is not None else ""
+        if binding.stale:
+            text = f"Answer kept but not counted: {label}. No longer applies: it {self.reason}."
+        elif not binding.relevant:
+            text = f"Does not apply to this case: it {self.reason}."
+        else:
+            answer = f"Answer: {label}." if value is not None else "No answer yet."
+            choose = f"Options {', '.join(f'{i + 1} {o.label}' for i, o in enumerate(self.question.options))}."
+            text = f"{answer} {choose}"
+            if self.question.key:
+                text += " Key question."
+            if binding.read_only:
+                text += f" Read-only: {binding.locked_reason or 'it cannot be changed'}."
+        set_description(self, text)
 
     def set_current(self, current: bool) -> None:
         if current != self._current:
@@ -309,9 +357,9 @@ class QuestionRow(QFrame):
             self.guidance = QLabel(self.question.help)
             self.guidance.setWordWrap(True)
             self.guidance.setObjectName("guidance")
-            self.guidance.setStyleSheet(
-                "QLabel#guidance { background: #f6f7f9; border: 1px solid #dfe3e8; border-radius: 4px; padding: 6px 8px; }"
-            )
+            self.guidance.setFrameShape(QFrame.Shape.StyledPanel)
+            self.guidance.setContentsMargins(6, 4, 6, 4)
+            tint(self.guidance, surface="panel")
             layout = self.layout()
             assert isinstance(layout, QVBoxLayout)
             layout.insertWidget(1, self.guidance)
@@ -339,26 +387,66 @@ class QuestionRow(QFrame):
         binding = self._binding
         return binding is not None and binding.relevant and not binding.read_only
 
-    def choose(self, index: int) -> bool:
-        """Pick the option at `index` as if clicked; False if there is none or the row is locked."""
-        if not self.editable or not 0 <= index < len(self.question.options):
+    def refusal(self) -> str:
+        """Why the answer cannot change now ("" when it can)."""
+        binding = self._binding
+        if binding is None:
+            return "No case is open"
+        if binding.read_only:
+            return binding.locked_reason or "This answer cannot be changed"
+        if not binding.relevant:
+            return f"This question does not apply to this case: it {self.reason}"
+        return ""
+
+    def choose(self, index: int, *, stepped: bool = False) -> bool:
+        """Pick the option at `index` as if clicked; False (after saying why) if that cannot be done."""
+        why = self.refusal()
+        count = len(self.question.options)
+        if not why and not 0 <= index < count:
+            why = f"“{self.question.chart_label}” has {count} options: press {digits_text(count)}"
+        if why:
+            self.explained.emit(why)
             return False
         value = self.question.options[index].value
         self._show_value(value)
         if self._binding is None or self._binding.value != value:
-            self.answer_chosen.emit(self.question.id, value)
+            (self.answer_stepped if stepped else self.answer_chosen).emit(self.question.id, value)
+            if self.hasFocus():
+                announce(self, f"{self.question.options[index].label} chosen")
         return True
+
+    def step_option(self, step: int) -> None:
+        """Left/Right: move among the options; once there is an answer, choose as the mark moves."""
+        why = self.refusal()
+        if why:
+            self.explained.emit(why)
+            return
+        count = len(self.question.options)
+        target = (self._cursor + step) % count
+        if self.value() is None:
+            self._move_cursor(target)
+            label = self.question.options[target].label
+            announce(self, f"{label}, option {target + 1} of {count}; Space chooses it")
+            return
+        self.choose(target, stepped=True)
 
     def _clicked(self, index: int) -> None:
         self.focus_row()
+        self._move_cursor(index)
         value = self.question.options[index].value
         if self._binding is None or self._binding.value != value:
             self.answer_chosen.emit(self.question.id, value)
 
     def _clear(self) -> None:
         binding = self._binding
-        if binding is not None and binding.value is not None and not binding.read_only:
+        if binding is None or binding.value is None:
+            self.explained.emit("This question has no answer to clear")
+        elif binding.read_only:
+            self.explained.emit(binding.locked_reason or "This answer cannot be changed")
+        else:
             self.answer_chosen.emit(self.question.id, None)
+            if self.hasFocus():
+                announce(self, "Answer cleared")
 
     def _note_changed(self) -> None:
         self.note_edited.emit(self.question.id, self.note.toPlainText())
@@ -373,14 +461,29 @@ class QuestionRow(QFrame):
             if key in DIGIT_KEYS:
                 self.choose(DIGIT_KEYS[key])
                 return
-            if key in NEXT_KEYS:
+            if key in ENTER_KEYS:
+                self.navigate.emit(self.question.id, "next-unanswered")
+                return
+            if key == Qt.Key.Key_Down:
                 self.navigate.emit(self.question.id, "next")
                 return
             if key == Qt.Key.Key_Up:
                 self.navigate.emit(self.question.id, "previous")
                 return
+            if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+                self.step_option(1 if key == Qt.Key.Key_Right else -1)
+                return
+            if key == Qt.Key.Key_Space:
+                self.choose(self._cursor)
+                return
             if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
                 self._clear()
+                return
+            if event.text().isprintable() and event.text().strip():
+                count = len(self.question.options)
+                self.explained.emit(
+                    f"Choose with {digits_text(count)}, Left/Right and Space; Tab goes to the evidence note"
+                )
                 return
         super().keyPressEvent(event)
 
@@ -395,12 +498,20 @@ class QuestionRow(QFrame):
     def paintEvent(self, event: QPaintEvent) -> None:
         binding = self._binding
         stale = binding is not None and binding.stale
-        if self._current or stale:
+        if self._current or stale or self.hasFocus():
+            own = colours_for(self)
             painter = QPainter(self)
             if self._current:
-                painter.fillRect(self.rect(), CURRENT_BACKGROUND)
-            bar = QRect(0, 0, 4, self.height())
-            painter.fillRect(bar, STALE_BAR if stale else CURRENT_BAR)
+                painter.fillRect(self.rect(), own.current)
+            if self._current or stale:
+                painter.fillRect(QRect(0, 0, 4, self.height()), own.stale_accent if stale else own.accent)
+            if self.hasFocus() and self.editable:
+                # The option Space would choose, framed like a focused radio button.
+                button = self.group.button(self._cursor)
+                frame = QRectF(button.geometry().translated(self.options.pos())).adjusted(-3, -1, 3, 1)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setPen(QPen(own.accent, 1.5, Qt.PenStyle.DotLine))
+                painter.drawRoundedRect(frame, 3, 3)
             painter.end()
         super().paintEvent(event)
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.form.layout import FormSection
 from hmip_desktop.ui.form.question_row import QuestionRow, RowBinding
 
@@ -46,6 +47,8 @@ class SectionPage(QScrollArea):
             return
         container = QWidget()
         container.setObjectName("sectionContent")
+        # Greyed questions (those that do not apply) stay readable: 4.5:1, not the style's faint grey.
+        tint(container, disabled_text="muted")
         layout = QVBoxLayout(container)
         layout.setContentsMargins(20, 14, 20, 28)
         layout.setSpacing(2)
@@ -63,9 +66,13 @@ class SectionPage(QScrollArea):
                 header = QLabel(group.title)
                 header.setFont(header_font)
                 header.setWordWrap(True)
-                header.setContentsMargins(0, 16, 0, 4)
-                header.setStyleSheet("color: #1f3b63; border-bottom: 1px solid #d5dbe3; padding-bottom: 4px;")
+                header.setContentsMargins(0, 16, 0, 0)
+                tint(header, "heading")
                 layout.addWidget(header)
+                rule = QFrame()
+                rule.setFrameShape(QFrame.Shape.HLine)
+                rule.setFrameShadow(QFrame.Shadow.Sunken)
+                layout.addWidget(rule)
                 self.group_headers[group.key] = header
             for question_id in group.question_ids:
                 question = self.instrument.question(question_id)

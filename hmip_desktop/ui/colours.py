@@ -1,0 +1,284 @@
+"""The app's own colours, defined once and chosen for the palette in use (light, dark, high contrast).
+
+Everything else on screen takes its colours from the palette (`QPalette` roles), so a dark or
+high-contrast system theme just works. These few colours carry a meaning the palette has no role
+for: work that is done, something that needs attention, a problem, secondary text, the question
+with the focus, a notice. Each starts from a tint for a light or a dark palette and is then
+checked against every surface it can be drawn on (the palette's Window, Base and AlternateBase,
+and the app's own `current`, `notice` and `panel` surfaces): a text colour below WCAG AA (4.5:1)
+on any of them is moved towards the palette's own text colour until it passes. An unusual palette
+(a high-contrast theme) can lose a tint, never legibility. `tests/test_ui_palette.py` prints the
+contrast of every pair and checks the rule for any usable palette.
+
+Widgets use `colours_for(widget)` (or `colours_for()` for the application's palette) when they
+paint or answer a model's colour role, and `tint(widget, ...)` for a label or panel that keeps a
+colour: the tint is re-applied whenever the palette changes, so switching the system to dark mode
+while the app runs recolours it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+#: WCAG 2 AA for normal text.
+TEXT_CONTRAST = 4.5
+
+Role = QPalette.ColorRole
+Group = QPalette.ColorGroup
+
+#: Text tints (light palette, dark palette) before the contrast check.
+_TEXT_TINTS: dict[str, tuple[str, str]] = {
+    "done": ("#1b6e3a", "#7fd49b"),  # complete, every question answered
+    "attention": ("#8a4b00", "#f2b35e"),  # a stale answer, a key question, a read-only file
+    "problem": ("#a4262c", "#ff9a92"),  # something to fix: a refused passphrase, draft files, held-out cases
+    "heading": ("#1f3b63", "#a9c8f5"),  # criterion headings on the form
+}
+#: The app's own surfaces: how much of an accent colour is mixed into the palette's background.
+_NOTICE_ACCENT = QColor("#f0b400")
+_NOTICE_MIX = (0.16, 0.22)  # light, dark
+_CURRENT_MIX = (0.10, 0.22)
+_PANEL_MIX = (0.04, 0.07)
+
+TEXT_COLOURS = ("done", "attention", "problem", "heading", "muted")
+SURFACES = ("current", "notice", "panel")
+
+
+@dataclass(frozen=True)
+class Colours:
+    """The own colours for one palette. Text colours pass 4.5:1 on every surface listed in
+    `backgrounds`; `accent`, `stale_accent`, `rule` and the bar colours are not text."""
+
+    done: QColor
+    attention: QColor
+    problem: QColor
+    heading: QColor
+    muted: QColor  # secondary text: reasons, summaries, greyed questions
+    current: QColor  # background of the question with the focus
+    notice: QColor  # background of the read-only banner and the gaps panel
+    panel: QColor  # background of a question's guidance
+    accent: QColor  # the bar beside the question with the focus
+    stale_accent: QColor  # the bar beside a stale answer
+    rule: QColor  # thin lines: under the case header, around panels
+    bar: QColor  # a percent bar on the lead's dashboard
+    bar_muted: QColor  # a bar with weak evidence behind it
+    track: QColor  # the empty part of a bar
+    dark: bool
+
+    def backgrounds(self, palette: QPalette) -> dict[str, QColor]:
+        """Every surface text in an own colour can be drawn on, by name."""
+        return {
+            "Window": palette.color(Role.Window),
+            "Base": palette.color(Role.Base),
+            "AlternateBase": palette.color(Role.AlternateBase),
+            "current": self.current,
+            "notice": self.notice,
+            "panel": self.panel,
+        }
+
+    def text(self, name: str) -> QColor:
+        if name not in TEXT_COLOURS:
+            raise KeyError(name)
+        colour = getattr(self, name)
+        assert isinstance(colour, QColor)
+        return colour
+
+    def surface(self, name: str) -> QColor:
+        if name not in SURFACES:
+            raise KeyError(name)
+        colour = getattr(self, name)
+        assert isinstance(colour, QColor)
+        return colour
+
+
+# -- contrast --------------------------------------------------------------------------------
+
+
+def relative_luminance(colour: QColor) -> float:
+    """WCAG 2 relative luminance of an opaque colour."""
+
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF()) + 0.0722 * channel(colour.blueF())
+
+
+def contrast(one: QColor, other: QColor) -> float:
+    """WCAG 2 contrast ratio, from 1 (same) to 21 (black on white)."""
+    a, b = relative_luminance(one), relative_luminance(other)
+    lighter, darker = max(a, b), min(a, b)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def mix(base: QColor, other: QColor, amount: float) -> QColor:
+    """`amount` of `other` over `base` (0: base, 1: other), opaque."""
+    amount = max(0.0, min(1.0, amount))
+    return QColor.fromRgbF(
+        base.redF() + (other.redF() - base.redF()) * amount,
+        base.greenF() + (other.greenF() - base.greenF()) * amount,
+        base.blueF() + (other.blueF() - base.blueF()) * amount,
+    )
+
+
+def is_dark(palette: QPalette) -> bool:
+    """A dark palette: light text on a dark window."""
+    return relative_luminance(palette.color(Role.Window)) < relative_luminance(palette.color(Role.WindowText))
+
+
+def _readable(colour: QColor, text: QColor, surfaces: list[QColor]) -> QColor:
+    """`colour`, moved towards the palette's text colour until it passes 4.5:1 on every surface."""
+    for step in range(11):
+        candidate = mix(colour, text, step / 10)
+        if min(contrast(candidate, s) for s in surfaces) >= TEXT_CONTRAST:
+            return candidate
+    return QColor(text)
+
+
+def _surface(background: QColor, accent: QColor, amount: float, text: QColor) -> QColor:
+    """A tinted surface on which the palette's text still passes (less tint if needed)."""
+    for step in range(5):
+        candidate = mix(background, accent, amount * (1 - step / 4))
+        if contrast(candidate, text) >= TEXT_CONTRAST:
+            return candidate
+    return QColor(background)
+
+
+def colours_for(source: QWidget | QPalette | None = None) -> Colours:
+    """The own colours for a widget's palette, a palette, or the application's palette."""
+    if isinstance(source, QWidget):
+        palette = source.palette()
+    elif isinstance(source, QPalette):
+        palette = source
+    else:
+        palette = QApplication.palette()
+    roles = (Role.Window, Role.WindowText, Role.Base, Role.AlternateBase, Role.Text, Role.Highlight, Role.Mid)
+    return _colours(tuple(palette.color(role).rgb() for role in roles))
+
+
+@lru_cache(maxsize=16)
+def _colours(key: tuple[int, ...]) -> Colours:
+    window, window_text, base, alternate, text, highlight, mid = (QColor.fromRgb(rgb) for rgb in key)
+    dark = relative_luminance(window) < relative_luminance(window_text)
+    which = 1 if dark else 0
+    current = _surface(base, highlight, _CURRENT_MIX[which], text)
+    notice = _surface(window, _NOTICE_ACCENT, _NOTICE_MIX[which], window_text)
+    panel = _surface(window, window_text, _PANEL_MIX[which], window_text)
+    surfaces = [window, base, alternate, current, notice, panel]
+    tints = {name: _readable(QColor(pair[which]), window_text, surfaces) for name, pair in _TEXT_TINTS.items()}
+    # Secondary text: as far towards the background as 4.5:1 on every surface allows.
+    muted = QColor(window_text)
+    for step in range(1, 13):
+        candidate = mix(window_text, window, step / 20)
+        if min(contrast(candidate, s) for s in surfaces) < TEXT_CONTRAST + 0.1:
+            break
+        muted = candidate
+    accent = QColor(highlight)
+    stale_accent = QColor(_TEXT_TINTS["attention"][which])
+    return Colours(
+        done=tints["done"],
+        attention=tints["attention"],
+        problem=tints["problem"],
+        heading=tints["heading"],
+        muted=muted,
+        current=current,
+        notice=notice,
+        panel=panel,
+        accent=accent,
+        stale_accent=stale_accent,
+        rule=mix(window, mid, 0.8),
+        bar=mix(highlight, window_text, 0.25),
+        bar_muted=mix(highlight, window, 0.55),
+        track=mix(window, window_text, 0.1),
+        dark=dark,
+    )
+
+
+def contrast_table(palette: QPalette) -> list[tuple[str, str, float]]:
+    """(text, surface, ratio) for every own text colour, and the palette's own text on the own
+    surfaces: the figures `tests/test_ui_palette.py` checks and prints."""
+    own = colours_for(palette)
+    backgrounds = own.backgrounds(palette)
+    rows = [(name, where, contrast(own.text(name), bg)) for name in TEXT_COLOURS for where, bg in backgrounds.items()]
+    for surface in SURFACES:
+        rows.append(("palette text", surface, contrast(palette.color(Role.WindowText), own.surface(surface))))
+        rows.append(("palette base text", surface, contrast(palette.color(Role.Text), own.surface(surface))))
+    return rows
+
+
+# -- keeping a widget's colour with the palette ---------------------------------------------------
+
+_TEXT_PROPERTY = "hmipTextColour"
+_SURFACE_PROPERTY = "hmipSurfaceColour"
+_DISABLED_PROPERTY = "hmipDisabledColour"
+_APPLIED_PROPERTY = "hmipAppliedColours"
+_TEXT_ROLES = (Role.WindowText, Role.Text, Role.ButtonText)
+
+
+class _Tinter(QObject):
+    """Re-applies a widget's own colours when its palette changes (the system went dark, say)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.PaletteChange and isinstance(watched, QWidget):
+            _apply(watched)
+        return False
+
+
+_tinter: _Tinter | None = None
+
+
+def tint(
+    widget: QWidget, text: str | None = None, *, surface: str | None = None, disabled_text: str | None = None
+) -> None:
+    """Give a widget an own text colour, background, or colour for its disabled (greyed) text,
+    now and after every palette change. None leaves that part to the palette."""
+    global _tinter
+    if text is not None:
+        colours_for().text(text)  # an unknown name fails here, not on the next palette change
+    if disabled_text is not None:
+        colours_for().text(disabled_text)
+    if surface is not None:
+        colours_for().surface(surface)
+    widget.setProperty(_TEXT_PROPERTY, text or "")
+    widget.setProperty(_SURFACE_PROPERTY, surface or "")
+    widget.setProperty(_DISABLED_PROPERTY, disabled_text or "")
+    if _tinter is None:
+        _tinter = _Tinter(QApplication.instance())
+    widget.removeEventFilter(_tinter)
+    widget.installEventFilter(_tinter)
+    _apply(widget)
+
+
+def _inherited_palette(widget: QWidget) -> QPalette:
+    parent = widget.parentWidget()
+    return parent.palette() if parent is not None else QApplication.palette(widget)
+
+
+def _apply(widget: QWidget) -> None:
+    text = str(widget.property(_TEXT_PROPERTY) or "")
+    surface = str(widget.property(_SURFACE_PROPERTY) or "")
+    disabled = str(widget.property(_DISABLED_PROPERTY) or "")
+    inherited = _inherited_palette(widget)
+    own = colours_for(inherited)
+    settings: list[tuple[Group, Role, QColor]] = []
+    if text:
+        settings += [(group, role, own.text(text)) for group in (Group.Active, Group.Inactive) for role in _TEXT_ROLES]
+    if disabled:
+        settings += [(Group.Disabled, role, own.text(disabled)) for role in _TEXT_ROLES]
+    if surface:
+        settings += [
+            (group, Role.Window, own.surface(surface)) for group in (Group.Active, Group.Inactive, Group.Disabled)
+        ]
+    key = ",".join(f"{group.value}:{role.value}:{colour.rgb()}" for group, role, colour in settings)
+    if widget.property(_APPLIED_PROPERTY) == key:
+        return  # (setPalette below sends the widget a PaletteChange of its own)
+    widget.setProperty(_APPLIED_PROPERTY, key)
+    palette = QPalette(inherited)
+    palette.setResolveMask(0)  # only the roles set here are the widget's own; the rest follow its parent
+    for group, role, colour in settings:
+        palette.setColor(group, role, colour)
+    widget.setAutoFillBackground(bool(surface))
+    widget.setPalette(palette)
