@@ -261,7 +261,7 @@ def raw_instrument() -> dict[str, Any]:
 
 def test_shipped_file_loads_and_validates(instrument: Instrument) -> None:
     assert instrument.id == "iaow-2013-14"
-    assert instrument.version == "1.0"
+    assert instrument.version == "1.1"
     assert instrument.title
     assert default_instrument().identity == instrument.identity
 
@@ -529,7 +529,8 @@ def test_factor_grid(instrument: Instrument, factor: str) -> None:
     for cell in (interventions, progress):
         rule = cell.relevant_if
         assert isinstance(rule, ValueRule), cell.id
-        assert (rule.question, rule.in_) == (identified.id, ("yes",)), cell.id
+        # Asked wherever the factor is linked to offending, identified or missed (the published base).
+        assert (rule.question, rule.in_) == (identified.id, ("yes", "missed")), cell.id
     assert {o.value: o.above_line for o in interventions.options} == {"yes": True, "no": False}
     assert {o.value: o.above_line for o in progress.options} == {
         "good": True,

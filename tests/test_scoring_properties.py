@@ -78,7 +78,9 @@ def scores_only(result: Any) -> Any:
         {qid: (q.applicable, q.above_line, q.score) for qid, q in result.questions.items()},
         {code: c.score for code, c in result.criteria.items()},
         {key: o.score for key, o in result.outcomes.items()},
-        result.factors and [(r.identified, r.interventions_sufficient, r.progress_sufficient) for r in result.factors],
+        # The factor table's percentages keep "too early to judge" in their base (the factor is linked to
+        # offending), so a not-counted answer moves them by design; what was sufficient does not move.
+        result.factors and [(r.identified, r.interventions_above, r.progress_above) for r in result.factors],
         {qid: [(g.cases, {k: o.score for k, o in g.outcomes.items()}) for g in b.groups] for qid, b in result.breakdowns.items()},
     )
 

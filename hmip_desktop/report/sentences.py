@@ -219,10 +219,19 @@ FACTORS_HEAD = (
     "Sufficient interventions or services delivered",
     "Sufficient progress made",
 )
+#: For an instrument that asks about interventions and progress only where the assessment identified the factor.
 FACTORS_INTRO = (
     "The factors linked to offending that we found most often in the cases inspected, with how often "
     "enough was done about each and how often enough progress was made. The percentages are of the "
     "cases where the factor was linked to offending and the question applied."
+)
+#: For an instrument that asks about them wherever the factor is linked to offending (identified or missed).
+FACTORS_INTRO_LINKED = (
+    "The factors we judged to be linked to offending most often in the cases inspected, whether or not the "
+    "offender manager's assessment had identified them, with how often enough was done about each and how "
+    "often enough progress was made. Each percentage is of all the cases where we judged the factor linked "
+    "to offending (the number in the second column); where it was too early to judge progress, the case "
+    "counts as not yet showing sufficient progress."
 )
 
 COMPARISONS_INTRO = (

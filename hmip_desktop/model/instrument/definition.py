@@ -361,10 +361,18 @@ def available_instruments() -> list[Instrument]:
 DEFAULT_INSTRUMENT_ID = "iaow-2013-14"
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """"1.10" sorts after "1.9"; a part that is not a number sorts first."""
+    return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
+
+
 def default_instrument() -> Instrument:
-    for instrument in available_instruments():
-        if instrument.id == DEFAULT_INSTRUMENT_ID:
-            return instrument
+    """The newest version of the default instrument: what new files are made with.
+
+    Older versions stay shipped, unchanged, so the files made with them open and score as before."""
+    versions = [i for i in available_instruments() if i.id == DEFAULT_INSTRUMENT_ID]
+    if versions:
+        return max(versions, key=lambda i: version_key(i.version))
     raise InstrumentError(f"the instrument {DEFAULT_INSTRUMENT_ID} is missing from {assets.where()}; reinstall HMIP Desktop")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hmip_desktop.model.instrument.definition import Criterion, Outcome, Question
+from hmip_desktop.model.instrument.definition import Criterion, Outcome, Question, ValueRule
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report import lead_text
 from hmip_desktop.report import sentences as say
@@ -174,7 +174,26 @@ def factor_table(model: ReportModel, criterion: Criterion) -> list[Block]:
         for row in rows
     )
     table = Table(head=head, rows=body, widths=(0.32, 0.17, 0.15, 0.2, 0.16), title=say.FACTORS_CAPTION)
-    return [Figure(say.FACTORS_CAPTION, table, before=(Paragraph(plain(say.FACTORS_INTRO)),), space_after=3)]
+    intro = say.FACTORS_INTRO_LINKED if all(asked_wherever_linked(model, row) for row in rows) else say.FACTORS_INTRO
+    return [Figure(say.FACTORS_CAPTION, table, before=(Paragraph(plain(intro)),), space_after=3)]
+
+
+def asked_wherever_linked(model: ReportModel, row: FactorRow) -> bool:
+    """The row's interventions and progress questions apply wherever the factor is linked to offending,
+    whether the assessment identified it or missed it (so the percentages are of the bracketed count)."""
+    instrument = model.instrument
+    identified = instrument.by_id.get(row.identified_question or "")
+    if identified is None:
+        return False
+    linked = {o.value for o in identified.options if o.above_line is not None}
+    for qid in (row.interventions_question, row.progress_question):
+        question = instrument.by_id.get(qid or "")
+        if question is None:
+            continue
+        rule = question.relevant_if
+        if not (isinstance(rule, ValueRule) and rule.question == identified.id and linked <= set(rule.in_)):
+            return False
+    return True
 
 
 def factor_criterion(model: ReportModel, row: FactorRow) -> str | None:
