@@ -7,8 +7,9 @@ from pathlib import Path
 
 from hmip_desktop.cli.output import print_json, print_table
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.scoring.intervals import Interval
 from hmip_desktop.scoring.load import score_file
-from hmip_desktop.scoring.result import MIN_GROUP_CASES, Breakdown, ScoringResult
+from hmip_desktop.scoring.result import MIN_GROUP_CASES, Breakdown, ScoringResult, interval_percent
 
 NO_SCORE = "-"
 
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def cmd_score(args: argparse.Namespace) -> int:
     with InspectionFile.open(args.file, read_only=True) as inspection:
-        result = score_file(inspection, include_incomplete=args.include_incomplete, by=args.by)
+        result = score_file(inspection, include_incomplete=args.include_incomplete, by=args.by, intervals=True)
         title = f"{inspection.inspection_id} ({inspection.instrument.identity.describe()})"
     if args.json:
         print_json(result.to_json())
@@ -43,6 +44,12 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def shown(percent: int | None) -> str:
     return NO_SCORE if percent is None else f"{percent}%"
+
+
+def shown_range(interval: Interval | None) -> str:
+    """A 95 % interval as whole percentages: "57-69%"."""
+    bounds = interval_percent(interval)
+    return NO_SCORE if bounds is None else f"{bounds[0]}-{bounds[1]}%"
 
 
 def case_counts_line(result: ScoringResult) -> str:
@@ -64,15 +71,21 @@ def print_summary(title: str, result: ScoringResult) -> None:
     print(case_counts_line(result))
     print()
     print_table(
-        ["Outcome", "Score", "Questions"],
-        [(f"{o.number}. {o.title}", shown(o.percent), len(o.questions)) for o in result.outcomes.values()],
-        align="lrr",
+        ["Outcome", "Score", "95% interval", "Questions"],
+        [
+            (f"{o.number}. {o.title}", shown(o.percent), shown_range(o.interval), len(o.questions))
+            for o in result.outcomes.values()
+        ],
+        align="lrrr",
     )
     print()
     print_table(
-        ["Criterion", "Score", "Questions"],
-        [(f"{c.code} {c.title}", shown(c.percent), len(c.questions)) for c in result.criteria.values()],
-        align="lrr",
+        ["Criterion", "Score", "95% interval", "Questions"],
+        [
+            (f"{c.code} {c.title}", shown(c.percent), shown_range(c.interval), len(c.questions))
+            for c in result.criteria.values()
+        ],
+        align="lrrr",
     )
     for breakdown in result.breakdowns.values():
         print()
@@ -92,6 +105,12 @@ def print_summary(title: str, result: ScoringResult) -> None:
                 for row in result.factors
             ],
             align="lrrr",
+        )
+    if any(o.interval for o in result.outcomes.values()):
+        print()
+        print(
+            "95% interval: the range the figure would probably fall in with another sample of cases "
+            "(cases resampled; docs/moderation.md)"
         )
     unscored = [q.question_id for q in result.questions.values() if q.score is None]
     if unscored and result.cases_scored:

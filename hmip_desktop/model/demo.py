@@ -6,6 +6,23 @@ licences, about half with a report for sentencing). Judgements are drawn so
 that the five outcome scores land near a typical inspection's (86, 74, 63, 58
 and 64 %). Everything comes from one seeded random generator, and time stamps
 and ids from seeded sources too, so the same seed gives the same files.
+
+Two things make the demo behave like real casework for the precision and
+agreement figures (docs/moderation.md):
+
+- Cases differ in quality as a whole: each case has its own lean (drawn once),
+  which moves every judgement on it up or down together, so answers within a
+  case are correlated as they are in practice. Without it the outcome
+  intervals would be implausibly narrow.
+- A quality-assurance inspector outside the fieldwork team second-marks a tenth
+  of the complete single-marked cases, blind (the sample `hmip moderation plan
+  --to` draws). On each judgement she either sees it as the first marker did
+  or forms her own view, which still agrees by chance about half the time; some
+  questions are harder to judge alike than others. Raw agreement lands near
+  88 %, inside the 85-90 % band assumed for trained assessors (an assumption:
+  we know of no published HMIP figure; docs/moderation.md). The lead
+  settles the resulting conflicts (the first marking stands after discussion),
+  except one, kept open to show the conflicts view.
 """
 
 from __future__ import annotations
@@ -13,8 +30,9 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 
 from hmip_desktop.model import assets
@@ -27,7 +45,9 @@ from hmip_desktop.model.instrument.definition import (
     default_instrument,
     iter_value_rules,
 )
+from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
 from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.model.moderation import CASE_DETAILS_SECTION, plan_moderation
 
 INSPECTION_ID = "KENT-2014"
 AREA = "Kent"
@@ -80,7 +100,23 @@ GATE_YES = 0.6
 NA_CHANCE = 0.08
 NOTE_CHANCE = 0.12
 DRAFT_CASES = 4
-DOUBLE_MARKED = 3
+#: Cases two team members read together and recorded alike but for one judgement: the conflict the
+#: demo leaves open. (The second marking proper is the quality lead's, below.)
+DOUBLE_MARKED = 1
+
+#: How far a case's own quality moves its judgements: a case's lean in -1..1 shifts each target by
+#: up to this share of the room left (min(p, 1 - p)), so no target leaves 0..1 and the means stay put.
+CASE_SPREAD = 0.9
+#: The second marker (outside the fieldwork team, so never one of the TEAM's files).
+QUALITY_LEAD: tuple[str, Role] = ("Claire Benson", "inspector")
+#: The share of complete single-marked cases second-marked (as `hmip moderation plan --share 10%`).
+MODERATION_SHARE = Fraction(1, 10)
+#: Chance that the second marker forms her own view of a judgement (an average question); her own
+#: view agrees with the first marker's by chance about half the time, so raw agreement lands near 88 %.
+SECOND_VIEW = 0.32
+#: Per-question multiplier of SECOND_VIEW, drawn between these: some guidance is less clear than other.
+DIFFICULTY = (0.3, 2.4)
+MODERATION_NOTE = "Moderation: discussed with both assessors; the first marking stands."
 
 NOTE_TEMPLATES = [
     "Seen in the case record; discussed with the offender manager at interview.",
@@ -170,6 +206,11 @@ def _question_target(question: Question, jitter: dict[str, float]) -> float:
     return min(0.98, max(0.05, base + jitter[question.id]))
 
 
+def _lean(target: float, quality: float) -> float:
+    """A target moved by the case's own quality (-1..1), never past 0 or 1."""
+    return target + quality * CASE_SPREAD * min(target, 1 - target)
+
+
 def _judgement(rng: random.Random, question: Question, target: float) -> str:
     above = [o.value for o in question.options if o.above_line is True]
     below = [o.value for o in question.options if o.above_line is False]
@@ -182,9 +223,17 @@ def _judgement(rng: random.Random, question: Question, target: float) -> str:
 
 
 def draw_case(
-    rng: random.Random, instrument: Instrument, jitter: dict[str, float], *, answer_share: float = 1.0
+    rng: random.Random,
+    instrument: Instrument,
+    jitter: dict[str, float],
+    *,
+    answer_share: float = 1.0,
+    quality: float = 0.0,
 ) -> dict[str, str]:
-    """Answer values for one case, in form order, only where the question applies."""
+    """Answer values for one case, in form order, only where the question applies.
+
+    `quality` (-1..1) is the case's own lean: better or worse work throughout.
+    """
     values: dict[str, str] = {}
     for question in instrument.questions:
         # `values` holds only answers to questions that apply, so a rule checked
@@ -194,7 +243,41 @@ def draw_case(
         if answer_share < 1.0 and question.criterion is not None and rng.random() > answer_share:
             continue
         if question.is_scored:
-            values[question.id] = _judgement(rng, question, _question_target(question, jitter))
+            values[question.id] = _judgement(rng, question, _lean(_question_target(question, jitter), quality))
+        else:
+            values[question.id] = _weighted(rng, question, DETAIL_WEIGHTS.get(question.id))
+    return values
+
+
+def second_marking(
+    rng: random.Random,
+    instrument: Instrument,
+    jitter: dict[str, float],
+    first: Mapping[str, str],
+    *,
+    quality: float,
+    difficulty: Mapping[str, float],
+) -> dict[str, str]:
+    """A blind second marker's answers to a case the first marker answered as `first`.
+
+    Case details come from the sample (the moderation CSV), so they are the
+    first marker's. Each judgement is seen the same way, or judged afresh from
+    the same case (which may agree by chance); where the two differ on a gate,
+    the questions behind it are answered or left as the second marker's gate says.
+    """
+    values: dict[str, str] = {}
+    for question in instrument.questions:
+        if question.relevant_if is not None and not relevance.rule_holds(question.relevant_if, values):
+            continue
+        own = first.get(question.id)
+        if question.section == CASE_DETAILS_SECTION:
+            if own is not None:
+                values[question.id] = own
+            continue
+        if own is not None and rng.random() >= min(0.9, SECOND_VIEW * difficulty[question.id]):
+            values[question.id] = own
+        elif question.is_scored:
+            values[question.id] = _judgement(rng, question, _lean(_question_target(question, jitter), quality))
         else:
             values[question.id] = _weighted(rng, question, DETAIL_WEIGHTS.get(question.id))
     return values
@@ -216,10 +299,14 @@ def generate_demo(
     seed: int = 3,
     instrument: Instrument | None = None,
     merge: bool = True,
+    moderation: Fraction | float = MODERATION_SHARE,
 ) -> list[Path]:
     """Write the team's files (and the lead's, merged when the merge is available).
 
-    Returns the paths written: the assessors' files first, the lead's last.
+    `moderation` is the share of complete single-marked cases the quality lead
+    second-marks in a file of her own (0: none).
+    Returns the paths written: the assessors' files first, then the quality
+    lead's (when she second-marks), the lead's last.
     """
     out_dir = Path(out_dir)
     if not 1 <= assessors <= len(TEAM):
@@ -238,6 +325,10 @@ def generate_demo(
     team = TEAM[:assessors]
 
     refs = [f"KT-{n:04d}" for n in range(1, cases + 1)]
+    # The case leans and the second marking come from generators of their own, so the team's
+    # judgements keep the main generator's sequence.
+    leans = random.Random(f"{seed}:case-quality")
+    quality = {ref: leans.uniform(-1.0, 1.0) for ref in refs}
     owners = {ref: team[i % len(team)] for i, ref in enumerate(refs)}
     drafts = set(rng.sample(refs, min(DRAFT_CASES, cases // 10)))
     illustrated = rng.sample(refs, min(len(ILLUSTRATION_TEMPLATES), max(1, cases // 14)))
@@ -245,6 +336,7 @@ def generate_demo(
 
     files: dict[str, InspectionFile] = {}
     paths: list[Path] = []
+    drawn: dict[str, dict[str, str]] = {}
     try:
         for name, role in team:
             path = out_dir / f"{name.lower().replace(' ', '-')}.hmip"
@@ -256,14 +348,15 @@ def generate_demo(
         for ref in refs:
             owner = owners[ref][0]
             share = 0.7 if ref in drafts else 1.0
-            values = draw_case(rng, instrument, jitter, answer_share=share)
+            values = draw_case(rng, instrument, jitter, answer_share=share, quality=quality[ref])
+            drawn[ref] = values
             _write_case(files[owner], rng, ref, values)
             if ref not in drafts:
                 files[owner].complete_case(ref)
             if ref in illustrated:
                 files[owner].set_illustration(ref, True, ILLUSTRATION_TEMPLATES[illustrated.index(ref)])
             if ref in double:
-                # Quality-assurance double marking: a second assessor reads the same case.
+                # Read together by two team members, who differ on one judgement.
                 second = team[(team.index(owners[ref]) + 1) % len(team)][0]
                 copy = dict(values)
                 if double.index(ref) == 0:
@@ -274,6 +367,33 @@ def generate_demo(
         for inspection in files.values():
             inspection.close()
 
+    # Second marking: the moderation sample, all of it for the quality lead.
+    single = [(ref, owners[ref][0]) for ref in refs if ref not in drafts and ref not in double]
+    firsts: dict[str, str] = {}
+    if moderation and single:
+        plan = plan_moderation(single, share=Fraction(moderation), seed=seed, second_markers=[QUALITY_LEAD[0]])
+        firsts = {a.case_ref: a.first for a in plan.assignments}
+        second_rng = random.Random(f"{seed}:moderation")
+        difficulty = {
+            q.id: DIFFICULTY[0] + (DIFFICULTY[1] - DIFFICULTY[0]) * second_rng.random() ** 2 for q in instrument.questions
+        }
+        name, role = QUALITY_LEAD
+        path = out_dir / f"{name.lower().replace(' ', '-')}.hmip"
+        quality_lead = InspectionFile.create(
+            path, inspection_id=INSPECTION_ID, area=AREA, assessor=name, role=role, instrument=instrument,
+            start_date=FIELDWORK[0], end_date=FIELDWORK[1], clock=clock, uuid_factory=uuids,
+        )
+        paths.append(path)
+        try:
+            for ref in firsts:
+                values = second_marking(
+                    second_rng, instrument, jitter, drawn[ref], quality=quality[ref], difficulty=difficulty
+                )
+                _write_case(quality_lead, second_rng, ref, values)
+                quality_lead.complete_case(ref)
+        finally:
+            quality_lead.close()
+
     lead_path = out_dir / "lead.hmip"
     lead = InspectionFile.create(
         lead_path, inspection_id=INSPECTION_ID, area=AREA, assessor=LEAD_NAME, role="lead", instrument=instrument,
@@ -282,10 +402,19 @@ def generate_demo(
     try:
         if merge:
             merge_files(lead, paths)
+            settle_moderation(lead, firsts)
             write_demo_findings(lead)
     finally:
         lead.close()
     return [*paths, lead_path]
+
+
+def settle_moderation(lead: InspectionFile, firsts: Mapping[str, str]) -> None:
+    """The lead settles every conflict of the moderation sample: the first marking stands."""
+    for conflict in list_conflicts(lead):
+        first = firsts.get(conflict.case_ref)
+        if first is not None:
+            resolve_conflict(lead, conflict.case_ref, conflict.question_id, take=first, note=MODERATION_NOTE)
 
 
 def write_demo_findings(lead: InspectionFile) -> None:
