@@ -145,7 +145,10 @@ def run() -> list[tuple[str, float, str]]:
     assert app is not None
     with tempfile.TemporaryDirectory(prefix="hmip-bench-lead-") as tmp:
         folder = Path(tmp)
-        paths = generate_demo(folder / "team", cases=TEAM_FILES * CASES_PER_FILE, assessors=TEAM_FILES, merge=False)
+        # The fieldwork team only (moderation=0: no quality lead's file), so the merge figure stays "N files".
+        paths = generate_demo(
+            folder / "team", cases=TEAM_FILES * CASES_PER_FILE, assessors=TEAM_FILES, merge=False, moderation=0
+        )
         team, empty_lead = paths[:-1], paths[-1]
         import_seconds = bench_import(folder, team, empty_lead)
         core_seconds = bench_core_merge(folder, team, empty_lead)
