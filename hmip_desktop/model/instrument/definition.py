@@ -13,12 +13,11 @@ import os
 from functools import cached_property
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Any, Literal
 
 from hmip_desktop.model import assets
 from hmip_desktop.model.errors import InstrumentError
+from hmip_desktop.model.instrument.record import Field, Record, model_validator
 
 #: The parts of the form, in the order of the offender's journey.
 SECTION_KEYS = (
@@ -37,8 +36,8 @@ PRESENTATION_FIELDS = frozenset({"stages"})
 FactorAspect = Literal["identified", "interventions", "progress"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Strict(Record):
+    """Frozen; unknown keys refused; an alias or the field name accepted (see record.py: no pydantic on start-up)."""
 
 
 class Option(_Strict):
@@ -64,9 +63,8 @@ class AnyRule(_Strict):
     any: tuple[RelevanceRule, ...] = Field(min_length=1)
 
 
-RelevanceRule = Annotated[ValueRule | AllRule | AnyRule, Field(union_mode="left_to_right")]
-AllRule.model_rebuild()
-AnyRule.model_rebuild()
+#: Tried left to right: the first kind of rule the data fits.
+RelevanceRule = ValueRule | AllRule | AnyRule
 
 
 class FactorLink(_Strict):
