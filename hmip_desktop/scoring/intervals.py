@@ -60,12 +60,21 @@ def wilson_interval(successes: int, total: int, z: float = Z95) -> Interval | No
     denominator = 1 + z2 / total
     centre = (p + z2 / (2 * total)) / denominator
     half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / denominator
-    return _contain(centre - half, centre + half, p)
+    return _contain(centre - half, centre + half, Fraction(successes, total))
 
 
-def _contain(lo: float, hi: float, score: float) -> Interval:
-    """Inside 0..1 and around the score (guards against rounding, and widens a skewed percentile interval)."""
-    return max(0.0, min(lo, score)), min(1.0, max(hi, score))
+def _contain(lo: float, hi: float, score: Fraction) -> Interval:
+    """Inside 0..1 and around the score, exactly: lo <= score <= hi holds for the Fraction as for its float.
+
+    (Guards against rounding, and widens a skewed percentile interval to reach the figure.)
+    """
+    point = float(score)
+    lo, hi = max(0.0, min(lo, point)), min(1.0, max(hi, point))
+    if Fraction(lo) > score:
+        lo = math.nextafter(lo, 0.0)
+    if Fraction(hi) < score:
+        hi = math.nextafter(hi, 1.0)
+    return lo, hi
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:
@@ -126,7 +135,7 @@ def bootstrap_intervals(
     groups: Mapping[str, Sequence[int]],
     scores: Mapping[str, Fraction | None],
     *,
-    resamples: int = RESAMPLES,
+    resamples: int | None = None,
     seed: int = SEED,
 ) -> dict[str, Interval | None]:
     """95 % percentile intervals for means of question shares, resampling whole cases.
@@ -144,7 +153,7 @@ def bootstrap_intervals(
     pick = packed.__getitem__
     members = [(key, tuple(groups[key])) for key in keys]
     samples: dict[str, list[float]] = {key: [] for key in keys}
-    for _ in range(resamples):
+    for _ in range(RESAMPLES if resamples is None else resamples):
         counts = packer.unpack(sum(map(pick, draw_indices(rng, n))))
         shares = [above / applicable if applicable else None for applicable, above in zip(counts[0::2], counts[1::2])]
         for key, slots in members:
@@ -157,5 +166,5 @@ def bootstrap_intervals(
         score = scores[key]
         assert score is not None
         if values:
-            intervals[key] = _contain(percentile(values, LOWER), percentile(values, UPPER), float(score))
+            intervals[key] = _contain(percentile(values, LOWER), percentile(values, UPPER), score)
     return intervals
