@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.integrity import audit_consistency, tamper_warnings
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.file.verify import verify_file
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.merge.master_answers import write_answer
 
@@ -171,4 +175,151 @@ def test_any_sequence_of_app_edits_is_consistent(tmp_path: Path, mini_instrument
                 pass  # refused edits (irrelevant answer, complete case, unknown case) change nothing
         assert audit_consistency(inspection) == []
         assert inspection.verify_audit_chain() is None
+        result = verify_file(path)  # seals and the end of the log agree too, whatever the app did
+        assert result.ok, result.problems
     path.unlink()
+
+
+# -- every piece of judged state: seals, the end of the log, `hmip verify` ------------------------------
+
+
+def sealed_files(folder: Path, instrument: Instrument) -> tuple[Path, Path]:
+    """An assessor's file (a complete case, a draft case, an illustration) and a lead's file merged from
+    it and a second file that disagrees (an open conflict) and with a findings text."""
+    from hmip_desktop.model.merge.files import merge_files
+    from tests.merge_support import FULL_CASE, add_case, new_file, team_file
+
+    with new_file(folder, "ann.hmip", "Ann Smith", instrument) as ann:
+        add_case(ann, "KT-001", complete=True, notes={"p.plan": "plan seen on the record"})
+        add_case(ann, "KT-002", {"cd.gender": "female", "cd.rosh": "high"})
+        ann.set_illustration("KT-001", True, "A joint home visit within days.")
+    bob = team_file(folder, "bob.hmip", "Bob Jones", instrument, {"KT-001": {**FULL_CASE, "p.plan": "insufficient"}})
+    with new_file(folder, "lead.hmip", "Lee Lead", instrument, role="lead") as lead:
+        merge_files(lead, [folder / "ann.hmip", bob])
+        lead.set_finding("summary.public", "The service protected the public well.")
+    return folder / "ann.hmip", folder / "lead.hmip"
+
+
+# (name, which file, statements as a database browser would run them, words the first problem holds)
+HAND_EDITS = [
+    ("status", "ann", ["UPDATE cases SET status = 'complete' WHERE case_ref = 'KT-002'"],
+     "case KT-002: its details (reference, status, practice illustration) changed"),
+    ("note", "ann", ["UPDATE answers SET note = 'no plan' WHERE question_id = 'p.plan'"],
+     "case KT-001: its answers (a value, note or assessor) changed"),
+    ("illustration", "ann", ["UPDATE cases SET illustration_text = 'Nothing of note.' WHERE case_ref = 'KT-001'"],
+     "case KT-001: its details"),
+    ("illustration flag", "lead", ["UPDATE cases SET illustration = 0 WHERE case_ref = 'KT-001'"],
+     "case KT-001: its details"),
+    ("assessor", "lead", ["UPDATE answers SET assessor = 'Bob Jones' WHERE question_id = 'cd.gender'"],
+     "its answers (a value, note or assessor) changed"),
+    ("last audit entry", "ann", ["DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)"],
+     "end of the audit log: the audit log ends at entry"),
+    ("last audit entry, counter too", "lead",
+     ["DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)",
+      "UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'audit'"],
+     "HMIP Desktop last wrote entry"),
+    ("conflict deleted", "lead", ["DELETE FROM conflicts"], "case KT-001: its conflicts (sides or resolution) changed"),
+    ("findings", "lead", ["UPDATE findings SET text = 'The service failed.'"], "the findings texts changed"),
+    ("owner's role", "ann", ["UPDATE assessors SET role = 'lead'"], "the inspection's details or the team list changed"),
+    ("case deleted", "ann", ["DELETE FROM answers WHERE case_uuid IN (SELECT uuid FROM cases WHERE case_ref = 'KT-002')",
+                             "DELETE FROM cases WHERE case_ref = 'KT-002'"],
+     "the file holds None but the audit log's last entry says"),
+    ("provenance", "lead", ["UPDATE case_sources SET status = 'draft'"], "what the team files said about it"),
+    ("import ledger", "lead", ["DELETE FROM imports WHERE file_name = 'bob.hmip'"], "the import ledger changed"),
+]
+
+
+@pytest.mark.parametrize(("name", "which", "statements", "expected"), HAND_EDITS, ids=[e[0] for e in HAND_EDITS])
+def test_a_hand_edit_of_any_judged_state_fails_verification(
+    tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str],
+    name: str, which: str, statements: list[str], expected: str,
+) -> None:
+    ann, lead = sealed_files(tmp_path, mini_instrument)
+    path = {"ann": ann, "lead": lead}[which]
+    assert verify_file(path).ok
+    outside_edit(path, *statements)
+    result = verify_file(path)
+    assert not result.ok
+    assert expected in result.failure_message(), result.problems
+    before = path.read_bytes()
+    assert main(["verify", str(path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{path.name} failed verification: " in err and expected in err
+    assert path.read_bytes() == before  # verifying changes nothing
+
+
+def test_a_case_forced_complete_is_named_by_the_seal_and_by_completeness(
+    tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    ann, _lead = sealed_files(tmp_path, mini_instrument)
+    outside_edit(ann, "UPDATE cases SET status = 'complete' WHERE case_ref = 'KT-002'")
+    result = verify_file(ann)
+    by_name = {check.name: check for check in result.checks}
+    assert by_name["completeness"].problems[0].startswith("case KT-002 is marked complete but ")
+    assert "question(s) that apply are unanswered" in by_name["completeness"].problems[0]
+
+
+def test_files_written_only_by_the_app_pass_and_say_what_was_checked(
+    tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ann, lead = sealed_files(tmp_path, mini_instrument)
+    for path in (ann, lead):
+        result = verify_file(path)
+        assert result.ok, result.problems
+        assert [c.name for c in result.checks] == [
+            "integrity", "schema", "file details", "audit chain", "end of the audit log",
+            "answers against the log", "seals", "case references", "completeness",
+        ]
+    assert [c.skipped != "" for c in verify_file(lead).checks][-1]  # a lead's file: completeness not asked
+    assert main(["verify", str(lead), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True and report["role"] == "lead" and report["first_problem"] is None
+
+
+def test_a_damaged_file_stops_at_integrity(tmp_path: Path, mini_instrument: Instrument) -> None:
+    ann, _lead = sealed_files(tmp_path, mini_instrument)
+    conn = sqlite3.connect(ann)
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_schema WHERE name = 'answers'").fetchone()
+    (page,) = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    data = bytearray(ann.read_bytes())
+    data[(root - 1) * page : (root - 1) * page + 12] = b"\x0d\xff\xff" + b"\x00" * 9  # a broken page header
+    ann.write_bytes(bytes(data))
+    result = verify_file(ann)
+    assert not result.checks[0].ok and result.checks[0].name == "integrity"
+    assert result.failure_message().startswith("ann.hmip failed verification: integrity: ann.hmip is damaged (")
+    assert all(c.skipped.startswith("not run") for c in result.checks[1:])
+
+
+def test_a_file_of_schema_2_is_read_as_it_is_and_sealed_when_opened_for_editing(
+    tmp_path: Path, mini_instrument: Instrument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hmip_desktop.model.file import migrations
+
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
+        with InspectionFile.create(
+            tmp_path / "old.hmip", inspection_id="KENT-2014", area="Kent", assessor="Olga Old", instrument=mini_instrument
+        ) as old:
+            old.set_answer("KT-001", "cd.gender", "female", "seen", create_case=True)
+            assert old.schema_version() == 2
+    path = tmp_path / "old.hmip"
+    result = verify_file(path)
+    seals = next(c for c in result.checks if c.name == "seals")
+    assert result.ok and seals.skipped.startswith("schema 2 has no seals")
+    with InspectionFile.open(path, read_only=True) as reading:  # read as it is, not refused
+        assert reading.schema_version() == 2
+    outside_edit(path, "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)")
+    assert "the newest 1 entry was deleted" in verify_file(path).failure_message()  # no seals needed for this
+
+
+def test_seals_in_bulk_equal_seals_one_by_one(tmp_path: Path, mini_instrument: Instrument) -> None:
+    from hmip_desktop.model.file.seal import all_seals, subject_seal
+
+    _ann, lead = sealed_files(tmp_path, mini_instrument)
+    conn = sqlite3.connect(lead)
+    bulk = all_seals(conn)
+    assert len([s for s in bulk if s.startswith("case:")]) == 2
+    assert bulk == {subject: subject_seal(conn, subject) for subject in bulk}
+    assert bulk == dict(conn.execute("SELECT subject, seal FROM seals").fetchall())
+    conn.close()

@@ -182,9 +182,14 @@ def _verify(conn: sqlite3.Connection, path: Path, version: int, started: float) 
             run.add(name, covers, skipped="not run: the checks above failed, so nothing read from the file is trusted")
         return Verification(path, version, role, cases, entries, tuple(run.checks), time.perf_counter() - started)
 
-    integrity = [str(row[0]) for row in conn.execute("PRAGMA integrity_check(20)")]
+    integrity = [
+        line
+        for row in conn.execute("PRAGMA integrity_check(20)")
+        for line in str(row[0]).splitlines()
+        if line and not line.startswith("*** in database")
+    ]
     if integrity != ["ok"]:
-        add([f"{path.name} is damaged: {line}" for line in integrity])
+        add([f"{path.name} is damaged ({line}); use a backup copy" for line in integrity])
         return finish()
     if not add([problem] if (problem := unreadable_table(conn, path)) else []):
         return finish()
