@@ -356,13 +356,12 @@ class CaseListPanel(QWidget):
         rows = self.model.rows()
         complete = sum(1 for r in rows if r.complete)
         flagged = sum(1 for r in rows if r.illustration)
-        text = f"{len(rows)} case(s) · {complete} complete · {len(rows) - complete} to finish"
-        if flagged:
-            text += f" · {flagged} practice illustration(s) ★"
         searched = self.search.text()
         shown = self.proxy.rowCount()
-        if searched:
-            text = f"{shown} of {len(rows)} cases shown (search “{searched}”) · " + text
+        text = f"{shown} of {len(rows)} cases shown (search “{searched}”)" if searched else f"{len(rows)} case(s)"
+        text += f" · {complete} complete · {len(rows) - complete} to finish"
+        if flagged:
+            text += f" · {flagged} practice illustration(s) ★"
         self.summary.setText(text)
         self.show_all_button.setVisible(bool(searched))
         if not rows:

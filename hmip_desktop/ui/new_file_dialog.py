@@ -58,8 +58,9 @@ class NewFileDialog(QDialog):
         browse = QPushButton("&Browse…")
         browse.clicked.connect(self._browse)
         where.addWidget(browse)
-        # A layout as the field: the label needs its buddy named, or "&" shows as written.
-        where_label = QLabel("Save &in")
+        # A layout as the field: the label needs its buddy named, or "&" shows as written. Alt+V,
+        # as Alt+I already goes to the inspection id.
+        where_label = QLabel("Sa&ve in")
         where_label.setBuddy(self.path)
         form.addRow(where_label, where)
         layout.addLayout(form)

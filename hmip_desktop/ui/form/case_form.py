@@ -11,7 +11,7 @@ anything else happens (another answer, a case switch, closing).
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -128,6 +128,7 @@ class CaseForm(QWidget):
         self.show_inapplicable = False
         self.current_question: str | None = None
         self._version = 0
+        self._visit = 0  # cases put on the form so far (a new visit starts the notes' undo afresh)
         self._syncing_navigator = False
         self._layout_restored = False
         self.pending = PendingWrites(parent=self)
@@ -248,16 +249,25 @@ class CaseForm(QWidget):
 
     def _size_count_column(self) -> None:
         header = self.navigator.header()
-        header.resizeSection(1, self.navigator.fontMetrics().horizontalAdvance("888/888") + 16)
+        # Counts per criterion and per section stay under 100 ("48/48").
+        header.resizeSection(1, self.navigator.fontMetrics().horizontalAdvance("88/88") + 16)
 
     def default_navigator_width(self) -> int:
-        """Wide enough for the criterion titles at this font size, up to 40 % of the form."""
-        metrics = self.navigator.fontMetrics()
-        titles = [group.title for group in self.form_layout.groups] + [s.title for s in self.form_layout.sections]
-        widest = max(metrics.horizontalAdvance(title) for title in titles)
-        indent = self.navigator.indentation() * 2 + metrics.horizontalAdvance("888/888") + 40
-        available = max(self.width(), 800)
-        return min(widest + indent, int(available * 0.4))
+        """Wide enough for a criterion title of ~48 characters at this font size ("1.1 Assessment
+        and planning to inform sentencing"; longer ones are elided, whole in their tooltip), and
+        for every section title; at most 47 % of the window."""
+        navigator = self.navigator
+        metrics = navigator.fontMetrics()
+        bold = QFont(navigator.font())
+        bold.setBold(True)
+        widest = max(
+            [metrics.horizontalAdvance(group.title[:48]) + navigator.indentation() for group in self.form_layout.groups]
+            + [QFontMetrics(bold).horizontalAdvance(section.title) for section in self.form_layout.sections]
+        )
+        # The branch decoration, the count column, the frame and the item's margins.
+        extra = navigator.indentation() + navigator.header().sectionSize(1) + 2 * navigator.frameWidth() + 12
+        available = max(self.width(), self.window().width(), 800)
+        return min(widest + extra, int(available * 0.47))
 
     def save_layout(self, settings: QSettings) -> None:
         settings.setValue(SPLITTER_KEY, self.splitter.saveState())
@@ -303,6 +313,7 @@ class CaseForm(QWidget):
         if self.current_question is not None:
             self._row(self.current_question).set_current(False)
             self.current_question = None
+        self._visit += 1
         self._reload_state(case_uuid)
         if self.pages.currentWidget() is self.placeholder:
             self._show_page(self.form_layout.sections[0].key)
@@ -373,6 +384,7 @@ class CaseForm(QWidget):
         assert state is not None
         return RowBinding(
             case=state.case.uuid,
+            visit=self._visit,
             value=state.values.get(question_id),
             note=state.note(question_id),
             relevant=question_id in state.relevant,
@@ -455,7 +467,7 @@ class CaseForm(QWidget):
         row = self._row(question_id)
         binding = self._binding_for(question_id)
         # A binding that differs in everything forces a full refresh.
-        row.bind(RowBinding(binding.case, None, binding.note, not binding.relevant, False, True, False))
+        row.bind(RowBinding(binding.case, binding.visit, None, binding.note, not binding.relevant, False, True, False))
         row.bind(binding)
 
     def _note_edited(self, question_id: str, text: str) -> None:

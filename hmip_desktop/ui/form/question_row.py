@@ -51,7 +51,8 @@ ENTER_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
 
 @dataclass(frozen=True)
 class RowBinding:
-    case: str  # the case's uuid: another case starts the note's undo history afresh
+    case: str  # the case's uuid
+    visit: int  # each time a case is put on the form: the note's undo history starts afresh
     value: str | None
     note: str
     relevant: bool
@@ -250,7 +251,7 @@ class QuestionRow(QFrame):
         self._binding = binding
         if old is None or old.value != binding.value or self.value() != binding.value:
             self._show_value(binding.value)
-        if old is None or old.case != binding.case or self.note.toPlainText() != binding.note:
+        if old is None or old.visit != binding.visit or self.note.toPlainText() != binding.note:
             self.note.set_text(binding.note)
         self.note.read_only_reason = binding.locked_reason
         if old is None or (old.relevant, old.stale, old.read_only, old.show_inapplicable) != (

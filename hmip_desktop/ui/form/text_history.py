@@ -2,7 +2,7 @@
 
 QTextDocument's own undo merges a whole run of typing into one step, so one Ctrl+Z in a note
 typed in one go emptied it (and the empty note was then saved). Here a step is a word with the
-space after it, a run of deletions, a paste, or anything after the cursor moved; the history
+space before it, a word's worth of deletions, a paste, or anything after the cursor moved; the history
 starts from the text the field was given (`reset`), so undo can never go back further than what
 was in the file when the field was filled.
 """
@@ -124,8 +124,8 @@ class TextHistory:
             if position != self._expected_cursor:
                 return True
             before = self._last.text[position - 1] if position > 0 else " "
-            # A word begins after a space: the previous word and its space were one step.
-            return not inserted[0].isspace() and before.isspace()
+            # A word has ended: the space typed now starts the next step, with the next word.
+            return inserted[0].isspace() and not before.isspace()
         # Deleting (Backspace or Delete, one character at a time): contiguous, one word per step.
         if position + len(removed) != self._expected_cursor and position != self._expected_cursor:
             return True
