@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "moderation_cmd",
     "merge_cmd",
     "report_cmd",
+    "area_cmd",
     "package_cmd",
     "verify_cmd",
 )

@@ -23,6 +23,7 @@ from hmip_desktop.model.errors import StorageError, UserError
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.report import findings_fields as ff
+from hmip_desktop.report.area import AreaData, InvalidAreaData, parse_area_json
 from hmip_desktop.report.model import DraftState, Illustration, ReportModel, TeamMember
 from hmip_desktop.report.pdf.render import render_report
 from hmip_desktop.report.sentences import ROLE_TITLES
@@ -125,6 +126,7 @@ def gather_model(inspection: InspectionFile, *, include_incomplete: bool = False
     texts = inspection.findings()
     warnings: list[str] = []
     illustrations = _illustrations(inspection, texts.get(ff.ILLUSTRATIONS, ""), warnings)
+    area_data = _area_data(texts.get(ff.AREA_DATA, ""), warnings)
     missing = tuple(
         f.name for f in ff.findings_fields(instrument) if f.expected and not texts.get(f.name, "").strip()
     )
@@ -144,8 +146,17 @@ def gather_model(inspection: InspectionFile, *, include_incomplete: bool = False
         comparison_questions=comparison,
         app_version=__version__,
         missing_texts=missing,
+        area_data=area_data,
     )
     return model, warnings
+
+
+def _area_data(raw: str, warnings: list[str]) -> AreaData | None:
+    try:
+        return parse_area_json(raw)
+    except InvalidAreaData as exc:
+        warnings.append(f"the area's context tables left out: {exc.message} ({'; '.join(exc.details[:3])})")
+        return None
 
 
 def _draft_state(result: ScoringResult, cases_draft: int) -> DraftState:

@@ -13,6 +13,7 @@ from typing import Any
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.report.area import parse_area_json
 
 
 class UnknownFindingsField(UserError):
@@ -40,7 +41,9 @@ MONTH = "inspection.month"
 TEAM = "team"
 ILLUSTRATIONS = "illustrations"
 CONTEXT_AREA = "context.area"
+AREA_DATA = "area.data"
 CONTEXT_SAMPLE = "context.sample"
+ACKNOWLEDGEMENTS = "acknowledgements"
 
 
 def summary_field(outcome_key: str) -> str:
@@ -90,8 +93,13 @@ def findings_fields(instrument: Instrument) -> list[FindingsField]:
             'practice illustrations as JSON: {"CASE-REF": {"chapter": "<outcome key>", "title": "...", "text": "..."}}',
             False,
         ),
-        FindingsField(CONTEXT_AREA, "appendix on the area inspected (text; '| a | b |' lines make a table)", False),
+        FindingsField(CONTEXT_AREA, "text before the tables of the appendix on the area inspected", False),
+        FindingsField(
+            AREA_DATA,
+            "the area's context figures as JSON (tables with their sources); `hmip area import` fills it from CSV",
+        ),
         FindingsField(CONTEXT_SAMPLE, "extra text for the appendix on the case sample", False),
+        FindingsField(ACKNOWLEDGEMENTS, "thanks at the head of the acknowledgements (default: a standard thanks)", False),
         FindingsField(TEAM, "inspection team, overriding the file's assessors: one 'Role: Name' per line", False),
     ]
     return fields
@@ -171,3 +179,5 @@ def check_text(instrument: Instrument, name: str, text: str) -> None:
     """Refuse text that the report could not use (checked when the lead sets it)."""
     if name == ILLUSTRATIONS:
         parse_illustrations(instrument, text)
+    elif name == AREA_DATA:
+        parse_area_json(text)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.report import sentences
+from hmip_desktop.report.area import AreaData
 from hmip_desktop.scoring.result import ScoringResult
 
 
@@ -68,6 +69,8 @@ class ReportModel:
     #: Context questions whose groups are compared in each chapter (each has a breakdown in `result`).
     comparison_questions: tuple[str, ...]
     app_version: str = ""
+    #: The tables of the appendix on the area inspected (None until the lead enters them).
+    area_data: AreaData | None = None
     #: Findings fields still empty that a reader would expect (placeholders are printed).
     missing_texts: tuple[str, ...] = field(default_factory=tuple)
 

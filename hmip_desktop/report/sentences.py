@@ -322,6 +322,22 @@ def team_thanks(area: str) -> str:
 
 
 TEAM_TABLE_TITLE = "The inspection team, by role"
+
+AREA_MISSING = (
+    "[To be added: figures about the area, such as its population, unemployment and the probation "
+    "caseload, each with its source. Enter them in the lead workspace's Area tab, or import them from a "
+    "CSV file with `hmip area import`.]"
+)
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def footnote_mark(number: int) -> str:
+    """The superscript number that ties a column to its source: ¹, ², ... ¹²."""
+    return str(number).translate(_SUPERSCRIPTS)
+
+
+def source_note(number: int, source: str) -> str:
+    return f"{footnote_mark(number)} Source: {source}"
 ROLE_TITLES = {"lead": "Lead inspector", "inspector": "Inspectors", "local-assessor": "Local assessors"}
 
 ARRANGEMENTS_FOCUS = "Inspection focus"

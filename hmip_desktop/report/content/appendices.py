@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
+from hmip_desktop.model import assets
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report import sentences as say
 from hmip_desktop.report.content.blocks import (
@@ -21,8 +22,12 @@ from hmip_desktop.report.content.blocks import (
     plain,
 )
 from hmip_desktop.report.content.front import chapter_heading
-from hmip_desktop.report.content.lead import lead_blocks
+from hmip_desktop.report.content.lead import lead_blocks, text_blocks
 from hmip_desktop.report.model import ReportModel
+
+#: The folder of the organisation's standing texts among the shipped resources, and the role appendix's file.
+STANDING_TEXTS = "report"
+ROLE_TEXT = "role-of-the-inspectorate.md"
 
 
 class Appendices:
@@ -37,16 +42,46 @@ class Appendices:
         return chapter_heading(say.appendix_title(self.number, title), key, say.appendix_running(self.number))
 
     def blocks(self) -> list[Block]:
+        """The published eight, in the published order."""
         out: list[Block] = []
-        if self.model.text(ff.CONTEXT_AREA):
-            out.append(self.heading(say.APPENDIX_AREA, "appendix-area"))
-            out += lead_blocks(self.model, ff.CONTEXT_AREA, context=say.APPENDIX_AREA)
-            out.append(PageBreak())
         parts: tuple[Callable[[], list[Block]], ...] = (
-            self.sample, self.team, self.arrangements, self.scoring, self.criteria, self.glossary,
+            self.area, self.sample, self.acknowledgements, self.arrangements, self.scoring, self.criteria,
+            self.glossary, self.role,
         )
         for part in parts:
             out += part()
+        return out
+
+    def area(self) -> list[Block]:
+        model = self.model
+        out: list[Block] = [self.heading(say.APPENDIX_AREA, "appendix-area")]
+        out += lead_blocks(model, ff.CONTEXT_AREA, context=say.APPENDIX_AREA)
+        data = model.area_data
+        if data is None:
+            out += [Paragraph(plain(say.AREA_MISSING), "placeholder"), PageBreak()]
+            return out
+        numbers = {source: n for n, source in enumerate(data.sources(), start=1)}
+        for table in data.tables:
+            head = [Cell(plain(table.label))]
+            notes: list[Paragraph] = []
+            for column in table.columns:
+                name = plain(column.name)
+                if column.source:
+                    number = numbers[column.source]
+                    name += say.footnote_mark(number)
+                    note = Paragraph(plain(say.source_note(number, column.source)), "note")
+                    if note not in notes:
+                        notes.append(note)
+                head.append(Cell(name, align="right"))
+            rows = tuple(
+                (Cell(plain(row.label)), *(Cell(plain(value), align="right") for value in row.values))
+                for row in table.rows
+            )
+            first = min(0.4, 1.6 / (len(table.columns) + 1))
+            rest = (1 - first) / len(table.columns)
+            body = Table(head=tuple(head), rows=rows, widths=(first, *(rest,) * len(table.columns)), title=table.title)
+            out.append(Figure(table.title, body, after=tuple(notes), space_after=4))
+        out.append(PageBreak())
         return out
 
     def sample(self) -> list[Block]:
@@ -79,9 +114,13 @@ class Appendices:
         out.append(PageBreak())
         return out
 
-    def team(self) -> list[Block]:
+    def acknowledgements(self) -> list[Block]:
         model = self.model
-        out: list[Block] = [self.heading(say.APPENDIX_TEAM, "appendix-team"), Paragraph(plain(say.team_thanks(model.area)))]
+        out: list[Block] = [self.heading(say.APPENDIX_ACKNOWLEDGEMENTS, "appendix-acknowledgements")]
+        if model.text(ff.ACKNOWLEDGEMENTS):
+            out += lead_blocks(model, ff.ACKNOWLEDGEMENTS, context=say.APPENDIX_ACKNOWLEDGEMENTS)
+        else:
+            out.append(Paragraph(plain(say.team_thanks(model.area))))
         if not model.team:
             out += [Paragraph(plain(say.TEAM_EMPTY), "placeholder"), PageBreak()]
             return out
@@ -183,3 +222,12 @@ class Appendices:
         rows = tuple((Cell(plain(term), bold=True), Cell(plain(meaning))) for term, meaning in terms)
         out.append(Table(head=None, rows=rows, widths=(0.27, 0.73), title=say.GLOSSARY_TABLE_TITLE))
         return out
+
+    def role(self) -> list[Block]:
+        """The organisation's standing text (resources/report/), the same in every report."""
+        text = assets.read_text(STANDING_TEXTS, ROLE_TEXT)
+        return [
+            PageBreak(),
+            self.heading(say.APPENDIX_ROLE, "appendix-role"),
+            *text_blocks(text, context=say.APPENDIX_ROLE),
+        ]

@@ -36,6 +36,8 @@ BODY = "body"
 WIDE = "wide"
 
 PassCallback = Callable[[int], None]
+#: The document language (the PDF catalogue's /Lang): screen readers pick their voice from it.
+LANGUAGE = "en-GB"
 
 
 def heading(text: str, style: Any, *, toc_level: int | None = None, key: str = "", chapter: str | None = None) -> Paragraph:
@@ -75,6 +77,7 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
             # Pages start in the embedded font; the default (Helvetica) would be listed
             # in the PDF as an unembedded font although no text uses it.
             initialFontName=FAMILY,
+            lang=LANGUAGE,
             **metadata,
         )
         self.running_title = running_title
@@ -108,6 +111,10 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         )
 
     # -- passes ------------------------------------------------------------------
+
+    def beforeDocument(self) -> None:
+        # A reader opens the PDF with its bookmarks (chapters, criteria, appendices) in view.
+        self.canv.showOutline()
 
     def handle_documentBegin(self) -> None:
         self._pass += 1
