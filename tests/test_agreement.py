@@ -253,3 +253,37 @@ def test_the_demo_agrees_like_trained_assessors(tmp_path: Path) -> None:
     assert lowest[0].values.agreement is not None and lowest[0].values.agreement < Fraction(2, 3)
     # The same answer is the same side of the line, so a question's line agreement is never lower.
     assert all((q.line.agreement or 0) >= (q.values.agreement or 0) for q in lowest if q.line is not None)
+
+
+def test_the_exports_carry_the_same_tables(lead_with_double_marking: Path, tmp_path: Path) -> None:
+    import csv
+
+    from hmip_desktop.exports.tables import export_tables, write_csv
+
+    with InspectionFile.open(lead_with_double_marking, read_only=True) as lead:
+        result = agreement_of_file(lead)
+        written = write_csv(export_tables(lead), tmp_path / "export")
+
+    def rows(name: str) -> list[dict[str, str]]:
+        path = next(p for p in written if p.name == f"{name}.csv")
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    (overall,) = rows("agreement_overall")
+    assert (int(overall["cases"]), int(overall["pairs"])) == (result.cases, result.pairs)
+    assert float(overall["agreement"]) == pytest.approx(float(result.agreement or 0), abs=1e-6)
+    assert [(r["first"], r["second"], r["pairs"]) for r in rows("agreement_assessors")] == [
+        ("Ann Smith", "Bob Jones", str(result.pairs))
+    ]
+    questions = {r["question_id"]: r for r in rows("agreement_questions")}
+    assert list(questions) == list(result.questions)
+    assert questions["p.plan"]["agreement"] == "0.0" and questions["p.plan"]["line_agreement"] == "0.0"
+    pairs = rows("agreement_pairs")
+    assert len(pairs) == result.pairs
+    assert {(r["question_id"], r["first_value"], r["second_value"]) for r in pairs if not r["same"]} == {
+        ("s.quality", "yes", "na"),
+        ("p.plan", "sufficient", "insufficient"),
+    }
+    scores = {(r["level"], r["key"]): r for r in rows("scores")}
+    low, high = float(scores[("outcome", "sentence")]["interval_low"]), float(scores[("outcome", "sentence")]["interval_high"])
+    assert low <= float(scores[("outcome", "sentence")]["score"]) <= high

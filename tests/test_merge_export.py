@@ -57,7 +57,11 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_csv_export_has_labels_provenance_scores_and_no_formulas(master: InspectionFile, tmp_path: Path) -> None:
     out = tmp_path / "export"
     written = write_csv(export_tables(master), out)
-    assert [p.name for p in written] == ["cases.csv", "answers.csv", "scores.csv", "factors.csv", "questions.csv"]
+    # KT-001 is double-marked (Ann and Bob), so the agreement tables come too (tests/test_agreement.py).
+    assert [p.name for p in written] == [
+        "cases.csv", "answers.csv", "scores.csv", "factors.csv", "agreement_overall.csv", "agreement_assessors.csv",
+        "agreement_questions.csv", "agreement_pairs.csv", "questions.csv",
+    ]
 
     cases = {row["case_ref"]: row for row in read_csv(out / "cases.csv")}
     assert cases["KT-002"]["cd.gender"] == "Female"  # labels, not codes
@@ -89,7 +93,10 @@ def test_csv_export_has_labels_provenance_scores_and_no_formulas(master: Inspect
 def test_workbook_holds_only_text_and_numbers(master: InspectionFile, tmp_path: Path) -> None:
     path = write_xlsx(export_tables(master), tmp_path / "export.xlsx")
     workbook = load_workbook(path)
-    assert workbook.sheetnames == ["cases", "answers", "scores", "factors", "questions"]
+    assert workbook.sheetnames == [
+        "cases", "answers", "scores", "factors", "agreement_overall", "agreement_assessors", "agreement_questions",
+        "agreement_pairs", "questions",
+    ]
     found_note = False
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows():

@@ -8,6 +8,9 @@ Tables:
 - ``scores``: outcomes, criteria and questions with the counts behind them;
   ``factors``: the offending-related factors table.
 - ``scores_by_inspection`` (aggregates only): the outcome scores per inspection.
+- ``agreement_overall``, ``agreement_assessors``, ``agreement_questions`` and
+  ``agreement_pairs`` (a lead's file with double-marked cases): the tables of
+  ``hmip agreement``, and every rating pair behind them.
 - ``questions``: the codebook (id, section, criterion, text, options).
 
 Cells a spreadsheet would run as a formula (text starting with = + - @, tab
@@ -18,6 +21,7 @@ path on anyone's machine: sources are file names only.
 from __future__ import annotations
 
 import csv
+import math
 import os
 import sqlite3
 import tempfile
@@ -33,6 +37,7 @@ from hmip_desktop.model.instrument.relevance import relevant_question_ids
 from hmip_desktop.model.merge.aggregate import case_inspection_ids, is_aggregate
 from hmip_desktop.model.merge.conflicts import conflicted_case_uuids
 from hmip_desktop.model.merge.files import provenance
+from hmip_desktop.scoring.agreement import AgreementResult, agreement_of_file
 from hmip_desktop.scoring.by_inspection import scores_by_inspection
 from hmip_desktop.scoring.load import score_file
 from hmip_desktop.scoring.result import ScoringResult
@@ -129,22 +134,32 @@ def _score_cell(score: Fraction | None) -> Cell:
 
 def scores_table(inspection: InspectionFile, result: ScoringResult) -> Table:
     instrument = inspection.instrument
-    headers = ["level", "key", "title", "percent", "score", "above_line", "applicable", "questions"]
+    headers = ["level", "key", "title", "percent", "score", "above_line", "applicable", "questions",
+               "interval_low", "interval_high"]
     rows: list[list[Cell]] = [
-        ["cases", "scored", "Cases in the scores", None, None, None, result.cases_scored, None],
-        ["cases", "held_out", "Cases held out by an open conflict", None, None, None, result.cases_held_out, None],
-        ["cases", "incomplete", "Draft cases left out", None, None, None, result.cases_incomplete, None],
+        ["cases", "scored", "Cases in the scores", None, None, None, result.cases_scored, None, None, None],
+        ["cases", "held_out", "Cases held out by an open conflict", None, None, None, result.cases_held_out, None,
+         None, None],
+        ["cases", "incomplete", "Draft cases left out", None, None, None, result.cases_incomplete, None, None, None],
     ]
     for key, outcome in result.outcomes.items():
         rows.append(["outcome", key, outcome.title, outcome.percent, _score_cell(outcome.score), None, None,
-                     len(outcome.questions)])
+                     len(outcome.questions), *_interval_cells(outcome.interval)])
     for code, criterion in result.criteria.items():
         rows.append(["criterion", code, criterion.title, criterion.percent, _score_cell(criterion.score), None,
-                     None, len(criterion.questions)])
+                     None, len(criterion.questions), *_interval_cells(criterion.interval)])
     for qid, question in result.questions.items():
         rows.append(["question", qid, instrument.question(qid).chart_label, question.percent,
-                     _score_cell(question.score), question.above_line, question.applicable, None])
+                     _score_cell(question.score), question.above_line, question.applicable, None,
+                     *_interval_cells(question.interval)])
     return Table("scores", headers, rows)
+
+
+def _interval_cells(interval: tuple[float, float] | None) -> list[Cell]:
+    """The 95 % interval's ends, rounded outwards to 6 places so they still hold the score."""
+    if interval is None:
+        return [None, None]
+    return [math.floor(interval[0] * 1e6) / 1e6, math.ceil(interval[1] * 1e6) / 1e6]
 
 
 def factors_table(result: ScoringResult) -> Table:
@@ -168,6 +183,48 @@ def by_inspection_table(inspection: InspectionFile, include_incomplete: bool) ->
     return Table("scores_by_inspection", headers, rows)
 
 
+def _figure(value: Fraction | None) -> Cell:
+    return None if value is None else round(float(value), 6)
+
+
+def agreement_tables(inspection: InspectionFile, result: AgreementResult) -> list[Table]:
+    """`hmip agreement`'s tables: overall, per pair of assessors, per question, and every rating pair."""
+    instrument = inspection.instrument
+    overall = Table(
+        "agreement_overall",
+        ["cases", "pairs", "agreement", "line_agreement"],
+        [[result.cases, result.pairs, _figure(result.agreement), _figure(result.line_agreement)]],
+    )
+    assessors = Table(
+        "agreement_assessors",
+        ["first", "second", "cases", "pairs", "agreement", "line_agreement"],
+        [[p.first, p.second, p.cases, p.pairs, _figure(p.agreement), _figure(p.line_agreement)]
+         for p in result.assessor_pairs],
+    )
+    question_rows: list[list[Cell]] = []
+    for qid, q in result.questions.items():
+        line = q.line
+        question_rows.append([
+            qid, instrument.question(qid).criterion or "", instrument.question(qid).chart_label,
+            q.values.pairs, _figure(q.values.agreement), _figure(q.values.kappa), _figure(q.values.ac1),
+            line.pairs if line else None, _figure(line.agreement) if line else None,
+            _figure(line.kappa) if line else None, _figure(line.ac1) if line else None,
+        ])
+    questions = Table(
+        "agreement_questions",
+        ["question_id", "criterion", "label", "pairs", "agreement", "kappa", "ac1",
+         "line_pairs", "line_agreement", "line_kappa", "line_ac1"],
+        question_rows,
+    )
+    pairs = Table(
+        "agreement_pairs",
+        ["case_ref", "question_id", "first", "second", "first_value", "second_value", "same"],
+        [[p.case_ref, p.question_id, p.first, p.second, p.first_value, p.second_value, _yes(p.agree)]
+         for q in result.questions.values() for p in q.pairs],
+    )
+    return [overall, assessors, questions, pairs]
+
+
 def questions_table(inspection: InspectionFile) -> Table:
     headers = ["question_id", "section", "criterion", "outcomes", "text", "options"]
     rows: list[list[Cell]] = [
@@ -179,7 +236,7 @@ def questions_table(inspection: InspectionFile) -> Table:
 
 
 def export_tables(inspection: InspectionFile, *, include_incomplete: bool = False) -> list[Table]:
-    result = score_file(inspection, include_incomplete=include_incomplete)
+    result = score_file(inspection, include_incomplete=include_incomplete, intervals=True)
     tables = [
         cases_table(inspection),
         answers_table(inspection),
@@ -188,6 +245,10 @@ def export_tables(inspection: InspectionFile, *, include_incomplete: bool = Fals
     ]
     if is_aggregate(inspection):
         tables.append(by_inspection_table(inspection, include_incomplete))
+    elif inspection.owner.role == "lead":
+        agreement = agreement_of_file(inspection)
+        if agreement.cases:  # only a file with double-marked cases has agreement to report
+            tables += agreement_tables(inspection, agreement)
     tables.append(questions_table(inspection))
     return tables
 
