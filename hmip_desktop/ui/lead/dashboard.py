@@ -185,10 +185,8 @@ class DashboardPanel(QWidget):
         self.breakdown_view = _table("breakdownTable", self.breakdown)
         for column in range(2, self.breakdown.columnCount()):
             self.breakdown_view.setItemDelegateForColumn(column, bar)
-        # Groups and counts as wide as their text; the outcomes share the rest, never narrower than a
-        # readable bar (past that, the table scrolls sideways rather than cut the group names).
+        # Groups and counts as wide as their text, never cut; the outcomes share the rest.
         breakdown_header = self.breakdown_view.horizontalHeader()
-        breakdown_header.setMinimumSectionSize(bar_column_width(self.breakdown_view))
         breakdown_header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         breakdown_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         breakdown_header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
