@@ -4,6 +4,8 @@
     python3 dev.py demo    # virtualenv + install + demo inspection + open the app
     python3 dev.py test    # virtualenv + install + the whole test suite, headless
     python3 dev.py bench   # the benchmarks, printed as tables
+    python3 dev.py wheel [DIR]          # the wheel, built from a clean copy of the sources (default dist/)
+    python3 dev.py bundle [--force]     # the standalone app (PyInstaller) in dist/hmip-desktop/
 
 Uses only the standard library, so it works before anything is installed.
 """
@@ -12,8 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import venv
 from pathlib import Path
 
@@ -23,11 +28,24 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
 DEMO_DIR = ROOT / "demo"
+BUILD = ROOT / "build"
+DIST = ROOT / "dist"
+#: What the wheel is built from (copied to a clean folder first: setuptools' own build/ folder keeps
+#: modules deleted since the last build, and would put them in the wheel).
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "hmip_desktop", "resources")
+#: The bundle is built in its own environment from the wheel, so it holds what a user of the wheel
+#: gets and nothing else that happens to be installed in .venv.
+BUNDLE_VENV = BUILD / "bundle-venv"
+BUNDLE_PYTHON = BUNDLE_VENV / BIN.name / PYTHON.name
+BUNDLE_SPEC = ROOT / "packaging" / "hmip-desktop.spec"
+BUNDLE_DIR = DIST / "hmip-desktop"
+#: The sources' digest when dist/hmip-desktop was built: the tests rebuild only when it differs.
+BUNDLE_STAMP = DIST / "hmip-desktop.sources-sha256"
 
 
-def run(*cmd: str | os.PathLike[str], env: dict[str, str] | None = None) -> None:
+def run(*cmd: str | os.PathLike[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env)
+    result = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env)
     if result.returncode != 0:
         sys.exit(result.returncode)
 
@@ -65,8 +83,80 @@ def bench(extra: list[str]) -> None:
     run(PYTHON, "-m", "benchmarks", *extra, env=env)
 
 
+def source_files(names: tuple[str, ...]) -> list[Path]:
+    """The files under `names` (relative to the checkout), without caches, sorted."""
+    found: list[Path] = []
+    for name in names:
+        top = ROOT / name
+        candidates = [top] if top.is_file() else sorted(top.rglob("*"))
+        found += [
+            path for path in candidates
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}
+        ]
+    return found
+
+
+def sources_digest(names: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for path in source_files(names):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def wheel(out_dir: Path, python: Path = PYTHON) -> Path:
+    """Build the wheel into `out_dir` from a clean copy of WHEEL_SOURCES; its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="hmip-wheel-") as tmp:
+        source = Path(tmp) / "src"
+        for path in source_files(WHEEL_SOURCES):
+            target = source / path.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        before = set(out_dir.glob("hmip_desktop-*.whl"))
+        started = time.perf_counter()
+        run(python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", out_dir, source)
+    built = max(out_dir.glob("hmip_desktop-*.whl"), key=lambda p: (p not in before, p.stat().st_mtime))
+    print(f"wheel: {built} ({built.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - started:.0f} s)")
+    return built
+
+
+def bundle(extra: list[str]) -> None:
+    """dist/hmip-desktop/: `hmip-desktop` and `hmip` with one set of libraries (packaging/hmip-desktop.spec)."""
+    digest = sources_digest((*WHEEL_SOURCES, "packaging"))
+    if "--force" not in extra and BUNDLE_DIR.is_dir() and BUNDLE_STAMP.is_file() and BUNDLE_STAMP.read_text() == digest:
+        print(f"{BUNDLE_DIR.relative_to(ROOT)} is up to date with the sources (--force builds it again)")
+        return
+    started = time.perf_counter()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    venv_stamp = BUNDLE_VENV / ".pyproject-sha256"
+    if not (BUNDLE_PYTHON.exists() and venv_stamp.is_file() and venv_stamp.read_text() == wanted):
+        print(f"creating the build environment in {BUNDLE_VENV.relative_to(ROOT)}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(BUNDLE_VENV)
+        venv_stamp.write_text("")
+    wheels = BUILD / "bundle-wheel"
+    shutil.rmtree(wheels, ignore_errors=True)
+    built = wheel(wheels, BUNDLE_PYTHON)
+    run(BUNDLE_PYTHON, "-m", "pip", "install", "--quiet", f"{built}[bundle]")
+    run(BUNDLE_PYTHON, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", built)
+    venv_stamp.write_text(wanted)
+    BUNDLE_STAMP.unlink(missing_ok=True)
+    analysed = time.perf_counter()
+    # Run outside the checkout, so the analysis finds hmip_desktop in the build environment only.
+    run(
+        BUNDLE_PYTHON, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+        "--distpath", DIST, "--workpath", BUILD / "pyinstaller", BUNDLE_SPEC, cwd=BUILD,
+    )
+    BUNDLE_STAMP.write_text(digest)
+    size = sum(p.stat().st_size for p in BUNDLE_DIR.rglob("*") if p.is_file())
+    print(
+        f"bundle: {BUNDLE_DIR} ({size / 1e6:.0f} MB); {time.perf_counter() - started:.0f} s in all, "
+        f"{time.perf_counter() - analysed:.0f} s of them in PyInstaller"
+    )
+
+
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "bench", "setup"}:
+    commands = {"demo", "test", "bench", "setup", "wheel", "bundle"}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         sys.exit(2)
     command, extra = sys.argv[1], sys.argv[2:]
@@ -76,6 +166,11 @@ def main() -> None:
         demo()
     elif command == "test":
         test(extra)
+    elif command == "wheel":
+        setup()
+        wheel(Path(extra[0]).resolve() if extra else DIST)
+    elif command == "bundle":
+        bundle(extra)
     else:
         bench(extra)
 

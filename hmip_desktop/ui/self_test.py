@@ -31,6 +31,7 @@ from PySide6.QtCore import qVersion
 from PySide6.QtGui import QGuiApplication
 
 from hmip_desktop import __version__
+from hmip_desktop.model import assets
 from hmip_desktop.model.file.audit import check_audit
 from hmip_desktop.model.file.integrity import check_sound, stored_answers
 from hmip_desktop.model.file.package import is_package, write_package
@@ -89,7 +90,7 @@ def step_qt(files: Files) -> str:
 def step_instrument(files: Files) -> str:
     instrument = default_instrument()
     files.instrument = instrument
-    return f"{instrument.identity.describe()}, {len(instrument.questions)} questions"
+    return f"{instrument.identity.describe()}, {len(instrument.questions)} questions, from {assets.where()}"
 
 
 def step_assessor_files(files: Files) -> str:
