@@ -87,8 +87,13 @@ def bar_column_width(view: QTableView) -> int:
 
 
 def text_column_width(view: QTableView, text: str) -> int:
-    """Room for a header or a value such as "Questions" or "12 of 14", with the cell's padding."""
+    """Room for a value such as "12 of 14", with the cell's padding."""
     return view.fontMetrics().horizontalAdvance(text) + 24
+
+
+def fit_column(view: QTableView, column: int, width: int) -> None:
+    """`width`, or the header's own text if that is wider (a header never cut)."""
+    view.setColumnWidth(column, max(width, view.horizontalHeader().sectionSizeHint(column)))
 
 
 class DashboardPanel(QWidget):
@@ -129,8 +134,8 @@ class DashboardPanel(QWidget):
         bar = PercentBarDelegate(self)
         self.outcomes_view = _table("outcomesTable", self.outcomes)
         self.outcomes_view.setItemDelegateForColumn(1, bar)
-        self.outcomes_view.setColumnWidth(1, max(bar_column_width(self.outcomes_view), 170))
-        self.outcomes_view.setColumnWidth(2, text_column_width(self.outcomes_view, "Questions"))
+        fit_column(self.outcomes_view, 1, max(bar_column_width(self.outcomes_view), 170))
+        fit_column(self.outcomes_view, 2, text_column_width(self.outcomes_view, "888"))
         self.outcomes_view.setWordWrap(True)
         self.outcomes_view.verticalHeader().setMinimumSectionSize(28)
         self.outcomes_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -140,8 +145,8 @@ class DashboardPanel(QWidget):
         self.outcomes_view.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.criteria_view = _table("criteriaTable", self.criteria)
         self.criteria_view.setItemDelegateForColumn(1, bar)
-        self.criteria_view.setColumnWidth(1, max(bar_column_width(self.criteria_view), 170))
-        self.criteria_view.setColumnWidth(2, text_column_width(self.criteria_view, "Questions"))
+        fit_column(self.criteria_view, 1, max(bar_column_width(self.criteria_view), 170))
+        fit_column(self.criteria_view, 2, text_column_width(self.criteria_view, "888"))
         self.criteria_view.setToolTip("Click a criterion to list its questions")
         self.outcomes_view.setToolTip("Click an outcome to list the questions behind its score")
 
@@ -160,9 +165,9 @@ class DashboardPanel(QWidget):
         self.questions_view.setSortingEnabled(True)
         self.questions_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.questions_view.setItemDelegateForColumn(3, bar)
-        for column, sample in ((1, "Criterion"), (2, "88 of 88"), (4, "Not counted")):
-            self.questions_view.setColumnWidth(column, text_column_width(self.questions_view, sample))
-        self.questions_view.setColumnWidth(3, bar_column_width(self.questions_view))
+        for column, sample in ((1, "8.8"), (2, "888 of 888"), (4, "888")):
+            fit_column(self.questions_view, column, text_column_width(self.questions_view, sample))
+        fit_column(self.questions_view, 3, bar_column_width(self.questions_view))
         self.scope_label = QLabel("All scored questions")
         self.scope_label.setObjectName("questionScope")
         self.show_all = QPushButton("Show &all questions")

@@ -129,6 +129,10 @@ def main(argv: list[str]) -> int:
         save(window, out / "lead-import-summary.png")
 
         workspace.setCurrentWidget(lead.conflicts_tab)
+        # Half-way through a decision: an answer chosen and the note written, waiting for Resolve.
+        detail = lead.conflicts.detail
+        detail.cards[0].button.click()
+        detail.note.setText("Checked the contact log with both assessors: the gap is real")
         save(window, out / "lead-conflicts.png")
 
         workspace.setCurrentWidget(lead.dashboard_tab)
