@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from hmip_desktop.model.file.audit import append_audit_entries
 from hmip_desktop.model.file.store import InspectionFile, check_person_name
 from hmip_desktop.model.merge.files import Progress
 from hmip_desktop.model.merge.incoming import (
+    AGGREGATE_KIND,
     Expectation,
     FileRefused,
     IncomingFile,
@@ -33,8 +33,8 @@ from hmip_desktop.model.merge.incoming import (
     read_incoming,
     remove_work_dir,
 )
+from hmip_desktop.model.merge.scratch import scratch_folder
 
-AGGREGATE_KIND = "aggregate"
 DEFAULT_AGGREGATE_ID = "AGGREGATE"
 DEFAULT_OWNER = "HMIP aggregate"
 
@@ -106,12 +106,12 @@ def build_aggregate(
     summary = AggregateSummary(path=out)
     aggregate: InspectionFile | None = None
     try:
-        with tempfile.TemporaryDirectory(prefix="hmip-aggregate-") as tmp:
+        with scratch_folder("aggregate") as tmp:
             for position, raw_path in enumerate(masters, start=1):
                 path = Path(raw_path)
                 if progress is not None:
                     progress(position, len(masters), path.name)
-                work_dir = Path(tmp) / str(position)
+                work_dir = tmp / str(position)
                 work_dir.mkdir()
                 try:
                     expect = None if aggregate is None else Expectation(
@@ -156,8 +156,7 @@ def build_aggregate(
 
 
 def _check_member(member: IncomingFile, summary: AggregateSummary) -> None:
-    if member.kind == AGGREGATE_KIND:
-        raise FileRefused(f"{member.name} is itself an aggregate; list the inspections' own merged files instead")
+    # An aggregate offered as a member is refused as it is read (`incoming`).
     if member.owner.role != "lead":
         raise FileRefused(
             f"{member.name} is {member.owner.name}'s {member.owner.role} file; aggregate the leads' merged files"

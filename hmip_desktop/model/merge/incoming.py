@@ -9,18 +9,24 @@ an older schema is migrated in the copy, and only then are the known tables
 read with explicit column lists. Every value is checked against the instrument.
 Anything wrong raises a `UserError` that names the file; nothing is written
 anywhere but the temporary folder.
+
+A file is read as SQLite itself would read it in place: a ``-journal`` left by
+a save that was cut off, or a ``-wal`` holding changes not yet written back
+(a file another SQLite tool left in WAL mode), is copied with it and settled
+in the private copy (the cut-off save rolled back, the WAL written back), so
+what is merged is the file's last committed state, never stale pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hmip_desktop.model.errors import FileNotInspection, UserError
+from hmip_desktop.model.errors import CaseError, FileNotInspection, UserError
 from hmip_desktop.model.file.audit import check_audit
 from hmip_desktop.model.file.integrity import check_sound
 from hmip_desktop.model.file.migrations import SCHEMA_VERSION, migrate
@@ -31,11 +37,14 @@ from hmip_desktop.model.file.store import (
     ROLES,
     Assessor,
     InspectionFile,
+    case_ref_key,
+    check_case_ref,
     check_header,
     check_person_name,
     connect,
     sniff_sqlite,
 )
+from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
 
 PassphraseFor = Callable[[Path], str]
@@ -43,6 +52,10 @@ PassphraseFor = Callable[[Path], str]
 PACKAGE_SUFFIX = ".hmipx"
 MAX_PROBLEMS_LISTED = 10
 _COPY_CHUNK = 1 << 20
+#: Files SQLite keeps beside a database that can hold part of its committed state: the rollback
+#: journal of a save that was cut off, and the write-ahead log of a file in WAL mode.
+SIDE_FILES = ("-journal", "-wal")
+AGGREGATE_KIND = "aggregate"
 
 
 class FileRefused(UserError):
@@ -59,6 +72,9 @@ class Expectation:
     master_file_uuid: str = ""
     #: Whose instrument it is, for the message.
     instrument_of: str = "this inspection"
+    #: A team file for the merge: a lead's merged file (its conflicts, decisions and provenance
+    #: would be flattened into plain answers) is refused. Aggregates take leads' files.
+    team_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,8 +86,6 @@ class IncomingCase:
     illustration_text: str
     revision: int
     created_at: str
-    #: Set in an aggregate only; None for the file's own inspection.
-    inspection_id: str | None = None
 
 
 class IncomingAnswer(NamedTuple):
@@ -148,6 +162,8 @@ class Received:
     path: Path
     sha256: str
     copy: Path | None
+    #: What settling the copy found (a cut-off save rolled back, a WAL written back).
+    warnings: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -168,16 +184,16 @@ def receive(path: Path | str, work_dir: Path) -> Received:
             raise FileRefused(f"cannot read {path.name}: {exc.strerror or exc}") from exc
         return Received(path, digest, None)
     sniff_sqlite(path)
-    _refuse_unfinished_write(path)
-    copy, digest = _copy_and_hash(path, work_dir)
-    return Received(path, digest, copy)
+    copy, digest, sides = _copy_and_hash(path, work_dir)
+    return Received(path, digest, copy, tuple(_settle(copy, path.name, sides)))
 
 
 def unpack_received(received: Received, work_dir: Path, passphrase_for: PassphraseFor | None) -> Received:
     """A package decrypted into `work_dir` (asking for the passphrase); an ``.hmip`` as it is."""
     if received.copy is not None:
         return received
-    return Received(received.path, received.sha256, _unpack(received.path, work_dir, passphrase_for))
+    return Received(received.path, received.sha256, _unpack(received.path, work_dir, passphrase_for),
+                    received.warnings)
 
 
 def read_received(
@@ -198,9 +214,15 @@ def read_received(
     try:
         meta = _read_meta(conn, name)
         _check_expectation(name, meta, expect)
+        if meta.get("kind") == AGGREGATE_KIND:
+            raise FileRefused(f"{name} is itself an aggregate; list the inspections' own merged files instead")
         # Checked above already, so the store's own checks on open are not repeated.
         inspection = InspectionFile(copy, conn, find_instrument(identity_of(meta)), read_only=True)
-        return _read(inspection, name, received.sha256, meta, migrated_from)
+        if expect is not None and expect.team_file:
+            _refuse_merged_file(inspection, name)
+        incoming = _read(inspection, name, received.sha256, meta, migrated_from)
+        incoming.warnings[:0] = received.warnings
+        return incoming
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise FileNotInspection(f"{name} is damaged ({exc}); ask for a fresh copy") from exc
     finally:
@@ -228,27 +250,96 @@ def remove_work_dir(folder: Path) -> None:
     folder.rmdir()
 
 
-def _refuse_unfinished_write(path: Path) -> None:
-    journal = path.with_name(path.name + "-journal")
-    if journal.exists() and journal.stat().st_size > 0:
-        raise FileRefused(
-            f"{path.name} has an unfinished write ({journal.name} beside it); open it once in HMIP Desktop "
-            "on the assessor's laptop so it completes, then send it again"
-        )
+def _copy_and_hash(path: Path, work_dir: Path) -> tuple[Path, str, list[str]]:
+    """Copy byte for byte while hashing, so the hash is of exactly what is merged; the side files too.
 
-
-def _copy_and_hash(path: Path, work_dir: Path) -> tuple[Path, str]:
-    """Copy byte for byte while hashing, so the hash is of exactly what is merged."""
+    Returns the copy, the hash, and which side files (`SIDE_FILES`, not empty) came with it. The
+    hash of a file without side files is the sha256 of its bytes; a side file's bytes follow,
+    each after its name, so the same file with another journal or WAL is another file.
+    """
     target = work_dir / path.name
     digest = hashlib.sha256()
+    sides = []
+    reading = path
     try:
-        with path.open("rb") as source, target.open("xb") as copy:
-            while chunk := source.read(_COPY_CHUNK):
-                digest.update(chunk)
-                copy.write(chunk)
+        _copy_into(path, target, digest)
+        for suffix in SIDE_FILES:
+            reading = path.with_name(path.name + suffix)
+            try:
+                if reading.stat().st_size == 0:
+                    continue  # an empty journal or WAL holds nothing
+            except FileNotFoundError:
+                continue
+            digest.update(b"\0" + suffix.encode("ascii") + b"\0")
+            _copy_into(reading, target.with_name(target.name + suffix), digest)
+            sides.append(suffix)
     except OSError as exc:
-        raise FileRefused(f"cannot read {path.name}: {exc.strerror or exc}") from exc
-    return target, digest.hexdigest()
+        raise FileRefused(f"cannot read {reading.name}: {exc.strerror or exc}") from exc
+    return target, digest.hexdigest(), sides
+
+
+def _copy_into(source_path: Path, target: Path, digest: Any) -> None:
+    with source_path.open("rb") as source, target.open("xb") as copy:
+        while chunk := source.read(_COPY_CHUNK):
+            digest.update(chunk)
+            copy.write(chunk)
+
+
+def _settle(copy: Path, name: str, sides: Iterable[str]) -> list[str]:
+    """Bring the private copy to its last committed state, as one file in rollback-journal mode.
+
+    A hot ``-journal`` is rolled back and a ``-wal`` written back into the copy by SQLite itself, on
+    the first read of a writable connection (the copy is ours, and this page-level recovery runs no
+    SQL from the file). A WAL-mode file is switched to the rollback journal, so the read-only opens
+    that follow need no shared-memory file. Returns a warning per side file that held something.
+    """
+    sides = list(sides)
+    with copy.open("rb") as handle:
+        header = handle.read(20)
+    wal_mode = header[18:20] == b"\x02\x02"
+    if not sides and not wal_mode:
+        return []
+    before = _file_hash(copy)
+    try:
+        conn = sqlite3.connect(str(copy), isolation_level=None)
+        try:
+            conn.execute("PRAGMA trusted_schema = OFF")
+            conn.execute("PRAGMA user_version").fetchone()  # rolls a hot journal back, or reads the WAL
+            if wal_mode:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise FileNotInspection(f"{name} is damaged ({exc}); ask for a fresh copy") from exc
+    # A journal still there after that first read is not hot (SQLite checked): a finished save's, harmless.
+    copy.with_name(copy.name + "-journal").unlink(missing_ok=True)
+    left = sorted(side.name for side in copy.parent.glob(copy.name + "-*"))
+    if str(mode).lower() != "delete" or left:
+        raise FileNotInspection(
+            f"{name} could not be read together with {', '.join(left) or 'its side files'}; ask for a fresh "
+            "copy (the assessor closes HMIP Desktop and sends the file again)"
+        )
+    warnings = []
+    if "-wal" in sides:
+        warnings.append(
+            f"{name} was left in WAL mode by another program, with changes still in {name}-wal beside it; "
+            "the two were read together"
+        )
+    if "-journal" in sides and _file_hash(copy) != before:
+        warnings.append(
+            f"{name} has a save that was cut off ({name}-journal beside it); it was read as it was before "
+            "that save, as HMIP Desktop will read it when the assessor next opens it"
+        )
+    return warnings
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_COPY_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _unpack(path: Path, work_dir: Path, passphrase_for: PassphraseFor | None) -> Path:
@@ -359,24 +450,35 @@ def _read(
     team = [a for a in inspection.assessors() if _valid_name(a.name) and a.role in ROLES]
 
     cases: list[IncomingCase] = []
+    by_key: dict[str, str] = {}
     for row in conn.execute(
-        "SELECT uuid, case_ref, status, illustration, illustration_text, revision, created_at, inspection_id "
+        "SELECT rowid, uuid, case_ref, status, illustration, illustration_text, revision, created_at, inspection_id "
         "FROM cases ORDER BY case_ref"
     ):
-        case_uuid, ref, status, flag, text, revision, created_at, case_inspection = row
-        where = f"case {ref!r}"
+        position, case_uuid, ref, status, flag, text, revision, created_at, case_inspection = row
+        where = f"case {_shown(ref)} (row {position} of its cases)"
         if not (_text(case_uuid, 64) and case_uuid):
             problems.append(f"{where}: invalid id")
-        elif not (isinstance(ref, str) and CASE_REF_PATTERN.match(ref)) and case_inspection is None:
-            problems.append(f"{where}: not a valid case reference")
+        elif not _valid_ref(ref):
+            problems.append(
+                f"{where}: not a valid case reference (1-40 letters, digits, '-', '_', '.' or '/'; "
+                "case references only, never names)"
+            )
+        elif case_ref_key(ref) in by_key:
+            problems.append(
+                f"{where}: {by_key[case_ref_key(ref)]!r} and {ref!r} differ only in letter case, so they are one "
+                "case; keep one of them"
+            )
         elif status not in ("draft", "complete"):
             problems.append(f"{where}: unknown status {status!r}")
         elif flag not in (0, 1) or not _text(text) or not _count(revision) or not _text(created_at, 64):
             problems.append(f"{where}: invalid illustration, revision or date")
-        elif case_inspection is not None and not (_text(case_inspection, 64) and case_inspection):
-            problems.append(f"{where}: invalid inspection id")
+        elif case_inspection is not None:
+            # Only an aggregate holds cases of other inspections, and aggregates are refused above.
+            problems.append(f"{where}: marked as a case of another inspection")
         else:
-            cases.append(IncomingCase(case_uuid, ref, status, bool(flag), text, revision, created_at, case_inspection))
+            by_key[case_ref_key(ref)] = ref
+            cases.append(IncomingCase(case_uuid, ref, status, bool(flag), text, revision, created_at))
 
     ref_of = {case.uuid: case.case_ref for case in cases}
     valid = _valid_answers(instrument)
@@ -425,6 +527,7 @@ def _read(
         if len(problems) > len(shown):
             shown.append(f"... and {len(problems) - len(shown)} more")
         raise FileRefused(f"{name} holds {len(problems)} value(s) HMIP Desktop would never write", shown)
+    cases, incomplete = _recheck_completeness(instrument, cases, answers)
     return IncomingFile(
         name=name,
         sha256=digest,
@@ -440,9 +543,74 @@ def _read(
         cases=cases,
         answers=answers,
         open_conflicts=conflicts,
-        warnings=check_audit(conn, stored).warnings(name),
+        warnings=check_audit(conn, stored).warnings(name) + [f"{name}: {line}" for line in incomplete],
         migrated_from=migrated_from,
     )
+
+
+def _recheck_completeness(
+    instrument: Instrument, cases: list[IncomingCase], answers: dict[str, dict[str, IncomingAnswer]]
+) -> tuple[list[IncomingCase], list[str]]:
+    """Cases marked complete must have every question that applies answered, as `complete_case` demands.
+
+    One that does not (a hand edit, or a file from a tool that skips the check) is taken as a draft,
+    so it is never scored as complete; a warning names it. Returns the cases and the warnings.
+    """
+    checked, warnings = [], []
+    for case in cases:
+        if case.status == "complete":
+            values = {qid: a.value for qid, a in answers.get(case.uuid, {}).items() if a.value is not None}
+            missing = relevance.unanswered_relevant(instrument, values)
+            if missing:
+                listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+                warnings.append(
+                    f"case {case.case_ref} is marked complete but {len(missing)} question(s) that apply are "
+                    f"unanswered ({listed}); it was merged as a draft"
+                )
+                case = replace(case, status="draft")
+        checked.append(case)
+    return checked, warnings
+
+
+def _refuse_merged_file(inspection: InspectionFile, name: str) -> None:
+    """A lead's merged file is not a team file: merging it would score what it holds disputed.
+
+    Its open conflicts, the lead's decisions and who said what (provenance) have no place in a
+    team file's answers, so the merge refuses it rather than flatten them. A lead-role file with
+    none of these (a lead marking cases themselves) is merged like any team file.
+    """
+    conn = inspection.conn
+    merged = conn.execute("SELECT count(*) FROM imports WHERE kind = 'merge'").fetchone()[0]
+    sources = conn.execute("SELECT count(*) FROM sources").fetchone()[0]
+    said = conn.execute("SELECT count(*) FROM case_sources").fetchone()[0]
+    open_conflicts, decided = conn.execute(
+        "SELECT count(*) FILTER (WHERE resolved_at IS NULL), count(*) FILTER (WHERE resolved_at IS NOT NULL) "
+        "FROM conflicts"
+    ).fetchone()
+    if not (merged or sources or said or open_conflicts or decided):
+        return
+    raise FileRefused(
+        f"{name} is a lead's merged file ({inspection.owner.name}'s: {max(merged, sources)} team file(s) merged, "
+        f"{open_conflicts} open conflict(s), {decided} settled); merging it here would score what it holds "
+        "disputed and lose who said what. Merge the assessors' own files instead (their .hmip or .hmipx), "
+        "or combine inspections with `hmip aggregate`"
+    )
+
+
+def _valid_ref(ref: Any) -> bool:
+    """The store's one rule for a case reference, applied exactly: nothing stripped, nothing squeezed."""
+    if not isinstance(ref, str) or not CASE_REF_PATTERN.match(ref):
+        return False
+    try:
+        return check_case_ref(ref) == ref
+    except CaseError:
+        return False
+
+
+def _shown(ref: Any) -> str:
+    """A refused reference as a message may show it: short (it may hold a name), control characters escaped."""
+    text = ref if isinstance(ref, str) else str(ref)
+    return repr(text[:12] + ("…" if len(text) > 12 else ""))
 
 
 def _valid_name(name: Any) -> bool:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hmip_desktop.model.file.audit import append_audit_entries
-from hmip_desktop.model.file.store import CaseStatus, InspectionFile
+from hmip_desktop.model.file.store import CaseStatus, InspectionFile, case_ref_key
 from hmip_desktop.model.merge.conflicts import ConflictSide, close_conflict, open_conflict, raise_conflict
 from hmip_desktop.model.merge.incoming import IncomingAnswer, IncomingCase, IncomingFile
 from hmip_desktop.model.merge.master_answers import set_illustration, set_status, touch_case, write_answer
@@ -171,14 +171,19 @@ class FileMerger:
         incoming = self.incoming
         self.master.add_assessor(incoming.owner.name, incoming.owner.role)
         self._start_import()
-        by_ref = {
-            row[1]: _MasterCase(row[0], row[1], row[2], bool(row[3]), row[4])
-            for row in self.conn.execute("SELECT uuid, case_ref, status, illustration, illustration_text FROM cases")
-        }
+        # Keyed as the store keys case references: `kt-0001` from one file is `KT-0001` from another.
+        by_ref: dict[str, _MasterCase] = {}
+        for row in self.conn.execute(
+            "SELECT uuid, case_ref, status, illustration, illustration_text FROM cases ORDER BY rowid"
+        ):
+            by_ref.setdefault(case_ref_key(row[1]), _MasterCase(row[0], row[1], row[2], bool(row[3]), row[4]))
         taken_uuids = {case.uuid for case in by_ref.values()}
+        respelt = []
         for case in incoming.cases:
             answers = incoming.answers.get(case.uuid, {})
-            existing = by_ref.get(case.case_ref)
+            existing = by_ref.get(case_ref_key(case.case_ref))
+            if existing is not None and existing.case_ref != case.case_ref:
+                respelt.append(f"{case.case_ref} (as {existing.case_ref})")
             if existing is None:
                 self._add_case(case, answers, taken_uuids)
                 self.result.cases_added += 1
@@ -186,6 +191,11 @@ class FileMerger:
                 self.result.cases_updated += 1
             else:
                 self.result.cases_unchanged += 1
+        if respelt:
+            self.result.warnings.append(
+                f"{incoming.name} spells {len(respelt)} case reference(s) in another letter case than the lead's "
+                f"file: {', '.join(respelt[:5])}{' …' if len(respelt) > 5 else ''}; merged as the same case(s)"
+            )
         self._finish_import()
         return self.result
 

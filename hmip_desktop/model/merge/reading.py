@@ -22,18 +22,28 @@ transaction per file; what is read is the same whichever process reads it
   the refusal's message. A refusal reads as it would in-process; any other
   exception in a worker is re-raised here, as the bug it is.
 - Each file's temporary folder is emptied and removed by whoever read the file;
-  the caller's temporary folder is the backstop.
+  the caller's temporary folder (`scratch`) is the backstop, and the next merge
+  removes it if the merging process was killed.
+- Workers end when the merging process ends, however it ends (kill -9
+  included): each holds the reading end of a pipe whose only writing end is in
+  the merging process, and exits when it reads end-of-file (`_watch_lifeline`).
+  Once they are gone the fork server, which lives while any of its children
+  does, ends too. (The parent-death signal of Linux would not do: a worker's
+  parent is the fork server, not the merging process.)
 - As with any spawned worker, a script that merges must guard its top level
   with ``if __name__ == "__main__":`` (the app's and CLI's entry points do).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 
@@ -59,6 +69,8 @@ INSTRUMENT_PATH_VARIABLE = "HMIP_INSTRUMENT_PATH"
 #: Below this many bytes to read in workers, starting them costs more than it saves (measured: with
 #: three of the benchmark's 6 MB files the workers lose, with four they break even when not yet started).
 POOL_MIN_BYTES = 16 << 20
+#: A worker's exit status when the merging process is gone.
+EXIT_PARENT_GONE = 70
 
 
 @dataclass
@@ -119,6 +131,8 @@ class TeamReader:
         self.passphrase_for = passphrase_for
         self.readers = readers
         self.pool: ProcessPoolExecutor | None = None
+        #: The pipe each worker watches: its writing end stays in this process alone.
+        self.lifeline: tuple[Connection, Connection] | None = None
         #: Whether to send files to the workers before reading the first one here (see `__enter__`).
         self.send_first = True
         #: Per file beyond the first, once sent to a worker: its future, or what this process found.
@@ -127,7 +141,10 @@ class TeamReader:
     def __enter__(self) -> TeamReader:
         if self.readers > 0 and len(self.files) > 1:
             context = _context()
-            self.pool = ProcessPoolExecutor(self.readers, mp_context=context)
+            self.lifeline = context.Pipe(duplex=False)
+            self.pool = ProcessPoolExecutor(
+                self.readers, mp_context=context, initializer=_watch_lifeline, initargs=(self.lifeline[0],)
+            )
             if context.get_start_method() == "forkserver":
                 self.send_first = _start_fork_server()
         return self
@@ -139,6 +156,10 @@ class TeamReader:
             # Reads still running finish (their folders are removed) before the caller removes `folder`.
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        if self.lifeline is not None:
+            for end in self.lifeline:
+                end.close()  # after the shutdown: the workers have ended on their own
+            self.lifeline = None
 
     def prepared(self, index: int) -> Prepared:
         """File `index`, read and checked. Call in order, 0 first."""
@@ -228,6 +249,22 @@ def _prepare_in_worker(job: _Job) -> _Done:
         return _Done("", str(exc))
     finally:
         remove_work_dir(job.work_dir)
+
+
+def _watch_lifeline(lifeline: Connection) -> None:
+    """In a worker, as it starts: exit as soon as the merging process is gone.
+
+    The merging process never writes to the pipe; end-of-file (or anything else) on it means
+    that process has ended, so this worker's file is of no use to anyone. `os._exit`: nothing
+    of the worker's is worth tidying (the merge's folder is swept by the next merge).
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv_bytes()
+        os._exit(EXIT_PARENT_GONE)
+
+    threading.Thread(target=watch, name="hmip-merge-lifeline", daemon=True).start()
 
 
 _fork_server_started = False
