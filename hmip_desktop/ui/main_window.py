@@ -317,6 +317,7 @@ class MainWindow(QMainWindow):
         self.session = session
         session.saved.connect(self._saved)
         self.workspace = Workspace(session, self.undo)
+        self.workspace.setAccessibleName(f"{session.path.name}: cases and case form")
         self.workspace.message.connect(self.show_message)
         self.workspace.currentChanged.connect(self._restore_form_layout)
         self.workspace.cases.restore_layout(self.settings)

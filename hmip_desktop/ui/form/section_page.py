@@ -30,6 +30,7 @@ class SectionPage(QScrollArea):
         self.instrument = instrument
         self._connect_row = connect_row
         self.setObjectName(f"section:{section.key}")
+        self.setAccessibleName(section.title)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from hmip_desktop.ui.colours import colours_for
 
 #: Models put the whole-number percent (or None) under this role for the bar delegate.
 PERCENT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Models put a `Figure` (what is behind a cell) under this role for drill-down.
 FIGURE_ROLE = Qt.ItemDataRole.UserRole + 2
 
-BAR_COLOUR = QColor("#1f5f8b")
-MUTED_BAR_COLOUR = QColor("#9bb3c4")
-TRACK_COLOUR = QColor("#e6ebef")
 
 
 class PercentBarDelegate(QStyledItemDelegate):
@@ -47,8 +46,9 @@ class PercentBarDelegate(QStyledItemDelegate):
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
         track = QRect(text_rect.right() + 8, rect.top() + 2, max(0, rect.right() - text_rect.right() - 8), rect.height() - 4)
-        painter.fillRect(track, TRACK_COLOUR)
+        own = colours_for(option.palette)
+        painter.fillRect(track, own.track)
         muted = index.data(Qt.ItemDataRole.ForegroundRole) is not None
         filled = QRect(track.left(), track.top(), round(track.width() * max(0, min(100, int(value))) / 100), track.height())
-        painter.fillRect(filled, MUTED_BAR_COLOUR if muted else BAR_COLOUR)
+        painter.fillRect(filled, own.bar_muted if muted else own.bar)
         painter.restore()

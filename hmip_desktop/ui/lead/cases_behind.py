@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,11 +22,11 @@ from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.scoring.drilldown import cases_behind, cases_in_groups
 from hmip_desktop.scoring.inputs import CaseInput
 from hmip_desktop.scoring.result import NOT_RECORDED_LABEL
+from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.lead.dashboard_models import Figure
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
 ABOVE, BELOW, NOT_COUNTED, IN_GROUP = "Above the line", "Below the line", "Not counted", "In the group"
-COLOURS = {ABOVE: QColor("#1d6b36"), BELOW: QColor("#a33a1f"), NOT_COUNTED: QColor("#7a7a7a")}
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,8 @@ class CasesBehindModel(RowTableModel[CaseRow]):
         if role == DISPLAY:
             return (row.case_ref, row.answer, row.counted_as)[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == 2:
-            return COLOURS.get(row.counted_as)
+            own = colours_for()
+            return {ABOVE: own.done, BELOW: own.problem, NOT_COUNTED: own.muted}.get(row.counted_as)
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
             return "Double-click to open the case at this question"
         return None
@@ -87,6 +87,7 @@ class CasesBehindPanel(QWidget):
         self.title.setWordWrap(True)
         self.table = QTableView()
         self.table.setObjectName("casesBehindTable")
+        self.table.setAccessibleName("Cases behind the figure")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.merge.conflicts import Conflict, ConflictSide, list_conflicts
+from hmip_desktop.ui.colours import colours_for, tint
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.lead.conflicts_model import ConflictsModel, format_when, value_label
 from hmip_desktop.ui.session import Changes, InspectionSession
@@ -103,7 +104,7 @@ class SideCard(QGroupBox):
         note_box.setMaximumHeight(200)
         where = "the lead's file (an amendment)" if not side.file_uuid else side.source
         origin = QLabel(f"From {where}, revision {side.revision}<br>Answered {format_when(side.at)}")
-        origin.setStyleSheet("color: #555")
+        tint(origin, "muted")
         origin.setWordWrap(True)
         self.button = QPushButton(f"Choose {side.assessor}'s answer")
         self.button.setObjectName("chooseSide")
@@ -270,7 +271,7 @@ class ConflictDetail(QWidget):
             f"{question.chart_label if question else conflict.question_id}</span>"
         )
         self.question_text.setText(
-            f"{question.text if question else ''} <span style='color:#777'>({conflict.question_id}, "
+            f"{question.text if question else ''} <span style='color:{colours_for().muted.name()}'>({conflict.question_id}, "
             f"raised {format_when(conflict.raised_at)})</span>"
         )
         for side in conflict.sides:
@@ -404,11 +405,14 @@ class ConflictsPanel(QWidget):
 
         self.open_view = _table("openConflicts", self.open_model)
         self.history_view = _table("conflictHistory", self.history_model)
+        self.open_view.setAccessibleName("Open conflicts")
+        self.history_view.setAccessibleName("Settled conflicts")
         history_header = self.history_view.horizontalHeader()
         history_header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         history_header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.lists = QTabWidget()
         self.lists.setObjectName("conflictLists")
+        self.lists.setAccessibleName("Conflicts, open and settled")
         self.lists.addTab(self.open_view, "Open")
         self.lists.addTab(self.history_view, "History")
         self.detail = ConflictDetail(instrument)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor
 
 from hmip_desktop.model.instrument.definition import (
     Criterion,
@@ -22,6 +21,7 @@ from hmip_desktop.model.instrument.definition import (
     Question,
 )
 from hmip_desktop.scoring.result import MIN_GROUP_CASES, GroupScores, ScoringResult
+from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.lead.bars import FIGURE_ROLE, PERCENT_ROLE
 from hmip_desktop.ui.table_model import DISPLAY, Index, RowTableModel
 
@@ -30,7 +30,6 @@ ALIGN = Qt.ItemDataRole.TextAlignmentRole
 FOREGROUND = Qt.ItemDataRole.ForegroundRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-MUTED = QColor("#7a7a7a")
 NO_SCORE = "–"
 
 ItemT = TypeVar("ItemT")
@@ -134,7 +133,7 @@ class CriteriaModel(_ResultModel[Criterion]):
         if column == 2 and role == ALIGN:
             return RIGHT
         if role == FOREGROUND and (score is None or score.score is None):
-            return MUTED
+            return colours_for().muted
         return None
 
 
@@ -173,7 +172,7 @@ class QuestionsModel(_ResultModel[Question]):
         if role == TOOLTIP:
             return f"{question.id}: {question.text}"
         if role == FOREGROUND and (score is None or not score.applicable):
-            return MUTED
+            return colours_for().muted
         if column == 0 and role == DISPLAY:
             return question.chart_label
         if column == 1 and role in (DISPLAY, SORT_ROLE):
@@ -260,7 +259,7 @@ class BreakdownModel(RowTableModel[GroupScores]):
         if role == FIGURE_ROLE:
             return Figure("group", self.question_id, f"{group.label}", within=(self.question_id, group.value))
         if role == FOREGROUND and group.too_small:
-            return MUTED
+            return colours_for().muted
         if role == TOOLTIP and group.too_small:
             return f"Fewer than {MIN_GROUP_CASES} cases: too few to compare"
         if column == 0 and role == DISPLAY:

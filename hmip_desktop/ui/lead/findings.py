@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.report import findings_fields as ff
+from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.lead.findings_models import (
     FindingsFieldsModel,
@@ -95,6 +96,7 @@ class NarrativeEditor(QWidget):
 
         self.fields_view = QTableView()
         self.fields_view.setObjectName("findingsFields")
+        self.fields_view.setAccessibleName("Findings to write")
         self.fields_view.setModel(self.model)
         self.fields_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.fields_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -110,9 +112,10 @@ class NarrativeEditor(QWidget):
         self.title.setObjectName("findingTitle")
         self.description = QLabel()
         self.description.setWordWrap(True)
-        self.description.setStyleSheet("color: #555")
+        tint(self.description, "muted")
         self.editor = QPlainTextEdit()
         self.editor.setObjectName("findingEditor")
+        self.editor.setAccessibleName("Text of the finding")
         self.editor.textChanged.connect(self._edited)
         self.editor.installEventFilter(self)
         self.fill_team = QPushButton("Fill from the &team's files")
@@ -122,7 +125,7 @@ class NarrativeEditor(QWidget):
         self.status = QLabel("")
         self.status.setObjectName("findingsStatus")
         hint = QLabel("Paragraphs separated by a blank line; '- ' bullets; '1. ' numbered items; **bold**.")
-        hint.setStyleSheet("color: #555")
+        tint(hint, "muted")
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -242,6 +245,7 @@ class IllustrationsEditor(QWidget):
 
         self.table = QTableView()
         self.table.setObjectName("illustrationsTable")
+        self.table.setAccessibleName("Practice illustrations flagged")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -398,6 +402,7 @@ class FindingsPanel(QTabWidget):
     def __init__(self, session: InspectionSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("leadFindings")
+        self.setAccessibleName("Findings")
         self.narrative = NarrativeEditor(session)
         self.illustrations = IllustrationsEditor(session)
         self.addTab(self.narrative, "&Narrative")

@@ -7,15 +7,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 
 from hmip_desktop.model.file.store import CaseRecord
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.report import findings_fields as ff
+from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.table_model import DISPLAY, Index, RowTableModel
-
-NEEDED = QColor("#a33a1f")
-MUTED = QColor("#7a7a7a")
 
 
 def field_label(instrument: Instrument, name: str) -> str:
@@ -115,9 +113,9 @@ class FindingsFieldsModel(RowTableModel[ff.FindingsField]):
             return field.description
         if role == Qt.ItemDataRole.ForegroundRole:
             if missing:
-                return NEEDED
+                return colours_for().problem
             if column == 1:
-                return MUTED
+                return colours_for().muted
         if role == Qt.ItemDataRole.FontRole and column == 0 and field.name.startswith("summary."):
             font = QFont()
             font.setBold(True)
@@ -220,7 +218,7 @@ class IllustrationsModel(RowTableModel[IllustrationRow]):
         if role == Qt.ItemDataRole.ToolTipRole and column == 1 and not row.flagged:
             return "The assessor no longer flags this case as an illustration"
         if role == Qt.ItemDataRole.ForegroundRole and not row.included:
-            return MUTED
+            return colours_for().muted
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 
 from hmip_desktop.model.merge.summary import FileResult, MergeSummary
+from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
 RESULT_TEXT = {"merged": "Merged", "unchanged": "Already imported", "refused": "Refused"}
-RESULT_COLOUR = {"merged": QColor("#1d6b36"), "unchanged": QColor("#555555"), "refused": QColor("#a33a1f")}
 NUMBER_COLUMNS = {3: "cases_added", 4: "cases_updated", 5: "cases_unchanged", 6: "answers_changed", 7: "conflicts_raised"}
 
 
@@ -74,7 +73,8 @@ class ImportSummaryModel(RowTableModel[FileResult]):
                 return "" if result.status == "refused" else int(getattr(result, NUMBER_COLUMNS[column]))
             return file_details(result)
         if role == Qt.ItemDataRole.ForegroundRole and column == 2:
-            return RESULT_COLOUR.get(result.status)
+            own = colours_for()
+            return {"merged": own.done, "unchanged": own.muted, "refused": own.problem}.get(result.status)
         if role == Qt.ItemDataRole.ToolTipRole and column == 6:
             return "Answers written to the lead's file from this file"
         if role == Qt.ItemDataRole.ToolTipRole and column in (0, len(self.headers) - 1):

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from hmip_desktop.model.file.package import PACKAGE_SUFFIX
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.summary import FileResult, MergeSummary
+from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.lead.drops import dropped_team_files
 from hmip_desktop.ui.lead.import_model import ImportSummaryModel, summary_sentence
 from hmip_desktop.ui.lead.team_model import TeamModel
@@ -114,7 +115,7 @@ class ImportPanel(QWidget):
             "Importing a file again is harmless: what it already brought is not changed twice."
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555")
+        tint(hint, "muted")
         self.progress = QProgressBar()
         self.progress.setObjectName("importProgress")
         self.progress.setTextVisible(True)
@@ -145,7 +146,7 @@ class ImportPanel(QWidget):
         self.summary_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.summary_view.setVisible(False)
         self.backup_text = _MessageLabel()
-        self.backup_text.setStyleSheet("color: #555")
+        tint(self.backup_text, "muted")
 
         self.team_model = TeamModel(self)
         self.team_view = QTableView()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.workers import Job, Progress, run_on_file
 
@@ -92,6 +93,7 @@ class ReportPanel(QWidget):
         self.document = QPdfDocument(self)
         self.view = QPdfView(self)
         self.view.setObjectName("reportView")
+        self.view.setAccessibleName("Report preview")
         self.view.setDocument(self.document)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         # 100 %: a page reads as on paper; "Fit width" and "Whole page" are a click away.
@@ -102,15 +104,18 @@ class ReportPanel(QWidget):
         navigator.currentPageChanged.connect(self._page_changed)
 
         self.previous_page = QPushButton("◀")
+        self.previous_page.setAccessibleName("Previous page")
         self.previous_page.setToolTip("Previous page (Page Up)")
         self.previous_page.setShortcut("PgUp")
         self.previous_page.clicked.connect(lambda: self.go_to_page(self.current_page - 1))
         self.next_page = QPushButton("▶")
+        self.next_page.setAccessibleName("Next page")
         self.next_page.setToolTip("Next page (Page Down)")
         self.next_page.setShortcut("PgDown")
         self.next_page.clicked.connect(lambda: self.go_to_page(self.current_page + 1))
         self.page_box = QSpinBox()
         self.page_box.setObjectName("reportPage")
+        self.page_box.setAccessibleName("Page number")
         self.page_box.setRange(0, 0)
         self.page_box.setKeyboardTracking(False)
         self.page_box.valueChanged.connect(lambda number: self.go_to_page(number - 1))
@@ -122,10 +127,12 @@ class ReportPanel(QWidget):
         self.fit_page = QPushButton("Whole pa&ge")
         self.fit_page.clicked.connect(lambda: self.view.setZoomMode(QPdfView.ZoomMode.FitInView))
         self.zoom_out = QPushButton("−")
+        self.zoom_out.setAccessibleName("Zoom out")
         self.zoom_out.setToolTip("Zoom out (Ctrl+-)")
         self.zoom_out.setShortcut("Ctrl+-")
         self.zoom_out.clicked.connect(lambda: self.zoom_by(1 / ZOOM_STEP))
         self.zoom_in = QPushButton("+")
+        self.zoom_in.setAccessibleName("Zoom in")
         self.zoom_in.setToolTip("Zoom in (Ctrl++)")
         self.zoom_in.setShortcut("Ctrl++")
         self.zoom_in.clicked.connect(lambda: self.zoom_by(ZOOM_STEP))
@@ -213,7 +220,7 @@ class ReportPanel(QWidget):
     def _describe(info: ReportInfo) -> str:
         parts = [f"{info.pages} pages, built in {info.seconds:.1f} s."]
         if info.is_draft:
-            parts.append(f"<span style='color:#a33a1f'><b>{info.draft_message}</b></span>.")
+            parts.append(f"<span style='color:{colours_for().problem.name()}'><b>{info.draft_message}</b></span>.")
         if info.missing_texts:
             parts.append(f"{len(info.missing_texts)} findings section(s) still empty (placeholders printed).")
         parts += [f"<br>{warning}" for warning in info.warnings[:3]]
@@ -238,7 +245,7 @@ class ReportPanel(QWidget):
             self.stale = True
             self.status.setText(
                 self.status.text().split("<br>")[0]
-                + " <span style='color:#a33a1f'>The file has changed since: preview again to update.</span>"
+                + f" <span style='color:{colours_for().problem.name()}'>The file has changed since: preview again to update.</span>"
             )
 
     # -- exporting --------------------------------------------------------------------------

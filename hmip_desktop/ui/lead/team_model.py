@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.team import TeamMemberStatus, team_status
+from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.lead.conflicts_model import format_when
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
 ROLE_NAMES = {"lead": "Lead inspector", "inspector": "Inspector", "local-assessor": "Local assessor"}
-DRAFT_COLOUR = QColor("#a33a1f")
 
 
 class TeamModel(RowTableModel[TeamMemberStatus]):
@@ -46,7 +45,7 @@ class TeamModel(RowTableModel[TeamMemberStatus]):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (2, 3, 4):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.ForegroundRole and column == 3 and member.cases and member.complete < member.cases:
-            return DRAFT_COLOUR
+            return colours_for().problem
         if role == Qt.ItemDataRole.ToolTipRole and column == 3 and member.complete < member.cases:
             return f"{member.cases - member.complete} case(s) still draft in this assessor's last file"
         return None
