@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.lead.bars import FIGURE_ROLE, PercentBarDelegate
 from hmip_desktop.ui.lead.cases_behind import CasesBehindPanel, rows_behind
 from hmip_desktop.ui.lead.dashboard_models import (
@@ -218,6 +219,15 @@ class DashboardPanel(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("dashboardTabs")
+        self.tabs.setAccessibleName("Score tables")
+        for view, name in (
+            (self.outcomes_view, "Outcome scores"),
+            (self.criteria_view, "Criterion scores"),
+            (self.questions_view, "Question scores"),
+            (self.breakdown_view, "Scores broken down"),
+            (self.factors_view, "Factors"),
+        ):
+            view.setAccessibleName(name)
         self.tabs.addTab(questions_tab, "&Questions")
         self.tabs.addTab(breakdown_tab, "Brea&kdowns")
         self.tabs.addTab(self.factors_view, "&Factors")
@@ -297,7 +307,7 @@ class DashboardPanel(QWidget):
             parts.append(f"{plural(result.cases_incomplete, 'draft case')} not counted")
         if result.cases_held_out:
             parts.append(
-                f"<span style='color:#a33a1f'>{plural(result.cases_held_out, 'case')} held out until "
+                f"<span style='color:{colours_for().problem.name()}'>{plural(result.cases_held_out, 'case')} held out until "
                 f"{plural(result.unresolved_conflicts, 'conflict')} {'is' if result.unresolved_conflicts == 1 else 'are'}"
                 " resolved</span>"
             )
