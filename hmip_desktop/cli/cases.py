@@ -6,11 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.cli.output import print_json, print_table
-from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.model.imports import csv_import
-from hmip_desktop.model.instrument import relevance
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_cases_import(args: argparse.Namespace) -> int:
+    from hmip_desktop.cli.editing import open_for_edit
+    from hmip_desktop.model.imports import csv_import
+
     with open_for_edit(args.file) as inspection:
         plan, changed = csv_import.import_cases(inspection, args.csv, args.drop_column)
     for warning in plan.warnings:
@@ -68,6 +67,8 @@ def cmd_cases_import(args: argparse.Namespace) -> int:
 
 
 def cmd_cases_list(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+
     with InspectionFile.open(args.file, read_only=True) as inspection:
         rows: list[dict[str, Any]] = []
         for case in inspection.list_cases():
@@ -99,6 +100,9 @@ def cmd_cases_list(args: argparse.Namespace) -> int:
 
 
 def cmd_answer(args: argparse.Namespace) -> int:
+    from hmip_desktop.cli.editing import open_for_edit
+    from hmip_desktop.model.instrument import relevance
+
     with open_for_edit(args.file) as inspection:
         record = inspection.set_answer(args.case_ref, args.question_id, args.value, args.note, create_case=True)
         label = inspection.instrument.question(args.question_id).label_for(record.value)
@@ -111,6 +115,9 @@ def cmd_answer(args: argparse.Namespace) -> int:
 
 
 def cmd_answers_import(args: argparse.Namespace) -> int:
+    from hmip_desktop.cli.editing import open_for_edit
+    from hmip_desktop.model.imports import csv_import
+
     with open_for_edit(args.file) as inspection:
         plan, changed = csv_import.import_answers(inspection, args.csv)
     for warning in plan.warnings:
@@ -123,6 +130,8 @@ def cmd_answers_import(args: argparse.Namespace) -> int:
 
 
 def cmd_case_complete(args: argparse.Namespace) -> int:
+    from hmip_desktop.cli.editing import open_for_edit
+
     with open_for_edit(args.file) as inspection:
         case = inspection.complete_case(args.case_ref)
     print(f"case {case.case_ref} is complete")
@@ -130,6 +139,8 @@ def cmd_case_complete(args: argparse.Namespace) -> int:
 
 
 def cmd_case_reopen(args: argparse.Namespace) -> int:
+    from hmip_desktop.cli.editing import open_for_edit
+
     with open_for_edit(args.file) as inspection:
         case = inspection.reopen_case(args.case_ref)
     print(f"case {case.case_ref} is {case.status}")

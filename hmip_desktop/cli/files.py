@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 
 from hmip_desktop.cli.output import print_json
-from hmip_desktop.model.file.store import ROLES, InspectionFile
-from hmip_desktop.model.instrument.definition import default_instrument
+
+#: store.ROLES, written out so that `hmip --help` loads no file code (tests/test_cli_startup_cost.py compares).
+ROLE_CHOICES = ("inspector", "local-assessor", "lead")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     new.add_argument("--inspection", required=True, help="inspection id shared by the team, e.g. KENT-2014")
     new.add_argument("--area", required=True, help="the area or trust inspected")
     new.add_argument("--assessor", required=True, help="your name as the team knows it")
-    new.add_argument("--role", choices=ROLES, default="inspector")
+    new.add_argument("--role", choices=ROLE_CHOICES, default="inspector")
     new.add_argument("--start-date", default="", help="first fieldwork day (YYYY-MM-DD)")
     new.add_argument("--end-date", default="", help="last fieldwork day (YYYY-MM-DD)")
     new.set_defaults(handler=cmd_new)
@@ -32,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+
     with InspectionFile.create(
         args.file,
         inspection_id=args.inspection,
@@ -46,6 +49,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+
     with InspectionFile.open(args.file, read_only=True) as inspection:
         info = inspection.info()
     if args.json:
@@ -63,6 +68,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_instrument(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.instrument.definition import default_instrument
+
     instrument = default_instrument()
     if args.json:
         print_json(instrument.contract_dict())

@@ -6,17 +6,20 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.cli.output import print_json, print_table
 from hmip_desktop.cli.passphrase import add_passphrase_argument, passphrase_hook
-from hmip_desktop.exports.tables import export_tables, write_csv, write_sqlite, write_xlsx
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.model.merge.aggregate import DEFAULT_AGGREGATE_ID, DEFAULT_OWNER, build_aggregate
-from hmip_desktop.model.merge.conflicts import list_conflicts, reopen_conflict, resolve_conflict
-from hmip_desktop.model.merge.files import MergeSummary, create_master, merge_files
-from hmip_desktop.scoring.by_inspection import scores_by_inspection
+
+if TYPE_CHECKING:
+    from hmip_desktop.model.file.store import InspectionFile
+    from hmip_desktop.model.merge.files import MergeSummary
+
+#: merge.aggregate's DEFAULT_AGGREGATE_ID and DEFAULT_OWNER, written out so that `hmip --help` loads no
+#: merge code (tests/test_cli_startup_cost.py compares).
+AGGREGATE_ID = "AGGREGATE"
+AGGREGATE_OWNER = "HMIP aggregate"
 
 EXIT_SOME_REFUSED = 3
 
@@ -72,8 +75,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     aggregate.add_argument("out", type=Path, metavar="OUT.hmip")
     aggregate.add_argument("masters", type=Path, nargs="+", metavar="MASTER")
-    aggregate.add_argument("--id", default=DEFAULT_AGGREGATE_ID, help="the aggregate's id (default %(default)s)")
-    aggregate.add_argument("--owner", default=DEFAULT_OWNER, help="who builds it (default %(default)r)")
+    aggregate.add_argument("--id", default=AGGREGATE_ID, help="the aggregate's id (default %(default)s)")
+    aggregate.add_argument("--owner", default=AGGREGATE_OWNER, help="who builds it (default %(default)r)")
     aggregate.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     aggregate.add_argument("--include-incomplete", action="store_true", help="score draft cases too")
     aggregate.add_argument("--json", action="store_true")
@@ -91,6 +94,9 @@ def _progress_line(position: int, total: int, name: str) -> None:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from hmip_desktop.cli.editing import open_for_edit
+    from hmip_desktop.model.merge.files import create_master, merge_files
+
     passphrase_for = _passphrase_for(args)
 
     def merge_into(master: InspectionFile) -> MergeSummary:
@@ -138,6 +144,8 @@ def _print_summary(summary: MergeSummary) -> None:
 
 
 def cmd_imports(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+
     with InspectionFile.open(args.master, read_only=True) as master:
         rows = master.conn.execute(
             "SELECT id, imported_at, file_name, assessor, sha256, kind, cases_added, cases_updated, answers_changed, "
@@ -162,6 +170,9 @@ def cmd_imports(args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+    from hmip_desktop.model.merge.conflicts import list_conflicts
+
     with InspectionFile.open(args.master, read_only=True) as master:
         conflicts = list_conflicts(master, include_resolved=args.all)
         instrument = master.instrument
@@ -205,6 +216,9 @@ def _one_line(text: str, limit: int = 80) -> str:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
+    from hmip_desktop.cli.editing import open_for_edit
+    from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
+
     if args.reopen:
         return _reopen(args)
     if (args.value is None) == (args.take is None):
@@ -222,6 +236,9 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def _reopen(args: argparse.Namespace) -> int:
+    from hmip_desktop.cli.editing import open_for_edit
+    from hmip_desktop.model.merge.conflicts import list_conflicts, reopen_conflict
+
     if args.value is not None or args.take is not None:
         raise UserError("--reopen takes no VALUE or --take: it opens the decision again for a new one")
     with open_for_edit(args.master) as master:
@@ -235,6 +252,9 @@ def _reopen(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from hmip_desktop.exports.tables import export_tables, write_csv, write_sqlite, write_xlsx
+    from hmip_desktop.model.file.store import InspectionFile
+
     if args.csv is None and args.xlsx is None and args.sqlite is None:
         raise UserError("say where to export: --csv DIR, --xlsx FILE and/or --sqlite FILE")
     with InspectionFile.open(args.master, read_only=True) as master:
@@ -252,6 +272,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+    from hmip_desktop.model.merge.aggregate import build_aggregate
+    from hmip_desktop.scoring.by_inspection import scores_by_inspection
+
     summary = build_aggregate(
         args.out,
         args.masters,

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from hmip_desktop.cli.passphrase import add_passphrase_argument, read_passphrase
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file.package import PACKAGE_SUFFIX, open_package, write_package
-from hmip_desktop.model.file.store import FILE_SUFFIX, sniff_sqlite
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,18 +14,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "package", help="write an encrypted package (.hmipx) of an inspection file for the lead"
     )
     package.add_argument("file", type=Path, help="the .hmip file to hand over")
-    package.add_argument("--out", type=Path, help=f"the package to write (default: FILE with {PACKAGE_SUFFIX})")
+    package.add_argument("--out", type=Path, help="the package to write (default: FILE with .hmipx)")
     add_passphrase_argument(package)
     package.set_defaults(handler=cmd_package)
 
     unpackage = subparsers.add_parser("unpackage", help="decrypt a package (.hmipx) into a new .hmip file")
     unpackage.add_argument("package", type=Path, help="the .hmipx file")
-    unpackage.add_argument("--out", type=Path, help=f"the .hmip to create (default: PACKAGE with {FILE_SUFFIX})")
+    unpackage.add_argument("--out", type=Path, help="the .hmip to create (default: PACKAGE with .hmip)")
     add_passphrase_argument(unpackage)
     unpackage.set_defaults(handler=cmd_unpackage)
 
 
 def cmd_package(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.package import PACKAGE_SUFFIX, write_package
+    from hmip_desktop.model.file.store import sniff_sqlite
+
     out: Path = args.out or args.file.with_suffix(PACKAGE_SUFFIX)
     if out.suffix != PACKAGE_SUFFIX:
         raise UserError(f"the package name must end in {PACKAGE_SUFFIX} (got {out.name})")
@@ -42,6 +43,9 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_unpackage(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.package import open_package
+    from hmip_desktop.model.file.store import FILE_SUFFIX
+
     out: Path = args.out or args.package.with_suffix(FILE_SUFFIX)
     if out.suffix != FILE_SUFFIX:
         raise UserError(f"the inspection file name must end in {FILE_SUFFIX} (got {out.name})")

@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file.package import check_new_passphrase
 
 ENV_VAR = "HMIP_PASSPHRASE"
 
@@ -54,6 +53,8 @@ def read_passphrase(
     if not passphrase:
         raise UserError("the passphrase is empty; nothing was done")
     if new:
+        from hmip_desktop.model.file.package import check_new_passphrase
+
         check_new_passphrase(passphrase)
     return passphrase
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hmip_desktop.cli.editing import open_for_edit
 from hmip_desktop.cli.output import print_table
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.model.instrument.definition import Instrument, default_instrument
-from hmip_desktop.report import findings_fields as ff
-from hmip_desktop.report.builder import build_report
+
+if TYPE_CHECKING:
+    from hmip_desktop.model.instrument.definition import Instrument
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+    from hmip_desktop.report.builder import build_report
+
     with InspectionFile.open(args.file, read_only=True) as inspection:
         info = build_report(inspection, args.out, include_incomplete=args.include_incomplete)
     state = info.draft_message or "final"
@@ -64,6 +66,9 @@ def _read_text(path: str) -> str:
 
 
 def cmd_findings_set(args: argparse.Namespace) -> int:
+    from hmip_desktop.cli.editing import open_for_edit
+    from hmip_desktop.report import findings_fields as ff
+
     text = _read_text(args.text_file)
     with open_for_edit(args.file) as inspection:
         ff.check_field(inspection.instrument, args.field)
@@ -74,6 +79,9 @@ def cmd_findings_set(args: argparse.Namespace) -> int:
 
 
 def cmd_findings_get(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+    from hmip_desktop.report import findings_fields as ff
+
     with InspectionFile.open(args.file, read_only=True) as inspection:
         ff.check_field(inspection.instrument, args.field)
         text = inspection.finding(args.field)
@@ -82,6 +90,10 @@ def cmd_findings_get(args: argparse.Namespace) -> int:
 
 
 def cmd_findings_list(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+    from hmip_desktop.model.instrument.definition import default_instrument
+    from hmip_desktop.report import findings_fields as ff
+
     written: dict[str, str] | None = None
     instrument: Instrument
     if args.file is not None:

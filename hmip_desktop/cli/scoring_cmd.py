@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hmip_desktop.cli.output import print_json, print_table
-from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.scoring.intervals import Interval
-from hmip_desktop.scoring.load import score_file
-from hmip_desktop.scoring.result import MIN_GROUP_CASES, Breakdown, ScoringResult, interval_percent
+
+if TYPE_CHECKING:
+    from hmip_desktop.scoring.intervals import Interval
+    from hmip_desktop.scoring.result import Breakdown, ScoringResult
 
 NO_SCORE = "-"
 
@@ -32,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.store import InspectionFile
+    from hmip_desktop.scoring.load import score_file
+
     with InspectionFile.open(args.file, read_only=True) as inspection:
         result = score_file(inspection, include_incomplete=args.include_incomplete, by=args.by, intervals=True)
         title = f"{inspection.inspection_id} ({inspection.instrument.identity.describe()})"
@@ -48,6 +52,8 @@ def shown(percent: int | None) -> str:
 
 def shown_range(interval: Interval | None) -> str:
     """A 95 % interval as whole percentages: "57-69%"."""
+    from hmip_desktop.scoring.result import interval_percent
+
     bounds = interval_percent(interval)
     return NO_SCORE if bounds is None else f"{bounds[0]}-{bounds[1]}%"
 
@@ -119,6 +125,8 @@ def print_summary(title: str, result: ScoringResult) -> None:
 
 
 def print_breakdown(result: ScoringResult, breakdown: Breakdown) -> None:
+    from hmip_desktop.scoring.result import MIN_GROUP_CASES
+
     print(f"By {breakdown.label} ({breakdown.question_id})")
     outcomes = list(result.outcomes.values())
     rows = []
