@@ -165,8 +165,8 @@ def _colours(key: tuple[int, ...]) -> Colours:
     dark = relative_luminance(window) < relative_luminance(window_text)
     which = 1 if dark else 0
     current = _surface(base, highlight, _CURRENT_MIX[which], text)
-    notice = _surface(window, _NOTICE_ACCENT, _NOTICE_MIX[which], window_text)
-    panel = _surface(window, window_text, _PANEL_MIX[which], window_text)
+    notice = _surface(base, _NOTICE_ACCENT, _NOTICE_MIX[which], window_text)
+    panel = _surface(base, window_text, _PANEL_MIX[which], window_text)
     surfaces = [window, base, alternate, current, notice, panel]
     tints = {name: _readable(QColor(pair[which]), window_text, surfaces) for name, pair in _TEXT_TINTS.items()}
     # Secondary text: as far towards the background as 4.5:1 on every surface allows.
@@ -282,3 +282,87 @@ def _apply(widget: QWidget) -> None:
         palette.setColor(group, role, colour)
     widget.setAutoFillBackground(bool(surface))
     widget.setPalette(palette)
+
+
+# -- the palettes the app is checked and pictured with ---------------------------------------------
+
+
+def _palette(colours: dict[Role, str], disabled_text: str) -> QPalette:
+    palette = QPalette()
+    for role, name in colours.items():
+        palette.setColor(role, QColor(name))
+    for role in _TEXT_ROLES:
+        palette.setColor(Group.Disabled, role, QColor(disabled_text))
+    return palette
+
+
+def reference_palettes() -> dict[str, QPalette]:
+    """Light (Fusion's own), dark (close to Windows 11 in dark mode) and the two high-contrast
+    themes (white on black, black on white): the tests check every own colour against each, and
+    the screenshots use the dark one."""
+    from PySide6.QtWidgets import QStyleFactory
+
+    fusion = QStyleFactory.create("Fusion")
+    light = fusion.standardPalette() if fusion is not None else QPalette()
+    dark = _palette(
+        {
+            Role.Window: "#202020",
+            Role.WindowText: "#ffffff",
+            Role.Base: "#1c1c1c",
+            Role.AlternateBase: "#2b2b2b",
+            Role.Text: "#ffffff",
+            Role.Button: "#2d2d2d",
+            Role.ButtonText: "#ffffff",
+            Role.Highlight: "#0078d4",
+            Role.HighlightedText: "#ffffff",
+            Role.ToolTipBase: "#2b2b2b",
+            Role.ToolTipText: "#ffffff",
+            Role.PlaceholderText: "#9d9d9d",
+            Role.Light: "#3c3c3c",
+            Role.Midlight: "#333333",
+            Role.Mid: "#262626",
+            Role.Dark: "#141414",
+            Role.Shadow: "#000000",
+            Role.Link: "#4cc2ff",
+            Role.BrightText: "#ffffff",
+        },
+        "#8a8a8a",
+    )
+    high_contrast_black = _palette(
+        {
+            Role.Window: "#000000",
+            Role.WindowText: "#ffffff",
+            Role.Base: "#000000",
+            Role.AlternateBase: "#000000",
+            Role.Text: "#ffffff",
+            Role.Button: "#000000",
+            Role.ButtonText: "#ffffff",
+            Role.Highlight: "#1aebff",
+            Role.HighlightedText: "#000000",
+            Role.Mid: "#ffffff",
+            Role.Link: "#ffff00",
+        },
+        "#3ff23f",
+    )
+    high_contrast_white = _palette(
+        {
+            Role.Window: "#ffffff",
+            Role.WindowText: "#000000",
+            Role.Base: "#ffffff",
+            Role.AlternateBase: "#ffffff",
+            Role.Text: "#000000",
+            Role.Button: "#ffffff",
+            Role.ButtonText: "#000000",
+            Role.Highlight: "#37006e",
+            Role.HighlightedText: "#ffffff",
+            Role.Mid: "#000000",
+            Role.Link: "#00009f",
+        },
+        "#600000",
+    )
+    return {
+        "light": light,
+        "dark": dark,
+        "high contrast (black)": high_contrast_black,
+        "high contrast (white)": high_contrast_white,
+    }
