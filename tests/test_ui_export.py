@@ -8,10 +8,11 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT, add_case, click_option, row
+from ui_support import QT_STRICT, add_case, click_option, form_of, row
 
 from hmip_desktop.model.file.package import ScryptParams, open_package
 from hmip_desktop.model.file.store import InspectionFile
@@ -171,3 +172,67 @@ def test_a_package_that_cannot_be_written_gets_a_plain_message(
     assert PASSPHRASE not in box.text()
     assert occupied.read_text() == "the team's spreadsheet, saved under the wrong name"
     assert opened.findChild(QMessageBox, "packageWritten") is None
+
+
+class FolderOpener(QObject):
+    """Stands in for the system's file manager: records the folders it is asked to show."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    @Slot(QUrl)
+    def show(self, url: QUrl) -> None:
+        self.opened.append(url.toLocalFile())
+
+
+@pytest.fixture
+def file_manager() -> Iterator[FolderOpener]:
+    opener = FolderOpener()
+    QDesktopServices.setUrlHandler("file", opener, "show")
+    yield opener
+    QDesktopServices.unsetUrlHandler("file")
+
+
+def test_draft_cases_are_named_before_exporting(qtbot: QtBot, opened: MainWindow, save_as: list[str]) -> None:
+    for ref in ("KT-0001", "KT-0002", "KT-0003"):
+        add_case(opened, ref)
+    form = form_of(opened)
+    for question_id in ("cd.gender", "cd.rosh", "cd.report", "f.acc.identified", "p.plan", "r.rmp", "v.victims", "l.oversight"):
+        click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
+    assert form.mark_complete()  # KT-0003 complete, two drafts left
+    dialog = open_dialog(opened)
+    assert dialog.drafts.isVisible()
+    assert dialog.drafts.text().startswith("2 of 3 cases are drafts (not marked complete): KT-0001, KT-0002.")
+    assert "count complete cases only" in dialog.drafts.text()
+    # A warning, not a refusal: the export goes ahead if wanted.
+    exporter = opened.package_export
+    assert exporter is not None
+    with qtbot.waitSignal(exporter.written, timeout=WORKER_TIMEOUT):
+        type_passphrases(qtbot, dialog, PASSPHRASE, PASSPHRASE)
+
+
+def test_no_warning_when_every_case_is_complete(qtbot: QtBot, opened: MainWindow) -> None:
+    add_case(opened, "KT-0001")
+    for question_id in ("cd.gender", "cd.rosh", "cd.report", "f.acc.identified", "p.plan", "r.rmp", "v.victims", "l.oversight"):
+        click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
+    assert form_of(opened).mark_complete()
+    dialog = open_dialog(opened)
+    assert not dialog.drafts.isVisible() and dialog.drafts.text() == ""
+    dialog.reject()
+
+
+def test_the_written_message_offers_to_show_the_package_in_its_folder(
+    qtbot: QtBot, opened: MainWindow, save_as: list[str], tmp_path: Path, file_manager: FolderOpener
+) -> None:
+    dialog = open_dialog(opened)
+    exporter = opened.package_export
+    assert exporter is not None
+    with qtbot.waitSignal(exporter.written, timeout=WORKER_TIMEOUT):
+        type_passphrases(qtbot, dialog, PASSPHRASE, PASSPHRASE)
+    box = opened.findChild(QMessageBox, "packageWritten")
+    assert box is not None
+    show = box.findChild(QPushButton, "showInFolder")
+    assert show is not None and show.text() == "Show in folder"
+    qtbot.mouseClick(show, Qt.MouseButton.LeftButton)
+    assert file_manager.opened == [str(tmp_path / "out")]
