@@ -252,11 +252,12 @@ def _reopen(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from hmip_desktop.exports.tables import export_tables, write_csv, write_sqlite, write_xlsx
+    from hmip_desktop.exports.tables import check_targets, export_tables, write_csv, write_sqlite, write_xlsx
     from hmip_desktop.model.file.store import InspectionFile
 
     if args.csv is None and args.xlsx is None and args.sqlite is None:
         raise UserError("say where to export: --csv DIR, --xlsx FILE and/or --sqlite FILE")
+    check_targets(args.csv, args.xlsx, args.sqlite)  # every target before any is written
     with InspectionFile.open(args.master, read_only=True) as master:
         tables = export_tables(master, include_incomplete=args.include_incomplete)
     if args.csv is not None:

@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_package(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.disk import check_folder_for
     from hmip_desktop.model.file.package import PACKAGE_SUFFIX, write_package
     from hmip_desktop.model.file.store import sniff_sqlite
 
@@ -33,6 +34,7 @@ def cmd_package(args: argparse.Namespace) -> int:
     if out.suffix != PACKAGE_SUFFIX:
         raise UserError(f"the package name must end in {PACKAGE_SUFFIX} (got {out.name})")
     sniff_sqlite(args.file)  # before asking for the passphrase twice
+    check_folder_for(out)
     passphrase = read_passphrase(args.passphrase_file, purpose=out.name, new=True)
     info = write_package(args.file, out, passphrase)
     print(
@@ -43,12 +45,14 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_unpackage(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.disk import check_folder_for
     from hmip_desktop.model.file.package import open_package
     from hmip_desktop.model.file.store import FILE_SUFFIX
 
     out: Path = args.out or args.package.with_suffix(FILE_SUFFIX)
     if out.suffix != FILE_SUFFIX:
         raise UserError(f"the inspection file name must end in {FILE_SUFFIX} (got {out.name})")
+    check_folder_for(out)
     passphrase = read_passphrase(args.passphrase_file, purpose=args.package.name)
     written = open_package(args.package, passphrase, out.parent, name=out.name)
     print(f"wrote {written}")

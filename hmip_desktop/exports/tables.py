@@ -20,6 +20,7 @@ path on anyone's machine: sources are file names only.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
@@ -32,6 +33,13 @@ from pathlib import Path
 from typing import TextIO
 
 from hmip_desktop.model.errors import StorageError, UserError
+from hmip_desktop.model.file.disk import (
+    check_folder_for,
+    refuse_existing,
+    remove_quietly,
+    unwritable,
+    write_error,
+)
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.relevance import relevant_question_ids
 from hmip_desktop.model.merge.aggregate import case_inspection_ids, is_aggregate
@@ -263,13 +271,41 @@ def _cell_for_file(value: Cell) -> Cell:
     return value
 
 
+def check_targets(csv_folder: Path | None, xlsx: Path | None, sqlite: Path | None) -> None:
+    """Refuse every unusable target before anything is written: a missing parent folder, a name that is
+    not a folder (CSV) or is one (workbook, database), the wrong extension, an existing database."""
+    if csv_folder is not None:
+        check_folder_for(csv_folder)
+        if csv_folder.exists() and not csv_folder.is_dir():
+            raise UserError(f"{csv_folder} is a file, not a folder for the CSV files; choose a folder. Nothing was written.")
+        refused = unwritable(csv_folder / "cases.csv" if csv_folder.is_dir() else csv_folder)
+        if refused is not None:
+            raise refused
+    for target in (xlsx, sqlite):
+        if target is not None:
+            check_folder_for(target)
+            if target.is_dir():
+                raise UserError(f"{target} is a folder; give a file name. Nothing was written.")
+            refused = unwritable(target)  # a read-only place, found before any work
+            if refused is not None:
+                raise refused
+    if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
+        raise UserError(f"{xlsx.name}: the workbook's name must end in .xlsx")
+    if sqlite is not None:
+        _check_sqlite_target(sqlite)
+
+
 def write_csv(tables: Sequence[Table], folder: Path | str) -> list[Path]:
-    """One UTF-8 CSV per table (with a byte-order mark, so spreadsheets read accents right)."""
+    """One UTF-8 CSV per table (with a byte-order mark, so spreadsheets read accents right).
+
+    The folder is made if it is new (its parent must exist: a mistyped path is not built).
+    """
     folder = Path(folder)
+    check_targets(folder, None, None)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
     except OSError as exc:
-        raise StorageError(f"cannot create {folder.name}: {exc.strerror or exc}") from exc
+        raise write_error(exc, folder) from exc
     written = []
     for table in tables:
         target = folder / f"{table.name}.csv"
@@ -292,10 +328,10 @@ def _write_atomically(target: Path, table: Table, fill: Callable[[TextIO, Table]
                 fill(handle, table)
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            remove_quietly(Path(tmp))
             raise
     except OSError as exc:
-        raise StorageError(f"cannot write {target.name}: {exc.strerror or exc}") from exc
+        raise write_error(exc, target) from exc
 
 
 def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
@@ -304,8 +340,7 @@ def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell  # type: ignore[import-untyped]
 
     path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise UserError(f"{path.name}: the workbook's name must end in .xlsx")
+    check_targets(None, path, None)
     workbook = Workbook(write_only=True)
     for table in tables:
         sheet = workbook.create_sheet(title=table.name[:31])
@@ -327,8 +362,11 @@ def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
         workbook.save(tmp)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"cannot write {path.name}: {exc.strerror or exc}") from exc
+        remove_quietly(tmp)  # on a read-only disk this fails too: never let it hide the real error
+        for sheet in workbook.worksheets:  # stop the sheets' row writers, which would complain when collected
+            with contextlib.suppress(Exception):
+                sheet.close()
+        raise write_error(exc, path) from exc
     return path
 
 
@@ -336,15 +374,15 @@ def write_sqlite(tables: Sequence[Table], path: Path | str) -> Path:
     """A plain SQLite database for analysis (SQL, Datasette): a table per export table.
 
     Built with sqlite-utils, which creates each table's columns and types from
-    the rows. It is not an inspection file and HMIP Desktop never opens it.
+    the rows. It is not an inspection file and HMIP Desktop never opens it. An
+    existing file is never replaced: a database is too easily someone's other work.
     """
     import sqlite_utils
 
     path = Path(path)
-    if path.suffix.lower() in {".hmip", ".hmipx"}:
-        raise UserError(f"{path.name}: an analysis export must not use an inspection file's extension; use .db")
+    check_targets(None, None, path)
     tmp = path.with_name(f".{path.name}.writing")
-    tmp.unlink(missing_ok=True)
+    remove_quietly(tmp)
     try:
         database = sqlite_utils.Database(tmp)
         try:
@@ -354,8 +392,21 @@ def write_sqlite(tables: Sequence[Table], path: Path | str) -> Path:
                 database.table(table.name).insert_all(records, alter=True)
         finally:
             database.close()
+        refuse_existing(path, "analysis database")  # again: one may have appeared while the tables were written
         os.replace(tmp, path)
-    except (OSError, sqlite3.Error) as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"cannot write {path.name}: {exc}") from exc
+    except UserError:
+        remove_quietly(tmp)
+        raise
+    except OSError as exc:
+        remove_quietly(tmp)
+        raise write_error(exc, path) from exc
+    except sqlite3.Error as exc:
+        remove_quietly(tmp)
+        raise unwritable(path) or StorageError(f"cannot write {path.name}: {exc}. Nothing was written.") from exc
     return path
+
+
+def _check_sqlite_target(path: Path) -> None:
+    if path.suffix.lower() in {".hmip", ".hmipx"}:
+        raise UserError(f"{path.name}: an analysis export must not use an inspection file's extension; use .db")
+    refuse_existing(path, "analysis database")

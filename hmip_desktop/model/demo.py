@@ -37,6 +37,7 @@ from pathlib import Path
 
 from hmip_desktop.model import assets
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.file.disk import write_error
 from hmip_desktop.model.file.store import InspectionFile, Role
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import (
@@ -313,7 +314,12 @@ def generate_demo(
         raise UserError(f"--assessors must be between 1 and {len(TEAM)}")
     if not 1 <= cases <= 5000:
         raise UserError("--cases must be between 1 and 5000")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir} is a file, not a folder; give the demo an empty or new folder (nothing was written)")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, out_dir) from exc
     existing = [p.name for p in out_dir.glob("*.hmip")]
     if existing:
         raise UserError(f"{out_dir} already holds inspection files ({', '.join(sorted(existing)[:3])}…); use an empty folder")

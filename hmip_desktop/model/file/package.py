@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.file.disk import check_folder_for, remove_quietly, write_error
 from hmip_desktop.model.file.integrity import check_sound
 from hmip_desktop.model.file.store import FILE_SUFFIX, InspectionFile, check_header
 
@@ -232,6 +233,7 @@ def write_package(
     inspection_path, out_path = Path(inspection_path), Path(out_path)
     kdf = kdf or DEFAULT_KDF
     check_new_passphrase(passphrase)
+    check_folder_for(out_path)
     if out_path.exists() and out_path.resolve() == inspection_path.resolve():
         raise UserError(f"{out_path.name} is the inspection file itself; choose another name for the package")
     if out_path.exists() and not is_package(out_path):
@@ -259,10 +261,10 @@ def _write_atomically(target: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, target)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise UserError(f"could not write {target}: {exc.strerror or exc}; nothing was written") from exc
+        remove_quietly(temporary)
+        raise write_error(exc, target) from exc
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        remove_quietly(temporary)
         raise
 
 

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +32,7 @@ from hmip_desktop.model.errors import (
     StorageError,
     UserError,
 )
+from hmip_desktop.model.file.disk import check_folder_for, remove_quietly, unwritable, write_error
 from hmip_desktop.model.file.integrity import check_sound
 from hmip_desktop.model.file.lock import FileLock
 from hmip_desktop.model.file.migrations import (
@@ -179,6 +180,31 @@ def case_ref_key(case_ref: str) -> str:
     first spelling recorded is kept); the merge matches incoming cases by it.
     """
     return case_ref.strip().translate(_ASCII_FOLD)
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+
+
+def check_fieldwork_dates(start_date: str, end_date: str) -> tuple[str, str]:
+    """Fieldwork dates as YYYY-MM-DD (either may be empty); the last day not before the first."""
+    dates: list[date | None] = []
+    for what, text in (("start", start_date), ("end", end_date)):
+        text = text.strip()
+        if not text:
+            dates.append(None)
+            continue
+        try:
+            if not _ISO_DATE.match(text):
+                raise ValueError(text)
+            dates.append(date.fromisoformat(text))
+        except ValueError:
+            raise UserError(
+                f"the fieldwork {what} date {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2014-01-13"
+            ) from None
+    first, last = dates
+    if first is not None and last is not None and last < first:
+        raise UserError(f"the fieldwork ends ({last}) before it starts ({first}); check the two dates")
+    return (first.isoformat() if first else "", last.isoformat() if last else "")
 
 
 def check_person_name(name: str, what: str = "assessor name") -> str:
@@ -469,11 +495,13 @@ class InspectionFile:
             raise UserError("the inspection id must be 1-40 letters, digits, '-', '_', '.' or '/'")
         area = check_person_name(area, "area name")
         assessor = check_person_name(assessor)
+        start_date, end_date = check_fieldwork_dates(start_date, end_date)
         if path.exists() and not overwrite:
             raise UserError(f"{path} already exists; choose another name or remove it first")
+        check_folder_for(path)
         instrument = instrument or default_instrument()
         tmp = path.with_name(path.name + ".creating")
-        tmp.unlink(missing_ok=True)
+        remove_quietly(tmp)
         try:
             conn = connect(tmp)
             stamp = clock()
@@ -501,10 +529,13 @@ class InspectionFile:
             # Only a complete file ever appears under the real name.
             tmp.replace(path)
         except sqlite3.Error as exc:
-            tmp.unlink(missing_ok=True)
-            raise storage_error(exc, path) from exc
+            remove_quietly(tmp)
+            raise _creation_error(exc, path) from exc
+        except OSError as exc:
+            remove_quietly(tmp)
+            raise write_error(exc, path) from exc
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            remove_quietly(tmp)
             raise
         inspection = cls.open(path)
         if clock is not now_iso:
@@ -979,6 +1010,11 @@ def _answer(row: tuple[Any, ...]) -> AnswerRecord:
     return AnswerRecord(*row)
 
 
+def _creation_error(exc: sqlite3.Error, path: Path) -> UserError:
+    """SQLite only says "unable to open database file"; ask the folder itself why it refused."""
+    return unwritable(path) or storage_error(exc, path)
+
+
 def backup_before_migration(path: Path, version: int) -> Path:
     """Copy the file aside before changing its schema (vorta's habit)."""
     target = path.with_name(f"{path.stem}.schema{version}-backup{path.suffix}")
@@ -986,5 +1022,12 @@ def backup_before_migration(path: Path, version: int) -> Path:
     while target.exists():
         n += 1
         target = path.with_name(f"{path.stem}.schema{version}-backup{n}{path.suffix}")
-    shutil.copy2(path, target)
+    try:
+        shutil.copy2(path, target)
+    except OSError as exc:
+        remove_quietly(target)  # never a half copy that looks like a backup
+        raise StorageError(
+            f"{path.name} uses an older file format and is upgraded only after a backup copy, which could not "
+            f"be written ({write_error(exc, target).message}); nothing was changed"
+        ) from exc
     return target
