@@ -244,22 +244,51 @@ def eligible_cases(cases: Sequence[MarkedCase]) -> list[tuple[str, str]]:
     return [(case.case_ref, next(iter(case.marks))) for case in cases if case.complete and len(case.marks) == 1]
 
 
+@dataclass(frozen=True)
+class PlanningData:
+    """What planning needs from the lead's file, read once (the app reads it on a worker)."""
+
+    file_name: str
+    #: (case ref, first marker) of the complete single-marked cases.
+    eligible: tuple[tuple[str, str], ...]
+    #: The team from the import ledger: the second markers when none are named.
+    team: tuple[str, ...]
+    #: Case details of the eligible cases, for the second markers' files.
+    details: dict[str, dict[str, str]]
+
+    def plan(self, *, share: Fraction, seed: int, to: Sequence[str] = ()) -> ModerationPlan:
+        names = [check_person_name(name, "second marker's name") for name in to]
+        if not self.eligible:
+            raise UserError(
+                f"{self.file_name} has no complete case marked by one assessor only, so there is nothing to "
+                "second-mark; merge the team's files first"
+            )
+        markers = names or list(self.team)
+        if not markers:
+            raise UserError(f"{self.file_name} names no team member; give the second markers with --to")
+        return plan_moderation(self.eligible, share=share, seed=seed, second_markers=markers)
+
+
+def planning_data(inspection: InspectionFile) -> PlanningData:
+    check_lead_file(inspection, "moderation is planned")
+    eligible = eligible_cases(marked_cases(inspection))
+    return PlanningData(
+        file_name=inspection.path.name,
+        eligible=tuple(eligible),
+        team=tuple(team_members(inspection)),
+        details=case_details(inspection, [ref for ref, _first in eligible]),
+    )
+
+
 def plan_for_file(
     inspection: InspectionFile, *, share: Fraction, seed: int, to: Sequence[str] = ()
 ) -> ModerationPlan:
     """The moderation plan of a lead's merged file; second markers are `to`, else the team in the ledger."""
     check_lead_file(inspection, "moderation is planned")
-    names = [check_person_name(name, "second marker's name") for name in to]
-    markers = names or team_members(inspection)
     eligible = eligible_cases(marked_cases(inspection))
-    if not eligible:
-        raise UserError(
-            f"{inspection.path.name} has no complete case marked by one assessor only, so there is nothing to "
-            "second-mark; merge the team's files first"
-        )
-    if not markers:
-        raise UserError(f"{inspection.path.name} names no team member; give the second markers with --to")
-    return plan_moderation(eligible, share=share, seed=seed, second_markers=markers)
+    return PlanningData(inspection.path.name, tuple(eligible), tuple(team_members(inspection)), {}).plan(
+        share=share, seed=seed, to=to
+    )
 
 
 # -- the second markers' files ---------------------------------------------------------------------
@@ -315,16 +344,28 @@ def plan_csv(instrument: Instrument, case_refs: Sequence[str], details: Mapping[
 
 def write_plan(inspection: InspectionFile, plan: ModerationPlan, out_dir: Path | str) -> dict[str, Path]:
     """Write each second marker's CSV into `out_dir`; refuses (writing nothing) if any of them exists."""
+    refuse_existing(plan, out_dir)
+    details = case_details(inspection, [a.case_ref for a in plan.assignments])
+    return write_plan_files(inspection.instrument, plan, details, out_dir)
+
+
+def refuse_existing(plan: ModerationPlan, out_dir: Path | str) -> None:
     folder = Path(out_dir)
-    names = plan_file_names(plan)
-    targets = {marker: folder / name for marker, name in names.items()}
-    existing = sorted(path.name for path in targets.values() if path.exists())
+    existing = sorted(name for name in plan_file_names(plan).values() if (folder / name).exists())
     if existing:
         raise UserError(
             f"{folder} already holds {', '.join(existing)}; choose an empty folder or move those files "
             "(nothing was written)"
         )
-    details = case_details(inspection, [a.case_ref for a in plan.assignments])
+
+
+def write_plan_files(
+    instrument: Instrument, plan: ModerationPlan, details: Mapping[str, Mapping[str, str]], out_dir: Path | str
+) -> dict[str, Path]:
+    """The second markers' CSVs from case details already read (the app reads them on a worker)."""
+    refuse_existing(plan, out_dir)
+    folder = Path(out_dir)
+    targets = {marker: folder / name for marker, name in plan_file_names(plan).items()}
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -332,7 +373,7 @@ def write_plan(inspection: InspectionFile, plan: ModerationPlan, out_dir: Path |
     written: list[Path] = []
     try:
         for marker, target in targets.items():
-            _write_new(target, plan_csv(inspection.instrument, plan.cases_for(marker), details))
+            _write_new(target, plan_csv(instrument, plan.cases_for(marker), details))
             written.append(target)
     except BaseException:
         for path in written:

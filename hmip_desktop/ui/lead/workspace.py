@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from hmip_desktop.ui.session import Changes, InspectionSession
 
 if TYPE_CHECKING:
+    from hmip_desktop.ui.lead.agreement_panel import AgreementPanel
     from hmip_desktop.ui.lead.conflicts_panel import ConflictsPanel
     from hmip_desktop.ui.lead.dashboard import DashboardPanel
     from hmip_desktop.ui.lead.findings import FindingsPanel
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 IMPORT_TITLE = "Team files"
 CONFLICTS_TITLE = "Conflicts"
 SCORES_TITLE = "Scores"
+AGREEMENT_TITLE = "Agreement"
 FINDINGS_TITLE = "Findings"
 REPORT_TITLE = "Report"
 
@@ -102,6 +104,7 @@ class LeadWorkspace(QObject):
         self.import_tab: LazyTab[ImportPanel] = LazyTab(self._make_import_panel)
         self.conflicts_tab: LazyTab[ConflictsPanel] = LazyTab(self._make_conflicts, self._conflicts_built)
         self.dashboard_tab: LazyTab[DashboardPanel] = LazyTab(self._make_dashboard, self._dashboard_built)
+        self.agreement_tab: LazyTab[AgreementPanel] = LazyTab(self._make_agreement, self._agreement_built)
         self.findings_tab: LazyTab[FindingsPanel] = LazyTab(self._make_findings)
         self.report_tab: LazyTab[ReportPanel] = LazyTab(self._make_report)
         session.changed.connect(self._changed)
@@ -113,6 +116,7 @@ class LeadWorkspace(QObject):
             (self.import_tab, IMPORT_TITLE),
             (self.conflicts_tab, conflicts_title(self.open_conflicts())),
             (self.dashboard_tab, SCORES_TITLE),
+            (self.agreement_tab, AGREEMENT_TITLE),
             (self.findings_tab, FINDINGS_TITLE),
             (self.report_tab, REPORT_TITLE),
         ]
@@ -130,6 +134,10 @@ class LeadWorkspace(QObject):
     @property
     def dashboard(self) -> DashboardPanel:
         return self.dashboard_tab.panel
+
+    @property
+    def agreement(self) -> AgreementPanel:
+        return self.agreement_tab.panel
 
     @property
     def findings(self) -> FindingsPanel:
@@ -162,6 +170,14 @@ class LeadWorkspace(QObject):
         return DashboardPanel(self.session)
 
     def _dashboard_built(self, panel: DashboardPanel) -> None:
+        panel.open_case_requested.connect(self.open_case_requested)
+
+    def _make_agreement(self) -> AgreementPanel:
+        from hmip_desktop.ui.lead.agreement_panel import AgreementPanel
+
+        return AgreementPanel(self.session)
+
+    def _agreement_built(self, panel: AgreementPanel) -> None:
         panel.open_case_requested.connect(self.open_case_requested)
 
     def _make_findings(self) -> FindingsPanel:
