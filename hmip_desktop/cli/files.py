@@ -27,6 +27,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     info.add_argument("--json", action="store_true", help="machine-readable output")
     info.set_defaults(handler=cmd_info)
 
+    unlock = subparsers.add_parser(
+        "unlock", help="remove the edit lock left by a program that is no longer running (a crash, a laptop switched off)"
+    )
+    unlock.add_argument("file", type=Path)
+    unlock.set_defaults(handler=cmd_unlock)
+
     instrument = subparsers.add_parser("instrument", help="show the question set")
     instrument.add_argument("--json", action="store_true", help="print the full instrument contract as JSON")
     instrument.set_defaults(handler=cmd_instrument)
@@ -64,6 +70,32 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"instrument:  {info.instrument.describe()}")
     print(f"schema:      {info.schema_version}")
     print(f"cases:       {info.cases_total} ({info.cases_complete} complete, {info.cases_draft} draft)")
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    """Take over a lock whose holder cannot be asked; refused while that holder is seen running here."""
+    from hmip_desktop.model.errors import FileLocked
+    from hmip_desktop.model.file.lock import FileLock
+    from hmip_desktop.model.file.store import sniff_sqlite
+
+    sniff_sqlite(args.file)
+    lock = FileLock(args.file)
+    holder = lock.holder()
+    if holder is None:
+        print(f"{args.file.name} has no edit lock; nothing to do")
+        return 0
+    if lock.running_here(holder):
+        raise FileLocked(
+            f"{args.file.name} is open for editing in {holder.describe()}, which is running; close it there "
+            "(unlock is for a program that is no longer running). Nothing was changed."
+        )
+    lock.take_over()
+    lock.release()
+    print(
+        f"removed the edit lock of {args.file.name} held by {holder.describe()}; if that copy is in fact still "
+        "open, close it there without making more changes"
+    )
     return 0
 
 

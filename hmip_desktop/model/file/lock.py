@@ -7,9 +7,16 @@ file says who is editing: host, process id and since when. It is created
 with ``O_EXCL`` so exactly one opener wins, even over most network shares.
 
 A lock left behind by a crash on *this* machine is stale when its process
-is gone, and is replaced silently. A lock from another machine cannot be
-checked from here; the caller opens the file read-only and tells the user
-(`LockHolder.describe`), who may take over if they know that machine is off.
+is gone, and is replaced silently. Process ids are reused, so the lock also
+records when its process started (`process_start`): a live process with the
+same id but another start time is some other program, and the lock is stale
+too. A lock from another machine cannot be checked from here; the caller opens
+the file read-only and tells the user (`LockHolder.describe`), who may take
+over if they know that machine is off (the app's "Edit here instead…",
+`hmip unlock FILE` on the command line).
+
+The lock sits beside the file the path leads to: a symbolic link, or another
+path to the same file, shares the one lock.
 
 Pure Python, no Qt: the CLI can use it too.
 """
@@ -19,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -29,6 +37,8 @@ from pathlib import Path
 from hmip_desktop.model.errors import StorageError
 
 LOCK_SUFFIX = ".lock"
+APP = "hmip-desktop"
+COMMAND_APP = "hmip"
 #: A lock file that is empty or unreadable is treated as being written by
 #: its creator for this long, then as debris from a crash.
 UNREADABLE_GRACE_SECONDS = 10.0
@@ -41,23 +51,37 @@ class LockHolder:
     host: str
     pid: int
     since: str
-    app: str = "hmip-desktop"
+    app: str = APP
     token: str = ""
+    #: When the holding process started (`process_start`); "" in locks from older versions.
+    started: str = ""
+
+    @property
+    def is_command(self) -> bool:
+        """Held by an `hmip` command, which lets go within moments (the app holds it while open)."""
+        return self.app == COMMAND_APP
 
     def describe(self) -> str:
         when = _local_time(self.since)
         if self.host == current_host():
-            return f"another HMIP Desktop on this computer (process {self.pid}) since {when}"
-        return f"HMIP Desktop on the computer {self.host!r} since {when}"
+            program = "an hmip command" if self.is_command else "another HMIP Desktop"
+            return f"{program} on this computer (process {self.pid}) since {when}"
+        program = "an hmip command" if self.is_command else "HMIP Desktop"
+        return f"{program} on the computer {self.host!r} since {when}"
 
     def to_json(self) -> str:
         return json.dumps(
-            {"host": self.host, "pid": self.pid, "since": self.since, "app": self.app, "token": self.token}
+            {
+                "host": self.host, "pid": self.pid, "since": self.since, "app": self.app, "token": self.token,
+                "started": self.started,
+            }
         )
 
 
 def lock_path_for(path: Path) -> Path:
-    return path.with_name(path.name + LOCK_SUFFIX)
+    """The lock file of the file `path` leads to (symbolic links followed)."""
+    real = path.resolve()
+    return real.with_name(real.name + LOCK_SUFFIX)
 
 
 def current_host() -> str:
@@ -67,9 +91,10 @@ def current_host() -> str:
 class FileLock:
     """The edit lock of one inspection file, held by at most one process."""
 
-    def __init__(self, target: Path | str) -> None:
+    def __init__(self, target: Path | str, *, app: str = APP) -> None:
         self.target = Path(target)
         self.path = lock_path_for(self.target)
+        self.app = app
         self._token: str | None = None
 
     @property
@@ -110,6 +135,15 @@ class FileLock:
         if holder is not None:
             raise StorageError(f"{self.target.name} was locked again by {holder.describe()} while taking over")
 
+    def running_here(self, holder: LockHolder) -> bool:
+        """Whether `holder` is seen running on this computer: its process, started when the lock says."""
+        return (
+            holder.host == current_host()
+            and pid_alive(holder.pid)
+            and bool(holder.started)
+            and process_start(holder.pid) == holder.started
+        )
+
     def holder(self) -> LockHolder | None:
         """The current holder as written in the lock file, or None when there is no lock file."""
         try:
@@ -126,6 +160,7 @@ class FileLock:
                 since=str(data["since"]),
                 app=str(data.get("app", "")),
                 token=str(data.get("token", "")),
+                started=str(data.get("started", "")),
             )
         except (ValueError, KeyError, TypeError):
             return _unreadable_holder(self.path)
@@ -138,7 +173,9 @@ class FileLock:
             host=current_host(),
             pid=os.getpid(),
             since=datetime.now(UTC).isoformat(timespec="seconds"),
+            app=self.app,
             token=token,
+            started=process_start(os.getpid()) or "",
         )
         try:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -170,9 +207,14 @@ class FileLock:
             return age > UNREADABLE_GRACE_SECONDS
         if holder.host != current_host():
             return False
-        if holder.pid == os.getpid():
-            return False
-        return not pid_alive(holder.pid)
+        if not pid_alive(holder.pid):
+            return True
+        # Alive: the holder itself, unless the id now belongs to a process that started at another
+        # time (the holder crashed and the id was reused, by any program, this one included).
+        if holder.started:
+            now = process_start(holder.pid)
+            return now is not None and now != holder.started
+        return False
 
     def _remove_if_unchanged(self, stale: LockHolder) -> None:
         # Two openers can both find the same stale lock; only remove it if it is
@@ -194,6 +236,50 @@ def _local_time(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%d %b %Y %H:%M")
     except ValueError:
         return "an unknown time"
+
+
+def process_start(pid: int) -> str | None:
+    """When process `pid` started, as an opaque text that differs for a later process given the same id.
+
+    Linux: the boot's id and the start time in clock ticks from /proc; elsewhere `ps -o lstart=`
+    (macOS, the BSDs) or the process's creation time (Windows). None when it cannot be told.
+    """
+    if pid <= 0:
+        return None
+    if sys.platform.startswith("linux"):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+            boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        except OSError:
+            return None
+        fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (name) "; the name may hold spaces
+        return f"{boot}:{fields[19]}" if len(fields) > 19 else None
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        return _process_start_windows(pid)
+    try:  # pragma: no cover - macOS and the BSDs
+        result = subprocess.run(
+            ["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):  # pragma: no cover
+        return None
+    started = result.stdout.strip()  # pragma: no cover
+    return started or None  # pragma: no cover
+
+
+def _process_start_windows(pid: int) -> str | None:  # pragma: no cover - exercised on Windows only
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return None
+    try:
+        times = [ctypes.c_ulonglong() for _ in range(4)]
+        if not kernel32.GetProcessTimes(handle, *(ctypes.byref(t) for t in times)):
+            return None
+        return str(times[0].value)  # creation time
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def pid_alive(pid: int) -> bool:
