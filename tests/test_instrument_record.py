@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -27,7 +28,9 @@ from hmip_desktop.model.instrument.definition import (
     Question,
     RelevanceRule,
     ValueRule,
+    available_instruments,
     default_instrument,
+    find_instrument,
     load_instrument,
 )
 from hmip_desktop.model.instrument.record import Field, Record, ValidationError
@@ -193,6 +196,34 @@ def test_a_broken_shipped_copy_names_the_file_and_the_problem(tmp_path: Any) -> 
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(InstrumentError, match=r"broken\.json is not valid: .*questions\.5\.options\.0\.above_line"):
         load_instrument(path)
+
+
+def test_opening_a_file_checks_only_the_instrument_it_names(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, mini_instrument: Instrument
+) -> None:
+    broken = copy.deepcopy(SMALL)
+    broken["version"] = "9"
+    broken["questions"][1]["options"][0]["value"] = "Not A Value"
+    (tmp_path / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
+    monkeypatch.setenv("HMIP_INSTRUMENT_PATH", os.pathsep.join([os.environ["HMIP_INSTRUMENT_PATH"], str(tmp_path)]))
+    assert find_instrument(mini_instrument.identity) == mini_instrument
+    assert default_instrument().id == "iaow-2013-14"
+    with pytest.raises(InstrumentError, match=r"broken\.json is not valid"):
+        find_instrument(InstrumentIdentity(id="tiny", version="9", sha256="0" * 64))
+    with pytest.raises(InstrumentError, match=r"broken\.json is not valid"):
+        available_instruments()
+
+
+def test_a_file_that_cannot_say_which_instrument_it_is_is_always_checked(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, mini_instrument: Instrument
+) -> None:
+    (tmp_path / "cut.json").write_text(json.dumps(SMALL)[:200], encoding="utf-8")
+    monkeypatch.setenv("HMIP_INSTRUMENT_PATH", os.pathsep.join([os.environ["HMIP_INSTRUMENT_PATH"], str(tmp_path)]))
+    unknown = InstrumentIdentity(id="other", version="1", sha256="0" * 64)
+    for look_up in (default_instrument, lambda: find_instrument(unknown)):
+        with pytest.raises(InstrumentError, match=r"cannot read instrument .*cut\.json"):
+            look_up()
+    assert find_instrument(mini_instrument.identity) == mini_instrument  # found before it comes to that file
 
 
 def test_loading_the_instrument_does_not_import_pydantic() -> None:

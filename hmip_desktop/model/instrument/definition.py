@@ -324,17 +324,51 @@ def canonical_json(data: Any) -> str:
 
 
 def load_instrument(path: Traversable) -> Instrument:
+    return _checked(path, _read(path))
+
+
+def _read(path: Traversable) -> Any:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InstrumentError(f"cannot read instrument {path}: {exc}") from exc
+
+
+def _checked(path: Traversable, raw: Any) -> Instrument:
     try:
         return Instrument.model_validate(raw)
     except ValueError as exc:
         raise InstrumentError(f"instrument {path.name} is not valid: {exc}") from exc
 
 
+#: Checked instruments by path, and the data of the files read but not yet checked.
 _cache: dict[str, Instrument] = {}
+_unchecked: dict[str, Any] = {}
+#: The (id, version) each file says it is, read without checking the rest: opening an inspection file
+#: checks the one instrument it names, not every shipped version (each check is a few milliseconds).
+_labels: dict[str, tuple[str, str] | None] = {}
+
+
+def _label(path: Traversable) -> tuple[str, str] | None:
+    """What the file says it is (None: it cannot say, so only checking it tells)."""
+    key = str(path)
+    if key not in _labels:
+        try:
+            raw = _unchecked[key] = _read(path)
+        except InstrumentError:
+            raw = None
+        said = (raw.get("id"), raw.get("version")) if isinstance(raw, dict) else (None, None)
+        _labels[key] = (said[0], said[1]) if isinstance(said[0], str) and isinstance(said[1], str) else None
+    return _labels[key]
+
+
+def _instrument(path: Traversable) -> Instrument:
+    """The instrument in `path`, checked once per process."""
+    key = str(path)
+    if key not in _cache:
+        raw = _unchecked.pop(key) if key in _unchecked else _read(path)
+        _cache[key] = _checked(path, raw)
+    return _cache[key]
 
 
 def instrument_paths() -> list[Traversable]:
@@ -347,13 +381,7 @@ def instrument_paths() -> list[Traversable]:
 
 
 def available_instruments() -> list[Instrument]:
-    found = []
-    for path in instrument_paths():
-        key = str(path)
-        if key not in _cache:
-            _cache[key] = load_instrument(path)
-        found.append(_cache[key])
-    return found
+    return [_instrument(path) for path in instrument_paths()]
 
 
 DEFAULT_INSTRUMENT_ID = "iaow-2013-14"
@@ -368,17 +396,24 @@ def default_instrument() -> Instrument:
     """The newest version of the default instrument: what new files are made with.
 
     Older versions stay shipped, unchanged, so the files made with them open and score as before."""
-    versions = [i for i in available_instruments() if i.id == DEFAULT_INSTRUMENT_ID]
+    paths = instrument_paths()
+    for path in paths:
+        if _label(path) is None:
+            _instrument(path)  # a file that cannot say what it is: checking it says what is wrong
+    versions = [(label[1], path) for path in paths if (label := _label(path)) and label[0] == DEFAULT_INSTRUMENT_ID]
     if versions:
-        return max(versions, key=lambda i: version_key(i.version))
+        return _instrument(max(versions, key=lambda item: version_key(item[0]))[1])
     raise InstrumentError(f"the instrument {DEFAULT_INSTRUMENT_ID} is missing from {assets.where()}; reinstall HMIP Desktop")
 
 
 def find_instrument(identity: InstrumentIdentity) -> Instrument:
-    """The shipped instrument an inspection file was made with."""
-    for instrument in available_instruments():
-        if instrument.identity == identity:
-            return instrument
+    """The shipped instrument an inspection file was made with (only the files of its id and version are checked)."""
+    for path in instrument_paths():
+        label = _label(path)
+        if label is None or label == (identity.id, identity.version):
+            instrument = _instrument(path)
+            if instrument.identity == identity:
+                return instrument
     raise InstrumentError(
         f"this file was made with the instrument {identity.describe()}, which this version of "
         "HMIP Desktop does not have; open it with the version that created it"
