@@ -2,8 +2,10 @@
 
     QT_QPA_PLATFORM=offscreen python -m hmip_desktop.ui.screenshots docs/screenshots
 
-Writes start-page.png, case-list.png and case-form.png at 1280×800, using the
-real instrument and one assessor's demo file part-way through fieldwork.
+Writes start-page.png, case-list.png, case-form.png and case-form-dark.png (the
+same form under a dark palette, as Windows 11 in dark mode gives it) at
+1280×800, using the real instrument and one assessor's demo file part-way
+through fieldwork.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 SIZE = (1280, 800)
@@ -97,6 +100,14 @@ def take_screenshots(out_dir: Path) -> list[Path]:
         app.processEvents()
         window.statusBar().clearMessage()
         written.append(save(window, out_dir / "case-form.png"))
+
+        from hmip_desktop.ui.colours import reference_palettes
+
+        light = QPalette(app.palette())
+        app.setPalette(reference_palettes()["dark"])  # the app follows a palette change as it runs
+        app.processEvents()
+        written.append(save(window, out_dir / "case-form-dark.png"))
+        app.setPalette(light)
         window.close()
     return written
 
