@@ -32,7 +32,7 @@ BUILD = ROOT / "build"
 DIST = ROOT / "dist"
 #: What the wheel is built from (copied to a clean folder first: setuptools' own build/ folder keeps
 #: modules deleted since the last build, and would put them in the wheel).
-WHEEL_SOURCES = ("pyproject.toml", "README.md", "hmip_desktop", "resources")
+WHEEL_SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "hmip_desktop", "resources")
 #: The bundle is built in its own environment from the wheel, so it holds what a user of the wheel
 #: gets and nothing else that happens to be installed in .venv.
 BUNDLE_VENV = BUILD / "bundle-venv"
@@ -147,7 +147,7 @@ def bundle(extra: list[str]) -> None:
         "--distpath", DIST, "--workpath", BUILD / "pyinstaller", BUNDLE_SPEC, cwd=BUILD,
     )
     BUNDLE_STAMP.write_text(digest)
-    size = sum(p.stat().st_size for p in BUNDLE_DIR.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in BUNDLE_DIR.rglob("*") if p.is_file() and not p.is_symlink())
     print(
         f"bundle: {BUNDLE_DIR} ({size / 1e6:.0f} MB); {time.perf_counter() - started:.0f} s in all, "
         f"{time.perf_counter() - analysed:.0f} s of them in PyInstaller"

@@ -7,20 +7,17 @@ outside the checkout, so nothing can come from the source tree. The standalone b
 elsewhere, and run from there.
 
 These are marked `install` (a few minutes the first time: the bundle is built): `-m "not install"`
-leaves them out locally; the default run (`python3 dev.py test`, CI) always runs them. The check
-that pyproject lists every package and resource is quick and always runs.
+leaves them out locally; the default run (`python3 dev.py test`, CI) always runs them.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,34 +59,6 @@ def run(command: Sequence[str | Path], cwd: Path, env: dict[str, str], timeout: 
     )
     assert done.returncode == 0, f"{command} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
     return done.stdout
-
-
-# -- the package list (quick, always) ------------------------------------------------------------
-
-
-def test_pyproject_lists_every_package_and_resource() -> None:
-    """pyproject names the packages by hand (resources/ is mapped into the package): none left out."""
-    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    on_disk = {
-        ".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "hmip_desktop").rglob("__init__.py")
-    }
-    resources = ROOT / "resources"
-    folders = sorted(p for p in resources.rglob("*") if p.is_dir() and p.name != "__pycache__")
-    on_disk |= {"hmip_desktop.resources", *(".".join(("hmip_desktop.resources", *p.relative_to(resources).parts))
-                                            for p in folders)}
-    listed = set(setuptools["packages"])
-    assert on_disk - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
-    assert listed - on_disk == set(), "these in [tool.setuptools] packages do not exist"
-    assert setuptools["package-dir"] == {"hmip_desktop.resources": "resources"}
-    globs = setuptools["package-data"]
-    for path in resources.rglob("*"):
-        if not path.is_file() or path.name == "__init__.py" or "__pycache__" in path.parts:
-            continue
-        package = ".".join(("hmip_desktop.resources", *path.parent.relative_to(resources).parts))
-        assert any(fnmatch.fnmatch(path.name, g) for g in globs.get(package, [])), (
-            f"{path.relative_to(ROOT)} would be left out of the wheel: add a pattern for it under "
-            f'[tool.setuptools.package-data] "{package}" in pyproject.toml'
-        )
 
 
 # -- the wheel --------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from typing import TextIO
 import PySide6
 from PySide6.QtCore import qVersion
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtPdf import QPdfDocument
 
 from hmip_desktop import __version__
 from hmip_desktop.model import assets
@@ -194,8 +195,17 @@ def step_report(files: Files) -> str:
     missing = set(WELSH_CHARACTERS) - pdf_characters(target.read_bytes())
     if missing:
         raise SelfTestFailure(f"the report does not carry {' '.join(sorted(missing))} in an embedded font")
+    # The lead's report preview shows the PDF with Qt's PDF module: it must open it, every page.
+    preview = QPdfDocument()
+    preview.load(str(target))
+    if preview.status() != QPdfDocument.Status.Ready or preview.pageCount() != info.pages:
+        raise SelfTestFailure(f"the report preview cannot show {target.name} ({preview.error().name})")
+    preview.close()
     files.report = target
-    return f"{target.name}, {info.pages} pages, {target.stat().st_size:,} bytes, Welsh ŵ ŷ in the embedded font"
+    return (
+        f"{target.name}, {info.pages} pages, {target.stat().st_size:,} bytes, Welsh ŵ ŷ in the embedded font, "
+        "opens in the preview"
+    )
 
 
 def step_verify(files: Files) -> str:
