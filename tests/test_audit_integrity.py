@@ -186,8 +186,9 @@ def test_any_sequence_of_app_edits_is_consistent(tmp_path: Path, mini_instrument
 def sealed_files(folder: Path, instrument: Instrument) -> tuple[Path, Path]:
     """An assessor's file (a complete case, a draft case, an illustration) and a lead's file merged from
     it and a second file that disagrees (an open conflict) and with a findings text."""
+    from merge_support import FULL_CASE, add_case, new_file, team_file
+
     from hmip_desktop.model.merge.files import merge_files
-    from tests.merge_support import FULL_CASE, add_case, new_file, team_file
 
     with new_file(folder, "ann.hmip", "Ann Smith", instrument) as ann:
         add_case(ann, "KT-001", complete=True, notes={"p.plan": "plan seen on the record"})

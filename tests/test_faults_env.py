@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from merge_support import FULL_CASE, add_case, new_file
 
 from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
 from hmip_desktop.model.file.store import InspectionFile
-from tests.merge_support import FULL_CASE, add_case, new_file
 
 PASSPHRASE = "kent fieldwork march"
 REMOUNT = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'

@@ -21,6 +21,7 @@ from pathlib import Path
 from hmip_desktop import __version__
 from hmip_desktop.model.errors import StorageError, UserError
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.file.verify import verification_warning
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.area import AreaData, InvalidAreaData, parse_area_json
@@ -125,6 +126,9 @@ def gather_model(inspection: InspectionFile, *, include_incomplete: bool = False
     info = inspection.info()
     texts = inspection.findings()
     warnings: list[str] = []
+    failed = verification_warning(inspection.path) or ""
+    if failed:
+        warnings.append(f"{failed}; every page is marked as built from a file that failed verification")
     illustrations = _illustrations(inspection, texts.get(ff.ILLUSTRATIONS, ""), warnings)
     area_data = _area_data(texts.get(ff.AREA_DATA, ""), warnings)
     missing = tuple(
@@ -141,7 +145,7 @@ def gather_model(inspection: InspectionFile, *, include_incomplete: bool = False
         texts=texts,
         illustrations=tuple(illustrations),
         team=tuple(_team(inspection, texts.get(ff.TEAM, ""))),
-        draft=_draft_state(result, info.cases_draft),
+        draft=_draft_state(result, info.cases_draft, failed),
         sample_questions=sample,
         comparison_questions=comparison,
         app_version=__version__,
@@ -159,13 +163,15 @@ def _area_data(raw: str, warnings: list[str]) -> AreaData | None:
         return None
 
 
-def _draft_state(result: ScoringResult, cases_draft: int) -> DraftState:
+def _draft_state(result: ScoringResult, cases_draft: int, failed_verification: str = "") -> DraftState:
     # Every draft case keeps the report a draft, even when its answers are counted
     # (include_incomplete); the file's own count covers drafts held out by a conflict too.
+    # A file that fails `hmip verify` makes a draft too (~0.15 s to check the demo's lead file).
     return DraftState(
         cases_incomplete=cases_draft,
         conflicts_unresolved=result.unresolved_conflicts,
         incomplete_included=result.include_incomplete,
+        failed_verification=failed_verification,
     )
 
 

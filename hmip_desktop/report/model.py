@@ -37,15 +37,20 @@ class DraftState:
     conflicts_unresolved: int
     #: Draft cases are counted in the figures (built with include_incomplete).
     incomplete_included: bool = False
+    #: The file failed `hmip verify` (model/file/verify.py): its first problem; empty when it passed.
+    failed_verification: str = ""
 
     @property
     def is_draft(self) -> bool:
-        return self.cases_incomplete > 0 or self.conflicts_unresolved > 0
+        return self.cases_incomplete > 0 or self.conflicts_unresolved > 0 or bool(self.failed_verification)
 
     @property
     def message(self) -> str:
         """E.g. "DRAFT – 3 cases incomplete, 2 conflicts unresolved"; empty when final."""
-        return sentences.draft_message(self.cases_incomplete, self.conflicts_unresolved)
+        text = sentences.draft_message(self.cases_incomplete, self.conflicts_unresolved)
+        if self.failed_verification:  # on the cover and every page: never a clean-looking report
+            text = (text + "; " if text else sentences.DRAFT_PREFIX) + "built from a file that failed verification"
+        return text
 
 
 @dataclass(frozen=True)

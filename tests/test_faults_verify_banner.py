@@ -1,0 +1,82 @@
+"""The app checks a lead's file as `hmip verify` does when it opens it, off the GUI thread, and says so
+in a banner when the check fails."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from merge_support import FULL_CASE, add_case, new_file
+from pytestqt.qtbot import QtBot
+from ui_support import QT_STRICT
+
+from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.ui.main_window import MainWindow
+
+pytestmark = QT_STRICT
+
+
+def lead_file(folder: Path, instrument: Instrument) -> Path:
+    with new_file(folder, "lead.hmip", "Lee Lead", instrument, role="lead") as lead:
+        add_case(lead, "KT-001", FULL_CASE, complete=True)
+        add_case(lead, "KT-002", {"cd.gender": "female"})
+    return folder / "lead.hmip"
+
+
+def open_and_wait(qtbot: QtBot, window: MainWindow, path: Path) -> None:
+    assert window.open_file(path)
+    job = window.verification
+    assert job is not None
+    qtbot.waitUntil(lambda: job.is_done, timeout=30_000)
+
+
+def test_a_lead_file_that_fails_the_check_shows_a_banner(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    path = lead_file(tmp_path, mini_instrument)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE cases SET status = 'complete' WHERE case_ref = 'KT-002'")  # a database browser's edit
+    conn.commit()
+    conn.close()
+    open_and_wait(qtbot, window, path)
+    qtbot.waitUntil(window.verification_banner.isVisible)
+    text = window.verification_banner.text()
+    assert "Check failed." in text and "lead.hmip failed verification" in text and "case KT-002" in text
+    window.close_file()
+    assert not window.verification_banner.isVisible()
+
+
+def test_a_sound_lead_file_shows_no_banner(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    open_and_wait(qtbot, window, lead_file(tmp_path, mini_instrument))
+    assert window.verification is not None and window.verification.result[1] is None
+    assert not window.verification_banner.isVisible()
+
+
+def test_an_assessor_s_file_is_not_checked_on_opening(
+    window: MainWindow, tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    with new_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument) as ann:
+        add_case(ann, "KT-001", FULL_CASE)
+    assert window.open_file(tmp_path / "ann.hmip")
+    assert window.verification is None
+
+
+@pytest.mark.parametrize("which", ["same file closed", "another file opened"])
+def test_a_late_verdict_about_a_file_no_longer_open_is_dropped(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, mini_instrument: Instrument, which: str
+) -> None:
+    path = lead_file(tmp_path, mini_instrument)
+    assert window.open_file(path)
+    job = window.verification
+    assert job is not None
+    window.close_file()
+    if which == "another file opened":
+        with new_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument) as ann:
+            add_case(ann, "KT-009", FULL_CASE)
+        assert window.open_file(tmp_path / "ann.hmip")
+    qtbot.waitUntil(lambda: job.is_done, timeout=30_000)
+    window._verified((path, "lead.hmip failed verification: made up"))
+    assert not window.verification_banner.isVisible()
