@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -117,20 +117,6 @@ class Verification:
         }
 
 
-@dataclass
-class _Run:
-    conn: sqlite3.Connection
-    path: Path
-    checks: list[Check] = field(default_factory=list)
-
-    def add(self, name: str, covers: str, problems: list[str] | None = None, skipped: str = "") -> bool:
-        found = list(problems or [])
-        if len(found) > MAX_LISTED:
-            found = [*found[:MAX_LISTED], f"... and {len(found) - MAX_LISTED} more"]
-        self.checks.append(Check(name, covers, tuple(found), skipped))
-        return not found
-
-
 _CHECKS: list[tuple[str, str]] = [
     ("integrity", "SQLite's integrity check and every row readable"),
     ("schema", "exactly the tables and indexes HMIP Desktop makes"),
@@ -168,20 +154,37 @@ def verify_file(path: Path | str) -> Verification:
         conn.close()
 
 
+class _Checks:
+    """The checks of one file, run in `_CHECKS` order; a failed structural check skips the rest."""
+
+    def __init__(self, path: Path, version: int, started: float) -> None:
+        self.path, self.version, self.started = path, version, started
+        self.role, self.cases, self.entries = "", 0, 0
+        self.checks: list[Check] = []
+        self._names = iter(_CHECKS)
+
+    def add(self, problems: list[str] | None = None, skipped: str = "") -> bool:
+        """Record the next check's outcome; whether it passed."""
+        name, covers = next(self._names)
+        found = list(problems or [])
+        if len(found) > MAX_LISTED:
+            found = [*found[:MAX_LISTED], f"... and {len(found) - MAX_LISTED} more"]
+        self.checks.append(Check(name, covers, tuple(found), skipped))
+        return not found
+
+    def finish(self) -> Verification:
+        for name, covers in self._names:
+            self.checks.append(
+                Check(name, covers, skipped="not run: the checks above failed, so nothing read from the file is trusted")
+            )
+        return Verification(
+            self.path, self.version, self.role, self.cases, self.entries, tuple(self.checks),
+            time.perf_counter() - self.started,
+        )
+
+
 def _verify(conn: sqlite3.Connection, path: Path, version: int, started: float) -> Verification:
-    run = _Run(conn, path)
-    names = iter(_CHECKS)
-    role, cases, entries = "", 0, 0
-
-    def add(problems: list[str] | None = None, skipped: str = "") -> bool:
-        name, covers = next(names)
-        return run.add(name, covers, problems, skipped)
-
-    def finish() -> Verification:
-        for name, covers in names:
-            run.add(name, covers, skipped="not run: the checks above failed, so nothing read from the file is trusted")
-        return Verification(path, version, role, cases, entries, tuple(run.checks), time.perf_counter() - started)
-
+    run = _Checks(path, version, started)
     integrity = [
         line
         for row in conn.execute("PRAGMA integrity_check(20)")
@@ -189,19 +192,30 @@ def _verify(conn: sqlite3.Connection, path: Path, version: int, started: float) 
         if line and not line.startswith("*** in database")
     ]
     if integrity != ["ok"]:
-        add([f"{path.name} is damaged ({line}); use a backup copy" for line in integrity])
-        return finish()
-    if not add([problem] if (problem := unreadable_table(conn, path)) else []):
-        return finish()
-    if not add([problem] if (problem := schema_problem(conn, path)) else []):
-        return finish()
+        run.add([f"{path.name} is damaged ({line}); use a backup copy" for line in integrity])
+        return run.finish()
+    if not run.add([problem] if (problem := unreadable_table(conn, path)) else []):
+        return run.finish()
+    if not run.add([problem] if (problem := schema_problem(conn, path)) else []):
+        return run.finish()
+    # The rest compares one part of the file with another (seals with content, the log with the
+    # answers), so it reads one consistent state: a copy taken under a single read lock, which holds
+    # up a save in the app for milliseconds rather than for the whole check.
+    snapshot = sqlite3.connect(":memory:")
+    try:
+        conn.backup(snapshot)
+        _verify_content(snapshot, run)
+    finally:
+        snapshot.close()
+    return run.finish()
 
-    role, details, instrument = _file_details(conn)
-    cases = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
-    entries = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
-    if not add(details):
-        return finish()
 
+def _verify_content(conn: sqlite3.Connection, run: _Checks) -> None:
+    run.role, details, instrument = _file_details(conn)
+    run.cases = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
+    run.entries = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
+    if not run.add(details):
+        return
     stored = {
         (str(ref), str(qid)): value
         for ref, qid, value in conn.execute(
@@ -217,29 +231,27 @@ def _verify(conn: sqlite3.Connection, path: Path, version: int, started: float) 
             f"entry #{seq} ({action}, {at}) does not follow from the one before: "
             "the log was edited outside HMIP Desktop from there on"
         )
-    add(chain)
-    add(_end_of_log(conn, version))
-    add(audit.inconsistencies)
-    if version >= SEALED_FROM:
+    run.add(chain)
+    run.add(_end_of_log(conn, run.version))
+    run.add(audit.inconsistencies)
+    if run.version >= SEALED_FROM:
         sealed = [problem.describe() for problem in check_seals(conn)]
         sealed += [
             f"answers, conflicts or provenance belong to a case (id {case_uuid}) that is not in the file"
             for case_uuid in orphan_case_rows(conn)
         ]
-        add(sealed)
+        run.add(sealed)
     else:
-        add(skipped=f"schema {version} has no seals; opening the file for editing upgrades it and seals it as it is then")
-    add(_case_ref_problems(conn))
-    if role == "lead" or instrument is None:
-        reason = (
-            "a lead's file holds what the team's files say, settled or not"
-            if role == "lead"
-            else "the instrument is unknown"
+        run.add(
+            skipped=f"schema {run.version} has no seals; opening the file for editing upgrades it and seals it as it is then"
         )
-        add(skipped=reason)
+    run.add(_case_ref_problems(conn))
+    if run.role == "lead":
+        run.add(skipped="a lead's file holds what the team's files say, settled or not")
+    elif instrument is None:
+        run.add(skipped="the instrument is unknown")
     else:
-        add(_completeness(conn, instrument))
-    return finish()
+        run.add(_completeness(conn, instrument))
 
 
 def _file_details(conn: sqlite3.Connection) -> tuple[str, list[str], Instrument | None]:
