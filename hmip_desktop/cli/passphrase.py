@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -47,14 +46,12 @@ def read_passphrase(
     elif environ.get(ENV_VAR):
         passphrase = environ[ENV_VAR]
     else:
-        if prompt is None and not _terminal():
-            raise UserError(_NO_TERMINAL.format(purpose=purpose))
         ask = prompt or getpass.getpass  # looked up late, so tests can replace it
         try:
             passphrase = ask(f"Inspection passphrase for {purpose}: ")
             if new and ask("Type it again: ") != passphrase:
                 raise UserError("the two passphrases differ; nothing was written")
-        except EOFError:  # the input ended before a passphrase was typed
+        except EOFError:  # no terminal, and standard input ended (or was empty) before a passphrase came
             raise UserError(_NO_TERMINAL.format(purpose=purpose)) from None
     if not passphrase:
         raise UserError("the passphrase is empty; nothing was done")
@@ -69,16 +66,6 @@ _NO_TERMINAL = (
     "the passphrase for {purpose} is needed, and there is no terminal to type it in (the command runs "
     f"from a script, a pipe or a scheduler); give it with --passphrase-file FILE or ${ENV_VAR}. Nothing was done."
 )
-
-
-def _terminal() -> bool:
-    """Whether a person can be asked: getpass reads the controlling terminal, else standard input."""
-    try:
-        with open("/dev/tty", "rb"):  # only opened to see whether it can be
-            return True
-    except OSError:
-        pass
-    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _from_file(path: Path) -> str:
