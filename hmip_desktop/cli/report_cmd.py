@@ -15,9 +15,14 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    report = subparsers.add_parser("report", help="build the inspection report as a PDF")
+    report = subparsers.add_parser(
+        "report", help="build the inspection report: a PDF (--out), an accessible web edition (--html), or both"
+    )
     report.add_argument("file", type=Path, metavar="MASTER", help="the lead's merged inspection file")
-    report.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    report.add_argument("--out", type=Path, metavar="FILE.pdf", help="write the PDF here")
+    report.add_argument(
+        "--html", type=Path, metavar="OUT_DIR", help="write the web edition (one self-contained index.html) here"
+    )
     report.add_argument(
         "--include-incomplete", action="store_true", help="count draft cases in the figures (the report stays a draft)"
     )
@@ -43,10 +48,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from hmip_desktop.model.file.store import InspectionFile
     from hmip_desktop.report.builder import build_report
 
+    if args.out is None and args.html is None:
+        raise UserError("say where the report goes: --out FILE.pdf, --html OUT_DIR, or both")
     with InspectionFile.open(args.file, read_only=True) as inspection:
-        info = build_report(inspection, args.out, include_incomplete=args.include_incomplete)
+        info = build_report(inspection, args.out, html_dir=args.html, include_incomplete=args.include_incomplete)
     state = info.draft_message or "final"
-    print(f"wrote {info.path}: {info.pages} pages, {info.cases_scored} cases in the figures ({state})")
+    if info.path is not None:
+        print(f"wrote {info.path}: {info.pages} pages, {info.cases_scored} cases in the figures ({state})")
+    if info.html_path is not None:
+        print(f"wrote {info.html_path}: the web edition, {info.cases_scored} cases in the figures ({state})")
     for warning in info.warnings:
         print(f"note: {warning}")
     if info.missing_texts:

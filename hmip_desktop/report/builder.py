@@ -25,6 +25,7 @@ from hmip_desktop.model.file.verify import verification_warning
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.area import AreaData, InvalidAreaData, parse_area_json
+from hmip_desktop.report.html.render import render_html
 from hmip_desktop.report.model import DraftState, Illustration, ReportModel, TeamMember
 from hmip_desktop.report.pdf.render import render_report
 from hmip_desktop.report.sentences import ROLE_TITLES
@@ -36,13 +37,16 @@ SAMPLE_QUESTIONS = ("cd.gender", "cd.ethnicity", "cd.rosh", "cd.case_type", "cd.
 #: Context questions whose groups each chapter compares (women and men, RoSH levels).
 COMPARISON_QUESTIONS = ("cd.gender", "cd.rosh")
 
+#: The web edition's page in its folder.
+HTML_PAGE = "index.html"
 #: progress(fraction 0..1, what is happening)
 Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
 class ReportInfo:
-    path: Path
+    #: The PDF written, or None when only the web edition was asked for.
+    path: Path | None
     pages: int
     seconds: float
     is_draft: bool
@@ -53,34 +57,76 @@ class ReportInfo:
     missing_texts: tuple[str, ...]
     #: Things the lead should know, e.g. an illustration choice naming an unknown case.
     warnings: tuple[str, ...]
+    #: The web edition's page, when one was asked for.
+    html_path: Path | None = None
+    #: Time to score and gather (shared by both editions), to lay out the PDF, to write the web page.
+    gather_seconds: float = 0.0
+    pdf_seconds: float = 0.0
+    html_seconds: float = 0.0
 
 
 def build_report(
     inspection: InspectionFile,
-    out_path: Path | str,
+    out_path: Path | str | None,
     *,
+    html_dir: Path | str | None = None,
     include_incomplete: bool = False,
     progress: Progress | None = None,
 ) -> ReportInfo:
+    """The PDF at `out_path` and/or the web edition in `html_dir`, from one scoring of the file."""
     started = time.perf_counter()
-    out_path = Path(out_path)
-    _check_target(out_path)
-    report = progress or (lambda fraction, message: None)
+    pdf_path = Path(out_path) if out_path is not None else None
+    html_folder = Path(html_dir) if html_dir is not None else None
+    if pdf_path is None and html_folder is None:
+        raise UserError("say where the report goes: a PDF file name, a folder for the web edition, or both")
+    if pdf_path is not None:
+        _check_target(pdf_path)
+    if html_folder is not None:
+        _check_html_folder(html_folder)
+    report = _steady(progress)
     report(0.0, "scoring the cases")
     model, warnings = gather_model(inspection, include_incomplete=include_incomplete)
-    report(0.3, "laying out the pages")
-    pages = write_atomically(model, out_path, progress=report)
+    gathered = time.perf_counter()
+    pages = 0
+    if pdf_path is not None:
+        report(0.1, "laying out the pages")
+        pages = write_atomically(model, pdf_path, progress=report)
+    laid_out = time.perf_counter()
+    html_path = None
+    if html_folder is not None:
+        report(0.96 if pdf_path is not None else 0.5, "writing the web edition")
+        html_path = write_html_atomically(model, html_folder)
     report(1.0, "report written")
+    done = time.perf_counter()
     return ReportInfo(
-        path=out_path,
+        path=pdf_path,
         pages=pages,
-        seconds=time.perf_counter() - started,
+        seconds=done - started,
         is_draft=model.draft.is_draft,
         draft_message=model.draft.message,
         cases_scored=model.result.cases_scored,
         missing_texts=model.missing_texts,
         warnings=tuple(warnings),
+        html_path=html_path,
+        gather_seconds=gathered - started,
+        pdf_seconds=laid_out - gathered,
+        html_seconds=done - laid_out,
     )
+
+
+def _steady(progress: Progress | None) -> Progress:
+    """`progress` called only when the whole percentage or the words change, never going back:
+    a layout reports every flowable, and each report crosses to the app's GUI thread."""
+    last: tuple[int, str] = (-1, "")
+
+    def report(fraction: float, text: str) -> None:
+        nonlocal last
+        percent = max(last[0], min(100, int(fraction * 100)))
+        if progress is not None and (percent, text) != last:
+            last = (percent, text)
+            progress(percent / 100, text)
+
+    return report
 
 
 def _check_target(out_path: Path) -> None:
@@ -90,6 +136,13 @@ def _check_target(out_path: Path) -> None:
         raise UserError(f"the folder {out_path.parent} does not exist")
     if out_path.is_dir():
         raise UserError(f"{out_path} is a folder; give a file name ending in .pdf")
+
+
+def _check_html_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder} is a file; the web edition needs a folder (it writes {HTML_PAGE} in it)")
+    if not folder.exists() and not folder.parent.is_dir():
+        raise UserError(f"the folder {folder.parent} does not exist")
 
 
 def write_atomically(model: ReportModel, out_path: Path, *, progress: Progress | None = None) -> int:
@@ -104,6 +157,21 @@ def write_atomically(model: ReportModel, out_path: Path, *, progress: Progress |
     finally:
         tmp.unlink(missing_ok=True)
     return pages
+
+
+def write_html_atomically(model: ReportModel, folder: Path) -> Path:
+    """`folder`/index.html, replaced only once the whole page is written."""
+    target = folder / HTML_PAGE
+    tmp = folder / f".{HTML_PAGE}.{os.getpid()}.partial"
+    try:
+        folder.mkdir(exist_ok=True)
+        tmp.write_text(render_html(model), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 # -- gathering -------------------------------------------------------------------------
@@ -236,4 +304,4 @@ def _dates(start: str, end: str) -> str:
     return f"{single.day} {single.strftime('%B %Y')}" if single else ""
 
 
-__all__ = ["ReportInfo", "build_report", "gather_model", "write_atomically"]
+__all__ = ["ReportInfo", "build_report", "gather_model", "write_atomically", "write_html_atomically"]

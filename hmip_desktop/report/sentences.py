@@ -123,9 +123,10 @@ def draft_explanation(cases_scored: int, include_incomplete: bool, cases_incompl
     elif cases_incomplete:
         parts.append(f"{cases(cases_incomplete).capitalize()} not yet complete are left out.")
     if cases_held_out:
+        verb, pronoun = ("is", "it") if cases_held_out == 1 else ("are", "them")
         parts.append(
-            f"{cases(cases_held_out).capitalize()} with conflicting judgements are held out until "
-            "the lead inspector resolves them."
+            f"{cases(cases_held_out).capitalize()} with conflicting judgements {verb} held out until "
+            f"the lead inspector resolves {pronoun}."
         )
     return " ".join(parts)
 
@@ -243,8 +244,15 @@ COMPARISON_HEAD_SCORE = "Work done well enough"
 TOO_FEW_TO_COMPARE = "too few cases to compare"
 
 
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "Gender" → "gender", but "RoSH at start" and "OASys" stay as they are."""
+    if len(label) > 1 and (label[1].isupper() or not label[0].isupper()):
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def comparison_title(label: str, outcome: Outcome) -> str:
-    return f"{outcome_title(outcome)}: work done well enough by {label[0].lower() + label[1:]}"
+    return f"{outcome_title(outcome)}: work done well enough by {in_sentence(label)}"
 
 
 def data_summary_note(cases_scored: int) -> str:

@@ -35,7 +35,8 @@ COVER = "cover"
 BODY = "body"
 WIDE = "wide"
 
-PassCallback = Callable[[int], None]
+#: on_progress(pass number from 1, share of that pass's story laid out 0..1)
+ProgressCallback = Callable[[int, float], None]
 #: The document language (the PDF catalogue's /Lang): screen readers pick their voice from it.
 LANGUAGE = "en-GB"
 
@@ -64,7 +65,7 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         *,
         running_title: str,
         draft_message: str,
-        on_pass: PassCallback | None = None,
+        on_progress: ProgressCallback | None = None,
         **metadata: Any,
     ) -> None:
         super().__init__(
@@ -86,8 +87,10 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         #: The chapter named in this page's running header: the one in force at the top of the page.
         self.page_chapter = ""
         self._page_fresh = True
-        self.on_pass = on_pass
+        self.on_progress = on_progress
         self._pass = 0
+        self._story: list[Flowable] = []
+        self._story_size = 0
         width, height = PAGE_SIZE
         body_frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, width - MARGIN_LEFT - MARGIN_RIGHT,
                            height - MARGIN_TOP - MARGIN_BOTTOM, id="body", leftPadding=0, rightPadding=0,
@@ -119,9 +122,19 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
     def handle_documentBegin(self) -> None:
         self._pass += 1
         self.current_chapter = self.page_chapter = ""
-        if self.on_pass is not None:
-            self.on_pass(self._pass)
         super().handle_documentBegin()
+
+    def build(self, flowables: list[Flowable], *args: Any, **kwargs: Any) -> None:
+        self._story = flowables
+        self._story_size = len(flowables)
+        super().build(flowables, *args, **kwargs)
+
+    def handle_flowable(self, flowables: list[Flowable]) -> None:
+        # Each pass takes the story's flowables from the front: what is gone is laid out. (Lists
+        # handled on the way, such as a page break's, are not the story.)
+        if self.on_progress is not None and flowables is self._story and self._story_size:
+            self.on_progress(self._pass, max(0.0, 1 - len(flowables) / self._story_size))
+        super().handle_flowable(flowables)
 
     def handle_pageBegin(self) -> None:
         self.page_chapter = self.current_chapter

@@ -3,7 +3,15 @@
 The preview is written to a private temporary folder (it holds the
 inspection's findings) that is removed when the panel closes. "Export PDF…"
 copies the preview when it is up to date, and builds straight to the chosen
-file otherwise.
+file otherwise. "Export HTML…" writes the accessible web edition into a folder.
+
+Builds run on the panel's own one-thread pool, never queued behind other
+background work (a merge, the agreement figures) on the shared pool. When the
+panel is first shown, that thread loads the report tools (reportlab, the
+fonts, a first small layout: ~1 s of a first build, measured) so the first
+preview costs what later ones do; a preview asked for meanwhile waits for it
+and says so. Progress follows the build: scoring, then each layout pass
+flowable by flowable, then writing.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, QThreadPool, Signal
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -22,6 +30,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -33,7 +42,7 @@ from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.errors import show_user_error
-from hmip_desktop.ui.workers import Job, Progress, run_on_file
+from hmip_desktop.ui.workers import Job, Progress, run_in_thread, run_on_file
 
 if TYPE_CHECKING:
     from hmip_desktop.report.builder import ReportInfo
@@ -42,19 +51,28 @@ ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.25, 4.0
 
 
-def _build_work(out_path: Path, include_incomplete: bool) -> Callable[[InspectionFile, Progress], object]:
+def _build_work(
+    out_path: Path | None, include_incomplete: bool, html_dir: Path | None = None
+) -> Callable[[InspectionFile, Progress], object]:
     def work(inspection: InspectionFile, progress: Progress) -> ReportInfo:
-        # Imported on the worker, at the first preview or export: reportlab is slow to load.
+        # Imported on the worker (reportlab is slow to load); the warm-up has usually done it already.
         from hmip_desktop.report.builder import build_report
 
         return build_report(
             inspection,
             out_path,
+            html_dir=html_dir,
             include_incomplete=include_incomplete,
             progress=lambda fraction, text: progress(round(fraction * 100), 100, text),
         )
 
     return work
+
+
+def _warm_up(progress: Progress) -> None:
+    from hmip_desktop.report.pdf.render import warm_up
+
+    warm_up()
 
 
 class ReportPanel(QWidget):
@@ -72,6 +90,10 @@ class ReportPanel(QWidget):
         self.preview_included_drafts = False
         self._tmp = tempfile.TemporaryDirectory(prefix="hmip-report-")
         self._builds = 0
+        #: The report's own thread: builds never wait behind other background work.
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.warm_up: Job = run_in_thread(_warm_up, self.pool)
 
         self.preview_button = QPushButton("&Preview report")
         self.preview_button.setObjectName("previewReport")
@@ -79,6 +101,12 @@ class ReportPanel(QWidget):
         self.export_button = QPushButton("&Export PDF…")
         self.export_button.setObjectName("exportReport")
         self.export_button.clicked.connect(self.choose_export)
+        self.export_html_button = QPushButton("Export &HTML…")
+        self.export_html_button.setObjectName("exportReportHtml")
+        self.export_html_button.setToolTip(
+            "Save the accessible web edition of the report (one self-contained index.html) in a folder"
+        )
+        self.export_html_button.clicked.connect(self.choose_html_export)
         self.include_drafts = QCheckBox("Include &draft cases")
         self.include_drafts.setToolTip("Count cases not yet marked complete; the report is then marked as a draft")
         self.progress = QProgressBar()
@@ -142,6 +170,7 @@ class ReportPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.preview_button)
         top.addWidget(self.export_button)
+        top.addWidget(self.export_html_button)
         top.addWidget(self.include_drafts)
         top.addWidget(self.progress)
         top.addWidget(self.status, 1)
@@ -175,16 +204,20 @@ class ReportPanel(QWidget):
         target = Path(self._tmp.name) / f"preview-{self._builds}.pdf"
         return self._start(target, preview=True)
 
-    def _start(self, target: Path, *, preview: bool) -> bool:
+    def _start(self, target: Path | None, *, preview: bool, html_dir: Path | None = None) -> bool:
         if self.building:
             return False
-        self.preview_button.setEnabled(False)
-        self.export_button.setEnabled(False)
+        for button in (self.preview_button, self.export_button, self.export_html_button):
+            button.setEnabled(False)
+        self.progress.setRange(0, 100)
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        self.status.setText("Building the report…")
+        if self.warm_up.is_done:
+            self.status.setText("Building the report…")
+        else:
+            self.status.setText("Loading the report tools (the first time only)…")
         include = self.include_drafts.isChecked()
-        job = run_on_file(self.path, _build_work(target, include), read_only=True)
+        job = run_on_file(self.path, _build_work(target, include, html_dir), read_only=True, pool=self.pool)
         self.job = job
         job.progress.connect(self._progress)
         job.finished.connect(lambda info: self._built(info, preview, include))
@@ -198,17 +231,23 @@ class ReportPanel(QWidget):
         self.status.setText(text[:1].upper() + text[1:] + "…")
 
     def _built(self, info: ReportInfo, preview: bool, included_drafts: bool) -> None:
+        if info.html_path is not None:
+            self.status.setText(f"Saved the web edition: {info.html_path}.")
+            self.exported.emit(info.html_path)
+            return
+        assert info.path is not None
         if not preview:
             self.status.setText(f"Saved {info.path.name} ({info.pages} pages).")
             self.exported.emit(info.path)
             return
+        self.status.setText("Opening the preview…")
         previous = self.info
         self.info = info
         self.preview_included_drafts = included_drafts
         self.stale = False
         page = self.current_page
         self.document.load(str(info.path))
-        if previous is not None and previous.path != info.path:
+        if previous is not None and previous.path is not None and previous.path != info.path:
             previous.path.unlink(missing_ok=True)
         self.status.setText(self._describe(info))
         self._update_navigation()
@@ -235,8 +274,8 @@ class ReportPanel(QWidget):
 
     def _done(self) -> None:
         self.job = None
-        self.preview_button.setEnabled(True)
-        self.export_button.setEnabled(True)
+        for button in (self.preview_button, self.export_button, self.export_html_button):
+            button.setEnabled(True)
         self.progress.setVisible(False)
 
     def mark_stale(self) -> None:
@@ -258,7 +297,8 @@ class ReportPanel(QWidget):
 
     def export_to(self, target: Path) -> bool:
         """Save the report to `target`: a copy of an up-to-date preview, or a fresh build."""
-        if self.info is not None and not self.stale and self.include_drafts.isChecked() == self.preview_included_drafts:
+        up_to_date = self.include_drafts.isChecked() == self.preview_included_drafts
+        if self.info is not None and self.info.path is not None and not self.stale and up_to_date:
             try:
                 shutil.copyfile(self.info.path, target)
             except OSError as exc:
@@ -268,6 +308,27 @@ class ReportPanel(QWidget):
             self.exported.emit(target)
             return True
         return self._start(target, preview=False)
+
+    def choose_html_export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose a folder for the web edition (index.html)", str(self.path.parent)
+        )
+        if folder:
+            self.export_html_to(Path(folder))
+
+    def export_html_to(self, folder: Path) -> bool:
+        """Write the web edition into `folder` (asking first before replacing an index.html there)."""
+        from hmip_desktop.report.builder import HTML_PAGE
+
+        existing = folder / HTML_PAGE
+        if existing.exists():
+            answer = QMessageBox.question(
+                self, "Export HTML", f"{existing} already exists. Replace it with this report's web edition?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        return self._start(None, preview=False, html_dir=folder)
 
     # -- navigation ----------------------------------------------------------------------------
 
@@ -322,5 +383,6 @@ class ReportPanel(QWidget):
     # -- lifecycle --------------------------------------------------------------------------------
 
     def shutdown(self) -> None:
+        self.pool.waitForDone()  # a build still writing into the preview folder finishes first
         self.document.close()
         self._tmp.cleanup()

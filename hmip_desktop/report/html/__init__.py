@@ -1,0 +1,1 @@
+"""The web edition: the report's blocks as one self-contained, accessible HTML page."""
