@@ -272,3 +272,90 @@ def test_package_reader_random_bytes(tmp_path: Path, prefix: bytes, data: bytes,
     bad.write_bytes(prefix + data)
     with pytest.raises(UserError):
         package.open_package(bad, passphrase, tmp_path)
+
+
+# -- any one value changed outside the app is found by `hmip verify` ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def lead_template(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A lead's file with every kind of judged state: merged cases, an open conflict, a resolved one,
+    provenance, the import ledger, a findings text."""
+    from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
+    from hmip_desktop.model.merge.files import merge_files
+
+    folder = tmp_path_factory.mktemp("fuzz-lead")
+    with InspectionFile.open(template, read_only=True) as ann:
+        mini = ann.instrument
+    bob = folder / "bob.hmip"
+    with InspectionFile.create(bob, inspection_id="KENT-2014", area="Kent", assessor="Bob Jones", instrument=mini) as b:
+        b.set_answer("KT-001", "cd.gender", "male", create_case=True)
+        b.set_answer("KT-002", "cd.report", "none", create_case=True)
+    lead = folder / "lead.hmip"
+    with InspectionFile.create(
+        lead, inspection_id="KENT-2014", area="Kent", assessor="Lee Lead", role="lead", instrument=mini
+    ) as master:
+        merge_files(master, [template, bob])
+        first = list_conflicts(master)[0]
+        resolve_conflict(master, first.case_ref, first.question_id, value=None, take="Ann Smith", note="record")
+        master.set_finding("summary.public", "Public protection was sound.")
+        master.set_illustration("KT-001", True, "Joint work with the police.")
+    return lead
+
+
+def _cells(path: Path) -> list[tuple[str, str, str, tuple[str, ...], tuple[object, ...]]]:
+    """(table, column, its type, primary-key columns, primary-key values) of every cell the app wrote."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    cells = []
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
+    for table in tables:
+        if table in ("migrations", "sqlite_sequence"):  # the upgrade log, SQLite's own counter
+            continue
+        info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+        keys = tuple(column[1] for column in sorted(info, key=lambda c: c[5]) if column[5]) or ("rowid",)
+        for row in conn.execute(f'SELECT {", ".join(keys)} FROM "{table}"'):
+            cells += [(table, column[1], column[2], keys, tuple(row)) for column in info]
+    conn.close()
+    return cells
+
+
+@FUZZ
+@given(data=st.data(), which=st.sampled_from(["ann", "lead"]))
+def test_any_one_value_changed_outside_the_app_fails_verification(
+    template: Path, lead_template: Path, tmp_path: Path, data: st.DataObject, which: str
+) -> None:
+    import sqlite3
+
+    from hmip_desktop.model.file.verify import verify_file
+
+    source = template if which == "ann" else lead_template
+    assert verify_file(source).ok
+    path = fresh_copy(source, tmp_path, f"edited-{which}.hmip")
+    table, column, kind, keys, key_values = data.draw(st.sampled_from(_cells(source)))
+    new = data.draw(
+        st.one_of(st.none(), st.integers(-3, 10**6), st.text(max_size=12))
+        if kind != "INTEGER"
+        else st.one_of(st.none(), st.integers(-3, 10**6))
+    )
+    where = " AND ".join(f'"{key}" IS ?' for key in keys)
+    conn = sqlite3.connect(path)
+    (old,) = conn.execute(f'SELECT "{column}" FROM "{table}" WHERE {where}', key_values).fetchone()
+    try:
+        conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE {where}', (new, *key_values))
+        conn.commit()
+    except sqlite3.IntegrityError:
+        conn.close()
+        return  # NOT NULL, CHECK or UNIQUE refused the edit: nothing changed
+    now_keys = tuple(new if key == column else value for key, value in zip(keys, key_values))
+    (stored,) = conn.execute(f'SELECT "{column}" FROM "{table}" WHERE {where}', now_keys).fetchone()
+    conn.close()
+    if stored == old and type(stored) is type(old):
+        return  # the same value again (SQLite's type affinity can turn 5 into '5')
+    tried["verify-one-edit"] += 1
+    try:
+        result = verify_file(path)
+    except UserError:
+        return  # refused as not an inspection file at all: noticed too
+    assert not result.ok, f"{table}.{column} {old!r} -> {stored!r} went unnoticed"
