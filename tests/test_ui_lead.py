@@ -110,7 +110,7 @@ def test_files_dropped_on_the_workspace_are_imported(
     assert window.workspace is not None and window.workspace.drops is not None
     lead = lead_of(window)
     titles = [window.workspace.tabText(i) for i in range(window.workspace.count())]
-    assert titles == ["Cases", "Case form", "Team files", "Conflicts", "Scores", "Agreement", "Findings", "Report"]
+    assert titles == ["Cases", "Case form", "Team files", "Conflicts", "Scores", "Agreement", "Findings", "Area", "Report"]
     assert window.workspace.acceptDrops()
 
     mime = QMimeData()
@@ -465,7 +465,7 @@ def test_the_app_shows_the_lead_tabs_for_a_lead_file_on_every_launch(
             qtbot.waitUntil(lambda main=main: main.session is not None)
             assert main.workspace is not None
             titles = [main.workspace.tabText(i) for i in range(main.workspace.count())]
-            assert titles[-6:] == ["Team files", "Conflicts", "Scores", "Agreement", "Findings", "Report"], attempt
+            assert titles[-7:] == ["Team files", "Conflicts", "Scores", "Agreement", "Findings", "Area", "Report"], attempt
             assert reporter.dialog is None and main.findChild(QMessageBox, "userError") is None
         finally:
             reporter.uninstall()

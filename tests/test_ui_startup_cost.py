@@ -84,7 +84,7 @@ def test_opening_a_file_loads_nothing_it_does_not_show(tmp_path: Path, mini_inst
     assert heavy(modules) == set()
     lead_modules = {name for name in modules if name.startswith("hmip_desktop.ui.lead")}
     if role == "lead":
-        assert tabs[2:] == ["Team files", "Conflicts", "Scores", "Agreement", "Findings", "Report"]
+        assert tabs[2:] == ["Team files", "Conflicts", "Scores", "Agreement", "Findings", "Area", "Report"]
         # The tabs exist; the panels behind them (and the merge, scoring, report) load when first shown.
         assert lead_modules <= {"hmip_desktop.ui.lead", "hmip_desktop.ui.lead.workspace", "hmip_desktop.ui.lead.drops"}
         assert "hmip_desktop.ui.lead.workspace" in lead_modules

@@ -25,6 +25,7 @@ from hmip_desktop.ui.session import Changes, InspectionSession
 
 if TYPE_CHECKING:
     from hmip_desktop.ui.lead.agreement_panel import AgreementPanel
+    from hmip_desktop.ui.lead.area_panel import AreaPanel
     from hmip_desktop.ui.lead.conflicts_panel import ConflictsPanel
     from hmip_desktop.ui.lead.dashboard import DashboardPanel
     from hmip_desktop.ui.lead.findings import FindingsPanel
@@ -36,6 +37,7 @@ CONFLICTS_TITLE = "Conflicts"
 SCORES_TITLE = "Scores"
 AGREEMENT_TITLE = "Agreement"
 FINDINGS_TITLE = "Findings"
+AREA_TITLE = "Area"
 REPORT_TITLE = "Report"
 
 Panel = TypeVar("Panel", bound=QWidget)
@@ -106,6 +108,7 @@ class LeadWorkspace(QObject):
         self.dashboard_tab: LazyTab[DashboardPanel] = LazyTab(self._make_dashboard, self._dashboard_built)
         self.agreement_tab: LazyTab[AgreementPanel] = LazyTab(self._make_agreement, self._agreement_built)
         self.findings_tab: LazyTab[FindingsPanel] = LazyTab(self._make_findings)
+        self.area_tab: LazyTab[AreaPanel] = LazyTab(self._make_area)
         self.report_tab: LazyTab[ReportPanel] = LazyTab(self._make_report)
         session.changed.connect(self._changed)
         session.closing.connect(self.shutdown)
@@ -118,6 +121,7 @@ class LeadWorkspace(QObject):
             (self.dashboard_tab, SCORES_TITLE),
             (self.agreement_tab, AGREEMENT_TITLE),
             (self.findings_tab, FINDINGS_TITLE),
+            (self.area_tab, AREA_TITLE),
             (self.report_tab, REPORT_TITLE),
         ]
 
@@ -187,6 +191,11 @@ class LeadWorkspace(QObject):
         if self.read_only_reason:
             panel.set_read_only(self.read_only_reason)
         return panel
+
+    def _make_area(self) -> AreaPanel:
+        from hmip_desktop.ui.lead.area_panel import AreaPanel
+
+        return AreaPanel(self.session)
 
     def _make_report(self) -> ReportPanel:
         from hmip_desktop.ui.lead.report_panel import ReportPanel
