@@ -27,7 +27,8 @@ def take_lock(path: Path, *, wait: float = COMMAND_WAIT_SECONDS, sleep: Sleep = 
         holder = lock.acquire()
         if holder is None:
             return lock
-        if not holder.is_command or time.monotonic() >= deadline:
+        # An unreadable lock (pid 0) is most often one being written by another opener this moment.
+        if not (holder.is_command or holder.pid <= 0) or time.monotonic() >= deadline:
             raise FileLocked(locked_message(path, holder))
         sleep(pause)
         pause = min(pause * 2, 0.25)
