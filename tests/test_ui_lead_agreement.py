@@ -165,3 +165,34 @@ def test_an_existing_file_is_refused_with_a_message(qtbot: QtBot, panel: Agreeme
     assert taken.read_text() == "someone's own notes" and dialog.isVisible()
     box.close()
     dialog.reject()
+
+
+# -- intervals on the dashboard's bars ------------------------------------------------------------------
+
+
+def test_the_dashboard_bars_carry_their_intervals(qtbot: QtBot, merged_demo: Path, tmp_path: Path) -> None:
+    from hmip_desktop.ui.lead.bars import INTERVAL_ROLE, PERCENT_ROLE
+    from hmip_desktop.ui.lead.dashboard import DashboardPanel
+
+    shutil.copyfile(merged_demo, tmp_path / "lead.hmip")
+    session = InspectionSession.open(tmp_path / "lead.hmip")
+    dashboard = DashboardPanel(session)
+    qtbot.addWidget(dashboard)
+    with qtbot.waitSignal(dashboard.refreshed, timeout=TIMEOUT) as blocker:
+        pass
+    result = blocker.args[0].result
+    for row, outcome in enumerate(result.outcomes.values()):
+        index = dashboard.outcomes.index(row, 1)
+        assert outcome.interval is not None and index.data(INTERVAL_ROLE) == outcome.interval
+        lo, hi = outcome.interval
+        assert lo * 100 <= index.data(PERCENT_ROLE) + 0.5 and index.data(PERCENT_ROLE) - 0.5 <= hi * 100
+        assert "95% interval" in index.data(Qt.ItemDataRole.ToolTipRole)
+    question = next(q for q in result.questions.values() if q.applicable)
+    row = dashboard.questions.row_of[question.question_id]
+    assert dashboard.questions.index(row, 3).data(INTERVAL_ROLE) == question.interval
+    dashboard.resize(1200, 700)
+    dashboard.show()
+    qtbot.waitExposed(dashboard)
+    assert not dashboard.grab().isNull()  # the whiskers paint
+    dashboard.shutdown()
+    session.close()

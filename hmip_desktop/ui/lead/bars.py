@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from hmip_desktop.ui.colours import colours_for
@@ -12,11 +12,17 @@ from hmip_desktop.ui.colours import colours_for
 PERCENT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Models put a `Figure` (what is behind a cell) under this role for drill-down.
 FIGURE_ROLE = Qt.ItemDataRole.UserRole + 2
+#: Models put the figure's 95 % interval (lo, hi), shares in 0..1, under this role: drawn as a whisker on the bar.
+INTERVAL_ROLE = Qt.ItemDataRole.UserRole + 4
 
 
 
 class PercentBarDelegate(QStyledItemDelegate):
-    """Draws "74%" followed by a bar of that length; greyer when the figure is marked as weak evidence."""
+    """Draws "74%" followed by a bar of that length; greyer when the figure is marked as weak evidence.
+
+    Where the model gives an interval (INTERVAL_ROLE), a whisker across the bar's end shows how far the
+    figure could move with another sample of cases (scoring.intervals).
+    """
 
     def __init__(self, parent: QWidget | None = None, *, text_width: int | None = None) -> None:
         super().__init__(parent)
@@ -51,4 +57,20 @@ class PercentBarDelegate(QStyledItemDelegate):
         muted = index.data(Qt.ItemDataRole.ForegroundRole) is not None
         filled = QRect(track.left(), track.top(), round(track.width() * max(0, min(100, int(value))) / 100), track.height())
         painter.fillRect(filled, own.bar_muted if muted else own.bar)
+        interval = index.data(INTERVAL_ROLE)
+        if interval is not None and track.width() > 0:
+            draw_whisker(painter, track, interval, option.palette.text().color())
         painter.restore()
+
+
+def draw_whisker(painter: QPainter, track: QRect, interval: tuple[float, float], colour: QColor) -> None:
+    """A line from the interval's low end to its high end across the middle of the bar, with end caps."""
+    low, high = (max(0.0, min(1.0, float(end))) for end in interval)
+    left = track.left() + round(track.width() * low)
+    right = track.left() + round(track.width() * high)
+    middle = track.top() + track.height() // 2
+    cap = max(2, track.height() // 3)
+    painter.setPen(QPen(colour, 1))
+    painter.drawLine(left, middle, right, middle)
+    painter.drawLine(left, middle - cap, left, middle + cap)
+    painter.drawLine(right, middle - cap, right, middle + cap)

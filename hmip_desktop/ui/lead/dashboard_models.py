@@ -20,9 +20,9 @@ from hmip_desktop.model.instrument.definition import (
     Outcome,
     Question,
 )
-from hmip_desktop.scoring.result import MIN_GROUP_CASES, GroupScores, ScoringResult
+from hmip_desktop.scoring.result import MIN_GROUP_CASES, GroupScores, ScoringResult, interval_percent
 from hmip_desktop.ui.colours import colours_for
-from hmip_desktop.ui.lead.bars import FIGURE_ROLE, PERCENT_ROLE
+from hmip_desktop.ui.lead.bars import FIGURE_ROLE, INTERVAL_ROLE, PERCENT_ROLE
 from hmip_desktop.ui.table_model import DISPLAY, Index, RowTableModel
 
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -51,6 +51,14 @@ def percent_text(value: int | None) -> str:
     return NO_SCORE if value is None else f"{value}%"
 
 
+def interval_tip(interval: tuple[float, float] | None) -> str:
+    """A figure's 95 % interval in words, for its tooltip (empty without one)."""
+    bounds = interval_percent(interval)
+    if bounds is None:
+        return ""
+    return f"; 95% interval {bounds[0]}–{bounds[1]}%: another sample of the same work would probably score in this range"
+
+
 class _ResultModel(RowTableModel[ItemT]):
     """Rows taken from the instrument once; each result only changes what they show."""
 
@@ -68,7 +76,7 @@ class _ResultModel(RowTableModel[ItemT]):
         if self.rowCount():
             self.dataChanged.emit(
                 self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1),
-                [DISPLAY, PERCENT_ROLE, TOOLTIP, FOREGROUND, SORT_ROLE],
+                [DISPLAY, PERCENT_ROLE, TOOLTIP, FOREGROUND, SORT_ROLE, INTERVAL_ROLE],
             )
 
 
@@ -96,8 +104,13 @@ class OutcomesModel(_ResultModel[Outcome]):
                 return score.percent if score and score.percent is not None else -1
             if role == PERCENT_ROLE:
                 return score.percent if score else None
+            if role == INTERVAL_ROLE:
+                return score.interval if score else None
             if role == TOOLTIP and score is not None and score.score is not None:
-                return f"Mean of {len(score.questions)} question scores (exactly {float(score.score) * 100:.2f}%)"
+                return (
+                    f"Mean of {len(score.questions)} question scores (exactly {float(score.score) * 100:.2f}%)"
+                    + interval_tip(score.interval)
+                )
         if column == 2 and role in (DISPLAY, SORT_ROLE):
             return len(score.questions) if score else 0
         if column == 2 and role == ALIGN:
@@ -124,10 +137,14 @@ class CriteriaModel(_ResultModel[Criterion]):
                 return percent_text(score.percent if score else None)
             if role == PERCENT_ROLE:
                 return score.percent if score else None
+            if role == INTERVAL_ROLE:
+                return score.interval if score else None
             if role == SORT_ROLE:
                 return score.percent if score and score.percent is not None else -1
             if role == TOOLTIP and (score is None or score.score is None):
                 return "No case question of this criterion applied to a scored case (or it is judged from interviews)"
+            if role == TOOLTIP and score is not None:
+                return interval_tip(score.interval).removeprefix("; ") or None
         if column == 2 and role in (DISPLAY, SORT_ROLE):
             return len(score.questions) if score else 0
         if column == 2 and role == ALIGN:
@@ -169,6 +186,8 @@ class QuestionsModel(_ResultModel[Question]):
         score = self.result.questions.get(question.id) if self.result else None
         if role == FIGURE_ROLE:
             return Figure("question", question.id, question.chart_label)
+        if role == TOOLTIP and column == 3 and score is not None and score.applicable:
+            return f"{score.n_of_N} cases" + interval_tip(score.interval)
         if role == TOOLTIP:
             return f"{question.id}: {question.text}"
         if role == FOREGROUND and (score is None or not score.applicable):
@@ -189,6 +208,8 @@ class QuestionsModel(_ResultModel[Question]):
                 return percent_text(score.percent if score else None)
             if role == PERCENT_ROLE:
                 return score.percent if score else None
+            if role == INTERVAL_ROLE:
+                return score.interval if score else None
             if role == SORT_ROLE:
                 return score.percent if score and score.percent is not None else -1
         if column == 4:
