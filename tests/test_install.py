@@ -182,3 +182,37 @@ def test_the_bundled_hmip_merges_a_large_team_with_reader_processes(bundle: Path
     assert f"{len(team)} file(s) merged, 0 unchanged, 0 refused" in said
     scores = run([hmip, "score", "lead.hmip", "--json"], tmp_path, env)
     assert '"cases_scored"' in scores
+
+
+@pytest.mark.install
+@pytest.mark.timeout(1800)
+def test_the_bundle_holds_no_path_of_the_build_machine(bundle: Path) -> None:
+    """Nothing in it names the checkout or the build environment, so nothing can be loaded from there."""
+    needles = [str(ROOT).encode(), b"bundle-venv"]
+    for path in bundle.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            assert not any(needle in data for needle in needles), path.relative_to(bundle)
+
+
+@pytest.mark.install
+@pytest.mark.timeout(1800)
+@pytest.mark.skipif(sys.platform != "linux", reason="the desktop platform checked here is X11's (xcb)")
+def test_the_bundled_app_shows_its_window_on_an_x11_desktop(bundle: Path, tmp_path: Path) -> None:
+    """Qt's desktop platform plug-in and the libraries it needs are in the bundle: a window appears."""
+    if shutil.which("Xvfb") is None:
+        assert not os.environ.get("CI"), "Xvfb is missing; .ci/run installs it"
+        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    from benchmarks.bench_bundle import RootWatcher, window_seconds, xvfb
+
+    env = outside_env(tmp_path / "home")
+    with xvfb() as display:
+        env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        watcher = RootWatcher(display)
+        try:
+            # Raises when the app ends (Qt aborts without its platform plug-in) or shows no window.
+            window_seconds([str(bundle / "hmip-desktop")], env, watcher, tmp_path)
+        finally:
+            watcher.close()
+    log = next((tmp_path / "home").rglob("hmip-desktop.log"), None)
+    assert log is None or "Traceback" not in log.read_text(encoding="utf-8")
