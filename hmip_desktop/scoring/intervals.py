@@ -32,8 +32,9 @@ import math
 import random
 import sys
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
+from operator import itemgetter, truediv
 
 #: The normal quantile for a two-sided 95 % interval (NormalDist().inv_cdf(0.975)).
 Z95 = 1.959963984540054
@@ -88,14 +89,16 @@ def percentile(ordered: Sequence[float], q: float) -> float:
 class CasePacker:
     """Each case's (applicable, above) counts per scored question, packed into one integer.
 
-    Field 2*slot holds "applicable", field 2*slot + 1 "above"; a field is 16 bits
-    wide (32 beyond 65,535 cases), wide enough for any resample's total.
+    Field 2*slot holds "applicable", field 2*slot + 1 "above"; a field is 8, 16 or
+    32 bits wide, as the number of cases needs: wide enough for any resample's total.
     """
 
     def __init__(self, slots: int, cases: int) -> None:
         self.slots = slots
-        self.width = 2 if cases < 2**16 else 4
-        self.typecode = "H" if self.width == 2 else "I"
+        # A resample's total in a field is at most the number of cases: 8 bits up to 255 cases (most
+        # inspections; the bootstrap's sums are then half as long), 16 up to 65,535, else 32.
+        self.width = 1 if cases < 2**8 else 2 if cases < 2**16 else 4
+        self.typecode = {1: "B", 2: "H", 4: "I"}[self.width]
         if array(self.typecode).itemsize != self.width:  # pragma: no cover - exotic platforms
             self.typecode = "L" if array("L").itemsize == self.width else "Q"
         self.size = 2 * slots * self.width
@@ -129,6 +132,14 @@ def draw_indices(rng: random.Random, n: int) -> list[int]:
     return [(word * n) >> 32 for word in words]
 
 
+def _getter(slots: tuple[int, ...]) -> Callable[[list[float]], tuple[float, ...]]:
+    """The shares at `slots`, as a tuple (itemgetter gives a bare value for a single index)."""
+    if len(slots) == 1:
+        (slot,) = slots
+        return lambda shares: (shares[slot],)
+    return itemgetter(*slots)
+
+
 def bootstrap_intervals(
     packed: Sequence[int],
     packer: CasePacker,
@@ -153,11 +164,21 @@ def bootstrap_intervals(
     pick = packed.__getitem__
     members = [(key, tuple(groups[key])) for key in keys]
     samples: dict[str, list[float]] = {key: [] for key in keys}
+    # When every question counts in the resample (the usual case), each figure is the plain mean of its
+    # questions' shares: taken with itemgetter and summed in C, in the same order, so the same floats.
+    plain = [(samples[key].append, _getter(slots), len(slots)) for key, slots in members if slots]
     for _ in range(RESAMPLES if resamples is None else resamples):
         counts = packer.unpack(sum(map(pick, draw_indices(rng, n))))
-        shares = [above / applicable if applicable else None for applicable, above in zip(counts[0::2], counts[1::2])]
+        applicable, above = counts[0::2], counts[1::2]
+        if 0 not in applicable:
+            shares = list(map(truediv, above, applicable))
+            for append, take, count in plain:
+                append(sum(take(shares)) / count)
+            continue
+        # Some question counts in no drawn case: it drops out of the means that hold it.
+        maybe = [a / b if b else None for b, a in zip(applicable, above)]
         for key, slots in members:
-            values = [share for slot in slots if (share := shares[slot]) is not None]
+            values = [share for slot in slots if (share := maybe[slot]) is not None]
             if values:
                 samples[key].append(sum(values) / len(values))
     intervals: dict[str, Interval | None] = dict.fromkeys(groups)
