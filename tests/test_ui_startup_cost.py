@@ -45,6 +45,7 @@ app.exec()
 LATER = {
     "reportlab",
     "cryptography",
+    "pydantic",  # the instrument is read without it (model/instrument/record.py); report/area.py uses it
     "hmip_desktop.report.builder",
     "hmip_desktop.model.merge.files",
     "hmip_desktop.model.file.package",
