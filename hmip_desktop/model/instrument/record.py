@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal, TypeVar, Union, dataclass_transform, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, Literal, TypeVar, Union, dataclass_transform, get_args, get_origin
 
 R = TypeVar("R", bound="Record")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -230,17 +231,30 @@ def _path(where: str, key: str | int) -> str:
 
 
 def _plan(cls: type[Record]) -> _Plan:
-    hints = get_type_hints(cls)
     slots: list[_Slot] = []
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
         constraints = cls.__record_constraints__.get(field.name, _Constraints())
         default = field.default if field.default is not dataclasses.MISSING else _ABSENT
         factory = field.default_factory if field.default_factory is not dataclasses.MISSING else None
-        check = _constrained(_compile(hints[field.name]), constraints)
+        check = _constrained(_compile(_hint(cls, field.type)), constraints)
         slots.append((field.name, constraints.alias or field.name, default, factory, check))
     keys = frozenset(s[0] for s in slots) | frozenset(s[1] for s in slots)
     plan = _plans[cls] = _Plan(tuple(slots), keys, cls.__record_after__)
     return plan
+
+
+_hints: dict[tuple[str, str], Any] = {}
+
+
+def _hint(cls: type, annotation: Any) -> Any:
+    """A field's type from its annotation; a string (postponed annotations) is evaluated once per module,
+    which is what typing.get_type_hints does for every field of every class, without the repeats."""
+    if not isinstance(annotation, str):
+        return annotation
+    key = (cls.__module__, annotation)
+    if key not in _hints:
+        _hints[key] = eval(annotation, vars(sys.modules[cls.__module__]))  # the source's own annotations
+    return _hints[key]
 
 
 def _compile(hint: Any) -> Check:
