@@ -226,8 +226,9 @@ def test_a_case_forced_to_complete_with_questions_unanswered_merges_as_a_draft(
     [result] = merge_files(lead, [ann]).files
     assert result.status == "merged"
     assert (lead.get_case("KT-001").status, lead.get_case("KT-002").status) == ("complete", "draft")
-    [warning] = [w for w in result.warnings if "KT-002" in w]
-    assert "marked complete" in warning and "draft" in warning
+    [warning] = [w for w in result.warnings if "KT-002" in w and "marked complete" in w]
+    assert "unanswered" in warning and "merged as a draft" in warning
+    assert any("case KT-002: its details" in w for w in result.warnings)  # and the seal saw the hand edit
     assert score_file(lead).cases_scored == 1
 
 
@@ -305,3 +306,31 @@ def test_a_really_full_disk_during_the_backup(tmp_path: Path, mini_instrument: I
             assert list((small / "backups").iterdir()) == []
     finally:
         subprocess.run(["umount", str(small)], check=False)
+
+
+# -- hand edits in a team file ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edit", "warning"),
+    [
+        ("UPDATE answers SET note = 'added later' WHERE question_id = 'p.plan'",
+         "case KT-001: its answers (a value, note or assessor) changed outside HMIP Desktop"),
+        ("UPDATE answers SET assessor = 'Bob Jones' WHERE question_id = 'r.rmp'",
+         "case KT-001: its answers (a value, note or assessor) changed outside HMIP Desktop"),
+        ("UPDATE cases SET illustration = 1, illustration_text = 'made up'",
+         "case KT-001: its details (reference, status, practice illustration) changed outside HMIP Desktop"),
+        ("DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)", "deleted outside the app"),
+    ],
+    ids=["note", "assessor", "illustration", "last-audit-entry"],
+)
+def test_hand_edits_in_a_team_file_are_named_in_a_warning(
+    lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument, edit: str, warning: str
+) -> None:
+    ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None})
+    _sql(ann, edit)
+    [result] = merge_files(lead, [ann]).files
+    assert result.status == "merged"
+    assert any(w.startswith("ann.hmip: ") and warning in w for w in result.warnings), result.warnings
+    ledger = lead.conn.execute("SELECT warning FROM imports WHERE file_name = 'ann.hmip'").fetchone()[0]
+    assert warning in ledger

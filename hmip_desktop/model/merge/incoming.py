@@ -28,8 +28,9 @@ from typing import Any, NamedTuple
 
 from hmip_desktop.model.errors import CaseError, FileNotInspection, UserError
 from hmip_desktop.model.file.audit import check_audit
-from hmip_desktop.model.file.integrity import check_sound
-from hmip_desktop.model.file.migrations import SCHEMA_VERSION, migrate
+from hmip_desktop.model.file.integrity import bulk_answer_values, check_sound
+from hmip_desktop.model.file.migrations import SCHEMA_VERSION, SEALED_FROM, migrate
+from hmip_desktop.model.file.seal import audit_end_problem, check_seals
 from hmip_desktop.model.file.store import (
     CASE_REF_PATTERN,
     FILE_SUFFIX,
@@ -41,6 +42,7 @@ from hmip_desktop.model.file.store import (
     check_case_ref,
     check_header,
     check_person_name,
+    clean_text,
     connect,
     sniff_sqlite,
 )
@@ -48,6 +50,12 @@ from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
 
 PassphraseFor = Callable[[Path], str]
+#: Where a value came from: the file's audit entries that touched it, oldest first, each as
+#: "<seq>:<first 16 hex digits of its hash>". The hash chain makes a token stand for the whole
+#: log up to that entry, so two copies of one file hold the same token only where they share
+#: that history: a copy whose lineage holds another copy's latest token has seen that change
+#: (see `one_file.Version`, which is how the merge tells a newer copy from one edited elsewhere).
+Lineage = tuple[str, ...]
 
 PACKAGE_SUFFIX = ".hmipx"
 MAX_PROBLEMS_LISTED = 10
@@ -86,6 +94,9 @@ class IncomingCase:
     illustration_text: str
     revision: int
     created_at: str
+    #: The audit entries that set the case's status, and its practice illustration (`Lineage`).
+    status_lineage: Lineage = ()
+    illustration_lineage: Lineage = ()
 
 
 class IncomingAnswer(NamedTuple):
@@ -97,6 +108,8 @@ class IncomingAnswer(NamedTuple):
     revision: int
     assessor: str
     updated_at: str
+    #: The audit entries that touched this answer, oldest first (`Lineage`).
+    lineage: Lineage = ()
 
 
 @dataclass(frozen=True)
@@ -449,6 +462,7 @@ def _read(
         problems.append(f"unknown assessor role {owner.role!r}")
     team = [a for a in inspection.assessors() if _valid_name(a.name) and a.role in ROLES]
 
+    lineages, field_lineages = _lineages(conn)
     cases: list[IncomingCase] = []
     by_key: dict[str, str] = {}
     for row in conn.execute(
@@ -478,7 +492,10 @@ def _read(
             problems.append(f"{where}: marked as a case of another inspection")
         else:
             by_key[case_ref_key(ref)] = ref
-            cases.append(IncomingCase(case_uuid, ref, status, bool(flag), text, revision, created_at))
+            cases.append(IncomingCase(
+                case_uuid, ref, status, bool(flag), text, revision, created_at,
+                field_lineages.get((ref, STATUS_KEY), ()), field_lineages.get((ref, ILLUSTRATION_KEY), ()),
+            ))
 
     ref_of = {case.uuid: case.case_ref for case in cases}
     valid = _valid_answers(instrument)
@@ -508,11 +525,13 @@ def _read(
         else:
             good_names.add(assessor)
             if note and not note.isprintable():
-                note = "".join(c for c in note if c in "\t\n" or ord(c) >= 32)
+                note = clean_text(note)
             if case_uuid != case_uuid_before:  # a case's answers mostly come together
                 case_answers = answers.setdefault(case_uuid, {})
                 case_ref, case_uuid_before = ref_of[case_uuid], case_uuid
-            case_answers[qid] = new_answer(IncomingAnswer, (qid, value, note, revision, assessor, updated_at))
+            case_answers[qid] = new_answer(
+                IncomingAnswer, (qid, value, note, revision, assessor, updated_at, lineages.get((case_ref, qid), ()))
+            )
             stored[(case_ref, qid)] = value
 
     conflicts = [
@@ -543,9 +562,57 @@ def _read(
         cases=cases,
         answers=answers,
         open_conflicts=conflicts,
-        warnings=check_audit(conn, stored).warnings(name) + [f"{name}: {line}" for line in incomplete],
+        warnings=[
+            *check_audit(conn, stored).warnings(name),
+            *(f"{name}: {line}" for line in _outside_edits(conn, migrated_from)),
+            *(f"{name}: {line}" for line in incomplete),
+        ],
         migrated_from=migrated_from,
     )
+
+
+#: Keys of a case's own fields beside its answers' question ids, in lineages and in what the lead's file
+#: keeps of each source (`one_file`): "#" starts no question id.
+STATUS_KEY = "#status"
+ILLUSTRATION_KEY = "#illustration"
+#: Audit actions that set a case's status / practice illustration (a new case starts as a draft, unflagged).
+_FIELD_ACTIONS = {"case-add": (STATUS_KEY, ILLUSTRATION_KEY), "status": (STATUS_KEY,), "illustration": (ILLUSTRATION_KEY,)}
+
+
+def _lineages(conn: sqlite3.Connection) -> tuple[dict[tuple[str, str], Lineage], dict[tuple[str, str], Lineage]]:
+    """Every answer's and every case field's lineage, by (case_ref, question id or field key): one pass."""
+    answers: dict[tuple[str, str], list[str]] = {}
+    fields: dict[tuple[str, str], list[str]] = {}
+    # ~15,000 entries a file: the token made by SQLite, and a bulk entry's JSON fetched only for bulk entries.
+    for token, case_ref, question_id, action, bulk in conn.execute(
+        "SELECT seq || ':' || substr(CAST(hash AS TEXT), 1, 16), case_ref, question_id, action, "
+        "CASE WHEN question_id IS NULL AND action LIKE 'answers-%' THEN new_value END "
+        "FROM audit WHERE case_ref IS NOT NULL ORDER BY seq"
+    ):
+        if type(question_id) is str:
+            if type(case_ref) is str:
+                answers.setdefault((case_ref, question_id), []).append(token)
+        elif type(case_ref) is not str:
+            continue
+        elif bulk is not None:
+            for bulk_question in bulk_answer_values(bulk):
+                answers.setdefault((case_ref, bulk_question), []).append(token)
+        else:
+            for key in _FIELD_ACTIONS.get(action, ()):
+                fields.setdefault((case_ref, key), []).append(token)
+    return ({key: tuple(tokens) for key, tokens in answers.items()},
+            {key: tuple(tokens) for key, tokens in fields.items()})
+
+
+def _outside_edits(conn: sqlite3.Connection, migrated_from: int | None) -> list[str]:
+    """What the file's seals say was changed outside HMIP Desktop (a status, a note, an illustration, an
+    answer's assessor, the newest audit entries deleted...), as `hmip verify` says it; warnings, like a
+    broken audit chain. A file sealed only as it was upgraded (in our copy) has nothing to compare."""
+    if migrated_from is not None and migrated_from < SEALED_FROM:
+        return []
+    found = [problem.describe() for problem in check_seals(conn)]
+    end = audit_end_problem(conn)
+    return [*found, end] if end else found
 
 
 def _recheck_completeness(

@@ -1,21 +1,29 @@
-"""Merging one checked team file into the lead's file (MASTER): the rules of issue 4.
+"""Merging one checked team file into the lead's file (MASTER): the rules of issue 4, and of issue 11.
 
-- A case is its case_ref within the inspection. For every case the lead's
-  file keeps what each source file last said about it (`case_sources`: status,
-  illustration and every answer with its revision), and for every answer the
-  revision the merge last wrote (`answers.merged_revision`); any other
-  revision is the lead's own amendment.
-- A source's answer is looked at only when it changed since that file's last
-  import (a higher revision with another value or note), so merging a file
-  twice changes nothing, and an older copy arriving after a newer one is ignored.
-- An answer the lead has not amended is what the sources say: if all sources
-  that answered agree, their value (all credited, notes combined); if they
+- A case is its case_ref within the inspection (in any letter case). For every
+  case the lead's file keeps what each source file said about it
+  (`case_sources`: every answer, and the case's status and practice
+  illustration, each as a `Version`), and for every answer the revision the
+  merge last wrote (`answers.merged_revision`); any other revision is the
+  lead's own amendment.
+- Versions are compared by their lineage (the source's audit entries behind
+  them), answer by answer: a version the source already gave, or an older one
+  (an older copy of the file arriving after a newer one), changes nothing; a
+  newer one replaces what the source said; and one from a copy of the same
+  file edited elsewhere, which has not seen the other's change (diverged
+  copies: same file, two laptops), stands beside it. So what a source says is
+  the set of its newest versions, whatever order its copies arrive in, and two
+  copies that changed one answer differently are a disagreement, never a
+  silent drop. Merging a file twice changes nothing.
+- An answer the lead has not amended is what the sources say: if every version
+  that answers agrees, that value (all credited, notes combined); if they
   differ, a conflict, and the master value stays as it was. An answer the lead
   amended stands; a source that changes it to something else raises a conflict.
-  This makes the result independent of the order of non-conflicting files.
+  This makes the result independent of the order of the files.
 - A conflict whose sides all come to agree (a re-sent file) is settled by the
   merge. Case status and practice illustration follow the same three-way rule:
-  a source's change is applied unless the lead changed that field meanwhile.
+  a source's change is applied unless the lead changed that field meanwhile;
+  a case is complete only when every version of every source says so.
 """
 
 from __future__ import annotations
@@ -27,17 +35,94 @@ from typing import Any
 
 from hmip_desktop.model.file.audit import append_audit_entries
 from hmip_desktop.model.file.store import CaseStatus, InspectionFile, case_ref_key
-from hmip_desktop.model.merge.conflicts import ConflictSide, close_conflict, open_conflict, raise_conflict
-from hmip_desktop.model.merge.incoming import IncomingAnswer, IncomingCase, IncomingFile
+from hmip_desktop.model.merge.conflicts import Conflict, ConflictSide, close_conflict, open_conflict, raise_conflict
+from hmip_desktop.model.merge.incoming import (
+    ILLUSTRATION_KEY,
+    STATUS_KEY,
+    IncomingAnswer,
+    IncomingCase,
+    IncomingFile,
+    Lineage,
+)
 from hmip_desktop.model.merge.master_answers import set_illustration, set_status, touch_case, write_answer
 from hmip_desktop.model.merge.summary import FileResult
 
 MAX_WARNINGS_PER_FILE = 5
+FIELD_KEYS = (STATUS_KEY, ILLUSTRATION_KEY)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One value a source file gave: an answer (value and note), or a case's status or illustration.
+
+    Stored in `case_sources.answers` as ``[revision, value, note, updated_at, lineage]`` (rows
+    written before issue 11 have no lineage). For the illustration, value is "1" or "0" and
+    note its text.
+    """
+
+    revision: int
+    value: str | None
+    note: str
+    updated_at: str
+    lineage: Lineage = ()
+
+    def seen_by(self, other: Version) -> bool:
+        """Whether `other` comes from a copy that had this version (the same, or a later one of it).
+
+        With lineages: the copy of `other` holds this version's latest audit entry (the hash
+        chain makes that mean it holds this whole history). Without (rows merged before issue
+        11, or a file whose log lacks the entries): the same version, or a lower revision.
+        """
+        if self.lineage and other.lineage:
+            if self.lineage[-1] == other.lineage[-1]:
+                return (self.value, self.note) == (other.value, other.note)
+            return self.lineage[-1] in other.lineage
+        if self.revision == other.revision:
+            return (self.value, self.note) == (other.value, other.note)
+        return self.revision < other.revision
+
+    def to_json(self) -> list[Any]:
+        return [self.revision, self.value, self.note, self.updated_at, list(self.lineage)]
+
+    @classmethod
+    def of(cls, entry: Sequence[Any]) -> Version:
+        return cls(entry[0], entry[1], entry[2], entry[3], tuple(entry[4]) if len(entry) > 4 else ())
+
+    def order(self) -> tuple[int, str, int, str, str, str]:
+        """A fixed order among versions that stand side by side (so MASTER's rows do not depend on arrival)."""
+        last = self.lineage[-1] if self.lineage else ""
+        seq = int(last.split(":", 1)[0]) if last else -1
+        return (seq, last, self.revision, self.updated_at, self.value or "", self.note)
+
+
+def take_in(versions: list[Version], new: Version) -> tuple[list[Version], list[Version]] | None:
+    """What a source says after one of its copies gives `new`: (its versions, the ones `new` replaced).
+
+    None when `new` adds nothing (a version already given, or an older one). Otherwise the versions
+    `new` has seen are replaced by it, and any it has not seen (a copy edited elsewhere) stay beside
+    it. The result is the newest of all versions ever given, in a fixed order: the same whatever
+    order the copies arrive in.
+    """
+    if any(new.seen_by(version) for version in versions):
+        return None
+    replaced = [version for version in versions if version.seen_by(new)]
+    kept = [version for version in versions if not version.seen_by(new)]
+    return sorted([*kept, new], key=Version.order), replaced
+
+
+def entry_json(versions: Sequence[Version]) -> list[Any]:
+    """A source's versions of one value as stored: the first, then any others beside it as a sixth element."""
+    first = versions[0].to_json()
+    return first if len(versions) == 1 else [*first, [version.to_json() for version in versions[1:]]]
+
+
+def entry_versions(entry: Sequence[Any]) -> list[Version]:
+    return [Version.of(entry), *(Version.of(other) for other in (entry[5] if len(entry) > 5 else ()))]
 
 
 @dataclass(frozen=True)
 class SourceAnswer:
-    """What one source file said about one answer at its latest import."""
+    """What one source file said about one answer (one version of it)."""
 
     file_uuid: str
     file_name: str
@@ -61,21 +146,35 @@ class SourceAnswer:
 
 @dataclass(frozen=True)
 class SourceCase:
-    """What one source file last said about one case."""
+    """What one source file said about one case: its `case_sources` row."""
 
     status: str
     revision: int
     illustration: bool
     illustration_text: str
-    #: {question id: [revision, value, note, updated_at]}
+    #: {question id or field key: the stored entry (see `entry_json`)}
     answers: dict[str, list[Any]]
+    #: The answers JSON as stored, to recognise a case that has not changed without comparing it.
+    raw: str = ""
+
+    def versions(self, key: str) -> list[Version]:
+        entry = self.answers.get(key)
+        if entry is not None:
+            return entry_versions(entry)
+        # A row written before issue 11 keeps status and illustration only in its columns.
+        if key == STATUS_KEY:
+            return [Version(self.revision, self.status, "", "")]
+        if key == ILLUSTRATION_KEY:
+            return [Version(self.revision, "1" if self.illustration else "0", self.illustration_text, "")]
+        return []
 
 
 def provenance(
     inspection: InspectionFile, case_uuid: str | None = None
 ) -> dict[tuple[str, str], list[SourceAnswer]]:
-    """Who said what: every source file's latest answer, by (case uuid, question id), sorted by assessor.
+    """Who said what: every source file's answers, by (case uuid, question id), sorted by assessor.
 
+    A file edited on two computers may give two versions of one answer; both are listed.
     `case_uuid` limits it to one case.
     """
     sources = {
@@ -88,9 +187,12 @@ def provenance(
         f"SELECT case_uuid, source_id, answers FROM case_sources {where}", params
     ):
         file_uuid, file_name, assessor = sources[source_id]
-        for qid, (revision, value, note, updated_at) in json.loads(answers).items():
-            found.setdefault((uuid_, qid), []).append(
-                SourceAnswer(file_uuid, file_name, assessor, revision, value, note, updated_at)
+        for qid, entry in json.loads(answers).items():
+            if qid in FIELD_KEYS:
+                continue
+            found.setdefault((uuid_, qid), []).extend(
+                SourceAnswer(file_uuid, file_name, assessor, v.revision, v.value, v.note, v.updated_at)
+                for v in entry_versions(entry)
             )
     for said in found.values():
         said.sort(key=_side_order)
@@ -105,7 +207,7 @@ def combined_note(sources: Iterable[SourceAnswer]) -> str:
     return "\n\n".join(f"[{assessor}] {note}" for assessor, note in notes)
 
 
-def combined_status(statuses: Iterable[str]) -> CaseStatus:
+def combined_status(statuses: Iterable[str | None]) -> CaseStatus:
     """Complete only when every source has it complete (a second marker may still be working)."""
     return "complete" if all(s == "complete" for s in statuses) else "draft"
 
@@ -115,6 +217,10 @@ def combined_illustration(sources: Sequence[tuple[bool, str]]) -> tuple[bool, st
     texts = flagged if flagged else [text for _flag, text in sources]
     unique = sorted({text for text in texts if text.strip()})
     return bool(flagged), "\n\n".join(unique)
+
+
+def _illustrations(versions: Iterable[Version]) -> list[tuple[bool, str]]:
+    return [(version.value == "1", version.note) for version in versions]
 
 
 @dataclass
@@ -166,6 +272,8 @@ class FileMerger:
         self.source_id = 0
         self.import_id = 0
         self.sources: dict[int, tuple[str, str, str]] = {}
+        #: Values this copy changed that an earlier copy of the same file changed otherwise (or without it).
+        self.diverged = 0
 
     def run(self) -> FileResult:
         incoming = self.incoming
@@ -196,6 +304,12 @@ class FileMerger:
                 f"{incoming.name} spells {len(respelt)} case reference(s) in another letter case than the lead's "
                 f"file: {', '.join(respelt[:5])}{' …' if len(respelt) > 5 else ''}; merged as the same case(s)"
             )
+        if self.diverged:
+            self.result.warnings.append(
+                f"{incoming.name} and a copy of the same file merged before were each changed without the other "
+                f"(the file was edited on two computers): {self.diverged} value(s) of this copy stand beside the "
+                "other copy's; where the two disagree on an answer, it is a conflict for the lead to settle"
+            )
         self._finish_import()
         return self.result
 
@@ -215,7 +329,7 @@ class FileMerger:
         # ~150 answers a case: tuple unpacking, not attribute access.
         written = [
             (case_uuid, qid, value, note, assessor, updated_at)
-            for qid, value, note, _revision, assessor, updated_at in answers.values()
+            for qid, value, note, _revision, assessor, updated_at, _lineage in answers.values()
             if value is not None or note
         ]
         self.conn.executemany(
@@ -223,8 +337,8 @@ class FileMerger:
             "merged_revision) VALUES (?, ?, ?, ?, 1, ?, ?, 1)",
             written,
         )
-        said, values = self.new_cases.get(case.uuid) or new_case_json(answers)
-        self._record_case_source(case_uuid, case, said)
+        said, values = self.new_cases.get(case.uuid) or new_case_json(case, answers)
+        self._record_case_source(case_uuid, case, said, case.status, (case.illustration, case.illustration_text))
         # One audit entry for the case's answers (replayed by integrity.audit_consistency).
         append_audit_entries(master, [
             {"action": "merge-case-add", "case_ref": case.case_ref, "detail": f"status {case.status}, {self.detail}"},
@@ -237,43 +351,60 @@ class FileMerger:
 
     def _update_case(self, case: _MasterCase, incoming_case: IncomingCase, answers: dict[str, IncomingAnswer]) -> bool:
         sources = self._case_sources(case.uuid)
-        base_case = sources.pop(self.source_id, None)
-        if base_case is not None and incoming_case.revision <= base_case.revision:
-            return False  # not touched in this file since its last import (or an older copy)
+        mine = sources.pop(self.source_id, None)
+        said_now = (self.new_cases.get(incoming_case.uuid) or new_case_json(incoming_case, answers))[0]
+        if mine is not None and mine.raw == said_now:
+            return False  # exactly what this file said at its last import: nothing to look at
         counters = self._counters()
         current = self._master_answers(case.uuid)
-        said = dict(base_case.answers) if base_case else {}
+        said = dict(mine.answers) if mine else {}
+        changed = False
         wrote = False
         for qid, answer in answers.items():
-            src = SourceAnswer(self.incoming.file_uuid, self.incoming.name, answer.assessor, answer.revision,
-                               answer.value, answer.note, answer.updated_at)
-            base = self._said_by(self.source_id, base_case, qid)
-            if base is not None and (src.revision < base.revision or (src.revision == base.revision and (
-                    src.value, src.note) == (base.value, base.note))):
+            given = Version(answer.revision, answer.value, answer.note, answer.updated_at, answer.lineage)
+            taken = self._take_in(mine, said, qid, given)
+            if taken is None:
                 continue
-            said[qid] = [answer.revision, answer.value, answer.note, answer.updated_at]
+            versions, replaced = taken
+            changed = True
+            # The file's value changed (not merely its note), as far as the versions this one replaced say.
+            value_changed = not replaced or any(v.value != answer.value for v in replaced)
             others = [
-                said_by for source_id, source_case in sources.items()
-                if (said_by := self._said_by(source_id, source_case, qid)) is not None
+                self._source_answer(source_id, version)
+                for source_id, source_case in sources.items()
+                for version in source_case.versions(qid)
             ]
-            value_changed = base is None or src.value != base.value
-            wrote |= self._merge_answer(case, qid, src, value_changed, others, current.get(qid))
-        wrote |= self._merge_case_fields(case, incoming_case, base_case, list(sources.values()))
-        self._record_case_source(case.uuid, incoming_case, _said_json(said))
+            wrote |= self._merge_answer(
+                case, qid, self._source_answer(self.source_id, given),
+                [self._source_answer(self.source_id, v) for v in versions], value_changed, others, current.get(qid),
+            )
+        fields_changed, fields_wrote, status, illustration = self._merge_case_fields(
+            case, incoming_case, mine, said, list(sources.values()))
+        if changed or fields_changed or mine is None:
+            self._record_case_source(case.uuid, incoming_case, _said_json(said), status, illustration)
+        wrote |= fields_wrote
         if wrote:
             touch_case(self.master, case.uuid)
         return wrote or self._counters() != counters
 
-    def _said_by(self, source_id: int, source_case: SourceCase | None, qid: str) -> SourceAnswer | None:
-        """What one source file last said about one answer (None: nothing)."""
-        if source_case is None:
+    def _take_in(
+        self, mine: SourceCase | None, said: dict[str, list[Any]], key: str, version: Version
+    ) -> tuple[list[Version], list[Version]] | None:
+        """Take one of this copy's versions into what the file says (`said`, updated); see `take_in`."""
+        before = mine.versions(key) if mine is not None else []
+        taken = take_in(before, version)
+        if taken is None:
             return None
-        entry = source_case.answers.get(qid)
-        if entry is None:
-            return None
+        versions, replaced = taken
+        if before and not replaced:
+            self.diverged += 1
+        said[key] = entry_json(versions)
+        return taken
+
+    def _source_answer(self, source_id: int, version: Version) -> SourceAnswer:
         file_uuid, file_name, assessor = self.sources[source_id]
-        revision, value, note, updated_at = entry
-        return SourceAnswer(file_uuid, file_name, assessor, revision, value, note, updated_at)
+        return SourceAnswer(file_uuid, file_name, assessor, version.revision, version.value, version.note,
+                            version.updated_at)
 
     def _counters(self) -> tuple[int, int, int, int]:
         r = self.result
@@ -284,22 +415,29 @@ class FileMerger:
         case: _MasterCase,
         qid: str,
         src: SourceAnswer,
+        mine: list[SourceAnswer],
         value_changed: bool,
         others: list[SourceAnswer],
         current: _MasterAnswer | None,
     ) -> bool:
-        """Apply one changed source answer; return whether MASTER's answer was written."""
+        """Apply one changed source answer; return whether MASTER's answer was written.
+
+        `src` is the version this copy gave, `mine` every version its file gives now (`src` among
+        them, and any from a copy of the file edited elsewhere), `others` every other file's.
+        """
         if current is not None and current.lead_owned:
             if value_changed and src.value is not None and src.value != current.value:
                 lead_side = ConflictSide(
                     value=current.value, note=current.note, assessor=current.assessor,
                     source=self.master.path.name, revision=current.revision, at=current.updated_at,
                 )
-                self._raise(case, qid, [lead_side, src.side()], replace=False)
+                conflict = open_conflict(self.master, case.uuid, qid)
+                beside = [] if conflict is None else [s for s in conflict.sides if s.file_uuid not in ("", src.file_uuid)]
+                self._raise(case, qid, [lead_side, *beside, *self._my_sides(conflict, src, mine)], replace=True)
             else:
-                self._refresh_conflict(case, qid, src)
+                self._refresh_conflict(case, qid, src, mine)
             return False
-        everyone = [*others, src]
+        everyone = [*others, *mine]
         positions = [s for s in everyone if s.value is not None]
         values = {s.value for s in positions}
         if len(values) > 1:
@@ -318,11 +456,22 @@ class FileMerger:
             )
             self.result.answers_changed += 1
             wrote = True
-        self._refresh_conflict(case, qid, src)
+        self._refresh_conflict(case, qid, src, mine)
         return wrote
 
+    @staticmethod
+    def _my_sides(conflict: Conflict | None, src: SourceAnswer, mine: list[SourceAnswer]) -> list[ConflictSide]:
+        """This file's sides in a conflict: the version it gives now, and those of its sides still standing
+        (a version from a copy edited elsewhere that is still among the file's newest)."""
+        standing = {(s.value, s.revision, s.at) for s in conflict.sides if s.file_uuid == src.file_uuid} if conflict else set()
+        return [
+            version.side() for version in mine
+            if version.value is not None and (version == src or (version.value, version.revision, version.updated_at)
+                                              in standing)
+        ]
+
     def _raise(self, case: _MasterCase, qid: str, sides: list[ConflictSide], *, replace: bool) -> None:
-        """Raise or update the conflict; `replace`: the sources' positions are the whole disagreement."""
+        """Raise or update the conflict; `replace`: `sides` are the whole disagreement."""
         existing = open_conflict(self.master, case.uuid, qid)
         conflict, created = raise_conflict(
             self.master, case.uuid, case.case_ref, qid, sides, detail=self.detail, replace=replace
@@ -332,13 +481,12 @@ class FileMerger:
         elif existing is not None and conflict.sides != existing.sides:
             self.result.conflicts_updated += 1
 
-    def _refresh_conflict(self, case: _MasterCase, qid: str, src: SourceAnswer) -> None:
-        """Bring this source's side of an open conflict up to date; settle it when all sides agree."""
+    def _refresh_conflict(self, case: _MasterCase, qid: str, src: SourceAnswer, mine: list[SourceAnswer]) -> None:
+        """Bring this file's sides of an open conflict up to date; settle it when all sides agree."""
         conflict = open_conflict(self.master, case.uuid, qid)
         if conflict is None:
             return
-        side = src.side()
-        sides = [s for s in conflict.sides if s.key != side.key] + ([side] if src.value is not None else [])
+        sides = [s for s in conflict.sides if s.file_uuid != src.file_uuid] + self._my_sides(conflict, src, mine)
         if sides and len({s.value for s in sides}) == 1:
             close_conflict(self.master, conflict, sides[0].value, f"the sides now agree ({self.incoming.name})",
                            by="merge")
@@ -347,33 +495,52 @@ class FileMerger:
             self._raise(case, qid, sides, replace=True)
 
     def _merge_case_fields(
-        self, case: _MasterCase, incoming_case: IncomingCase, base: SourceCase | None, others: list[SourceCase]
-    ) -> bool:
-        """Status and illustration: a source's change applies unless the lead changed the field meanwhile."""
-        wrote = False
-        known = others + ([base] if base else [])
-        if base is None or base.status != incoming_case.status:
-            before_statuses = [s.status for s in known] or [case.status]
-            after = combined_status(
-                [s.status for s in others] + [incoming_case.status] + ([] if known else [case.status])
-            )
-            if case.status == combined_status(before_statuses) and after != case.status:
+        self,
+        case: _MasterCase,
+        incoming_case: IncomingCase,
+        mine: SourceCase | None,
+        said: dict[str, list[Any]],
+        others: list[SourceCase],
+    ) -> tuple[bool, bool, str, tuple[bool, str]]:
+        """Status and illustration: a source's change applies unless the lead changed the field meanwhile.
+
+        Returns whether this file's versions changed, whether MASTER was written, and the file's
+        own status and illustration (for its `case_sources` row).
+        """
+        changed = wrote = False
+        incoming_status = Version(incoming_case.revision, incoming_case.status, "", "", incoming_case.status_lineage)
+        before = mine.versions(STATUS_KEY) if mine else []
+        taken = self._take_in(mine, said, STATUS_KEY, incoming_status)
+        statuses = taken[0] if taken else before
+        if taken is not None:
+            changed = True
+            known = [v.value for other in others for v in other.versions(STATUS_KEY)]
+            before_all = known + [v.value for v in before]
+            after_all = known + [v.value for v in statuses] + ([] if before_all else [case.status])
+            after = combined_status(after_all)
+            if case.status == combined_status(before_all or [case.status]) and after != case.status:
                 set_status(self.master, case.uuid, case.case_ref, case.status, after, self.detail)
                 case.status = after
                 wrote = True
-        incoming_pair = (incoming_case.illustration, incoming_case.illustration_text)
-        if base is None or (base.illustration, base.illustration_text) != incoming_pair:
+        incoming_pair = Version(incoming_case.revision, "1" if incoming_case.illustration else "0",
+                                incoming_case.illustration_text, "", incoming_case.illustration_lineage)
+        before = mine.versions(ILLUSTRATION_KEY) if mine else []
+        taken = self._take_in(mine, said, ILLUSTRATION_KEY, incoming_pair)
+        illustrations = taken[0] if taken else before
+        if taken is not None:
+            changed = True
             master_pair = (case.illustration, case.illustration_text)
-            known_pairs = [(s.illustration, s.illustration_text) for s in known] or [master_pair]
+            known_pairs = [pair for other in others for pair in _illustrations(other.versions(ILLUSTRATION_KEY))]
+            before_pairs = known_pairs + _illustrations(before)
             new_pair = combined_illustration(
-                [(s.illustration, s.illustration_text) for s in others] + [incoming_pair]
-                + ([] if known else [master_pair])
+                known_pairs + _illustrations(illustrations) + ([] if before_pairs else [master_pair])
             )
-            if master_pair == combined_illustration(known_pairs) and new_pair != master_pair:
+            if master_pair == combined_illustration(before_pairs or [master_pair]) and new_pair != master_pair:
                 set_illustration(self.master, case.uuid, case.case_ref, new_pair[0], new_pair[1], self.detail)
                 case.illustration, case.illustration_text = new_pair
                 wrote = True
-        return wrote
+        return (changed, wrote, combined_status(v.value for v in statuses),
+                combined_illustration(_illustrations(illustrations)))
 
     # -- provenance ------------------------------------------------------------------------
 
@@ -417,7 +584,9 @@ class FileMerger:
             "WHERE case_uuid = ?",
             (case_uuid,),
         )
-        return {row[0]: SourceCase(row[1], row[2], bool(row[3]), row[4], json.loads(row[5])) for row in rows}
+        return {
+            row[0]: SourceCase(row[1], row[2], bool(row[3]), row[4], json.loads(row[5]), row[5]) for row in rows
+        }
 
     def _master_answers(self, case_uuid: str) -> dict[str, _MasterAnswer]:
         rows = self.conn.execute(
@@ -427,36 +596,51 @@ class FileMerger:
         )
         return {row[0]: _MasterAnswer(*row[1:]) for row in rows}
 
-    def _record_case_source(self, case_uuid: str, case: IncomingCase, said_json: str) -> None:
+    def _record_case_source(
+        self, case_uuid: str, case: IncomingCase, said_json: str, status: str, illustration: tuple[bool, str]
+    ) -> None:
+        """What this file says about the case now; `status` and `illustration` combine its versions."""
         self.conn.execute(
             "INSERT INTO case_sources (case_uuid, source_id, source_case_uuid, status, source_revision, illustration, "
             "illustration_text, answers, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (case_uuid, source_id) DO UPDATE SET source_case_uuid = excluded.source_case_uuid, "
-            "status = excluded.status, source_revision = excluded.source_revision, "
+            "status = excluded.status, source_revision = max(excluded.source_revision, case_sources.source_revision), "
             "illustration = excluded.illustration, illustration_text = excluded.illustration_text, "
-            "answers = excluded.answers, import_id = excluded.import_id "
-            "WHERE excluded.source_revision >= case_sources.source_revision",
-            (case_uuid, self.source_id, case.uuid, case.status, case.revision, int(case.illustration),
-             case.illustration_text, said_json, self.import_id),
+            "answers = excluded.answers, import_id = excluded.import_id",
+            (case_uuid, self.source_id, case.uuid, status, case.revision, int(illustration[0]), illustration[1],
+             said_json, self.import_id),
         )
 
 
-#: A case new to MASTER as stored: its source's answers (case_sources.answers) and its answers' values (the
+#: A case new to MASTER as stored: what its source says (case_sources.answers) and its answers' values (the
 #: bulk audit entry's new_value), both JSON.
 NewCaseJson = tuple[str, str]
 
 
-def new_case_json(answers: Mapping[str, IncomingAnswer]) -> NewCaseJson:
+def new_case_json(case: IncomingCase, answers: Mapping[str, IncomingAnswer]) -> NewCaseJson:
     """What MASTER stores as JSON for a case it takes in whole: depends only on the incoming file, so a
     reading worker works it out ahead, off the merge's critical path (~15 % of the writing process's time)."""
     # ~150 answers a case: tuple unpacking, not attribute access.
-    said = {qid: [revision, value, note, at] for qid, value, note, revision, _assessor, at in answers.values()}
-    values = {qid: value for qid, value, note, _revision, _assessor, _at in answers.values() if value is not None or note}
+    said: dict[str, list[Any]] = {
+        qid: [revision, value, note, at, list(lineage)]
+        for qid, value, note, revision, _assessor, at, lineage in answers.values()
+    }
+    said[STATUS_KEY] = [case.revision, case.status, "", "", list(case.status_lineage)]
+    said[ILLUSTRATION_KEY] = [case.revision, "1" if case.illustration else "0", case.illustration_text, "",
+                              list(case.illustration_lineage)]
+    values = {
+        qid: value for qid, value, note, _revision, _assessor, _at, _lineage in answers.values()
+        if value is not None or note
+    }
     return _said_json(said), json.dumps(values, ensure_ascii=False, sort_keys=True)
 
 
 def _said_json(said: dict[str, list[Any]]) -> str:
-    """A source's answers as stored in case_sources.answers: {question id: [revision, value, note, updated_at]}."""
+    """What a source says about a case, as stored in case_sources.answers: {question id or field key: entry}.
+
+    The same file gives the same text for a case it has not changed, which `FileMerger._update_case` uses
+    to pass over such a case without comparing its answers (any other difference in the text only means
+    they are compared)."""
     return json.dumps(said, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -81,7 +81,7 @@ class Prepared:
     sha256: str = ""
     incoming: IncomingFile | None = None
     refusal: str = ""
-    #: `merge_file.new_case_json` of its cases, when a worker worked it out ahead.
+    #: `one_file.new_case_json` of its cases, when a worker worked it out ahead.
     new_cases: dict[str, NewCaseJson] = field(default_factory=dict)
 
 
@@ -243,7 +243,7 @@ def _prepare_in_worker(job: _Job) -> _Done:
             return _Done(received.sha256, "")
         incoming = read_received(received, job.work_dir, expect=job.expect)
         # Worked out here for every case, in case it is new to MASTER: it saves the merging process the time.
-        new_cases = {case_uuid: new_case_json(answers) for case_uuid, answers in incoming.answers.items()}
+        new_cases = {case.uuid: new_case_json(case, incoming.answers.get(case.uuid, {})) for case in incoming.cases}
         return _Done(received.sha256, "", PortableIncoming.of(incoming), new_cases)
     except UserError as exc:
         return _Done("", str(exc))
