@@ -184,3 +184,20 @@ def test_hmip_score_json_gives_every_figure_an_interval(tmp_path: Path, capsys: 
             assert 0 <= lo <= figure["score"] <= hi <= 1 and hi - lo < 0.5
     assert main(["score", str(lead)]) == 0
     assert "95% interval" in capsys.readouterr().out
+
+
+def test_the_reports_scoring_appendix_states_the_outcome_ranges(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pypdf import PdfReader
+
+    from hmip_desktop.model.demo import generate_demo
+
+    lead = generate_demo(tmp_path / "demo", cases=40, assessors=4, seed=2)[-1]
+    assert main(["score", str(lead), "--json"]) == 0
+    outcomes = json.loads(capsys.readouterr().out)["outcomes"]
+    assert main(["report", str(lead), "--out", str(tmp_path / "report.pdf")]) == 0
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(tmp_path / "report.pdf").pages)
+    assert "How precise the figures are" in text
+    for figures in outcomes.values():
+        bounds = interval_percent((figures["interval"][0], figures["interval"][1]))
+        assert bounds is not None
+        assert f"Outcome {figures['number']}, {figures['percent']}% (between {bounds[0]}% and {bounds[1]}%)" in text

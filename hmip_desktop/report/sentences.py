@@ -402,6 +402,25 @@ SCORING_METHOD = (
     "conflict is held out until the lead inspector resolves the conflict. Percentages are rounded to "
     "the nearest whole number, halves upwards, from the exact values.",
 )
+SCORING_PRECISION = "How precise the figures are"
+
+
+def precision_sentences(cases_scored: int, ranges: list[tuple[int, int, int, int]]) -> tuple[str, ...]:
+    """The precision of the outcome figures in plain words; `ranges` holds (outcome number, percent, low, high)."""
+    listed = "; ".join(f"Outcome {number}, {percent}% (between {low}% and {high}%)" for number, percent, low, high in ranges)
+    widest = max((high - low for _n, _p, low, high in ranges), default=0)
+    return (
+        f"The figures rest on the {cases(cases_scored)} inspected, so each is an estimate of the work as a "
+        "whole. Had another sample of the same work been inspected, each outcome figure would in all "
+        f"likelihood (95 times in 100) have fallen within the range shown: {listed}.",
+        "The ranges were found by scoring the inspected cases again a thousand times, each time drawing "
+        "the same number of cases from them at random, a case possibly more than once. Whole cases are "
+        "drawn because the judgements on one case tend to go together. A difference between two figures "
+        f"smaller than these ranges (up to {widest} points wide here) may be down to which cases were "
+        "inspected rather than to the work itself.",
+    )
+
+
 SCORING_TABLE_CAPTION = "Questions counting towards each outcome"
 SCORING_TABLE_HEAD = ("Outcome", "Questions counting towards it", "Shared with")
 SCORING_TABLE_NOTE = (

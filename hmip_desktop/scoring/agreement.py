@@ -257,20 +257,23 @@ def agreement_result(instrument: Instrument, cases: Sequence[MarkedCase]) -> Agr
     for pair in pairs:
         by_question[pair.question_id].append(pair)
 
+    # Each scored question's option -> line class, looked up once per answer.
+    class_of = {q.id: {o.value: line_class(q, o.value) for o in q.options} for q in instrument.scored_questions}
     questions: dict[str, QuestionAgreement] = {}
     line_equal = line_total = 0
     for question in judgement_questions(instrument):
         own = by_question[question.id]
         values = Coefficients.of([(p.first_value, p.second_value) for p in own], len(question.options))
         line: Coefficients | None = None
-        if question.is_scored:
-            classes = [(line_class(question, p.first_value), line_class(question, p.second_value)) for p in own]
+        classes_of = class_of.get(question.id)
+        if classes_of is not None:
+            classes = [(classes_of.get(p.first_value, "not-counted"), classes_of.get(p.second_value, "not-counted"))
+                       for p in own]
             line = Coefficients.of(classes, len(LINE_CLASSES))
             line_equal += sum(1 for a, b in classes if a == b)
             line_total += len(classes)
         questions[question.id] = QuestionAgreement(question.id, values, line, tuple(own))
 
-    scored = {q.id: q for q in instrument.scored_questions}
     tallies: dict[Pair, list[int]] = {}
     shared_cases: dict[Pair, set[str]] = {}
     for case in double:
@@ -280,9 +283,9 @@ def agreement_result(instrument: Instrument, cases: Sequence[MarkedCase]) -> Agr
         tally = tallies.setdefault((pair.first, pair.second), [0, 0, 0, 0])
         tally[0] += pair.agree
         tally[1] += 1
-        scored_question = scored.get(pair.question_id)
-        if scored_question is not None:
-            tally[2] += line_class(scored_question, pair.first_value) == line_class(scored_question, pair.second_value)
+        classes_of = class_of.get(pair.question_id)
+        if classes_of is not None:
+            tally[2] += classes_of.get(pair.first_value, "not-counted") == classes_of.get(pair.second_value, "not-counted")
             tally[3] += 1
     assessor_pairs = []
     for (first, second), refs in sorted(shared_cases.items(), key=lambda item: (name_order(item[0][0]), name_order(item[0][1]))):

@@ -24,6 +24,7 @@ from hmip_desktop.report.content.blocks import (
 from hmip_desktop.report.content.front import chapter_heading
 from hmip_desktop.report.content.lead import lead_blocks, text_blocks
 from hmip_desktop.report.model import ReportModel
+from hmip_desktop.scoring.result import interval_percent
 
 #: The folder of the organisation's standing texts among the shipped resources, and the role appendix's file.
 STANDING_TEXTS = "report"
@@ -167,6 +168,7 @@ class Appendices:
             out.append(ItemList(tuple(f"<b>{escape(c.code)}</b>&nbsp;&nbsp;{escape(c.title)}" for c in criteria), "plain"))
         out.append(Heading(2, plain(say.SCORING_HOW)))
         out += [Paragraph(plain(text)) for text in say.SCORING_METHOD]
+        out += self.precision()
         outcome_head, count_head, shared_head = say.SCORING_TABLE_HEAD
         rows = []
         for outcome in instrument.outcomes:
@@ -188,6 +190,19 @@ class Appendices:
                           keep_together=True))
         out.append(PageBreak(wide=True))
         return out
+
+    def precision(self) -> list[Block]:
+        """The outcome figures' 95 % intervals in words (scoring.intervals), when the scoring gave them."""
+        result = self.model.result
+        ranges = []
+        for outcome in result.outcomes.values():
+            bounds = interval_percent(outcome.interval)
+            if bounds is not None and outcome.percent is not None:
+                ranges.append((outcome.number, outcome.percent, *bounds))
+        if not ranges:
+            return []
+        sentences = say.precision_sentences(result.cases_scored, ranges)
+        return [Heading(2, plain(say.SCORING_PRECISION)), *(Paragraph(plain(text)) for text in sentences)]
 
     def criteria(self) -> list[Block]:
         instrument = self.model.instrument
