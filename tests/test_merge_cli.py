@@ -123,3 +123,37 @@ def test_export_and_aggregate(team: list[Path], tmp_path: Path, capsys: pytest.C
     assert "KENT-2014" in out
     with InspectionFile.open(tmp_path / "national.hmip", read_only=True) as aggregate:
         assert aggregate.inspection_id == "NATIONAL"
+
+
+def test_a_busy_lead_file_is_said_once_and_nothing_is_merged(
+    team: list[Path], tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    new_file(tmp_path, "lead.hmip", "Lee Lead", mini_instrument, role="lead").close()
+    lead = tmp_path / "lead.hmip"
+    before = lead.read_bytes()
+    other = sqlite3.connect(lead, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # a database browser writing to it
+    try:
+        code, out, err = run(capsys, "merge", str(lead), *map(str, team))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert code == 3 and out == ""
+    assert err.count("busy") == 1 and "lead.hmip" in err and "Nothing was merged" in err
+    assert "Traceback" not in err
+    assert lead.read_bytes() == before
+
+
+def test_a_lead_file_merged_as_a_team_file_is_refused_with_what_to_do(
+    team: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other-lead.hmip"
+    run(capsys, "merge", str(other), *map(str, team), "--create", "--lead", "Ola Other")
+    lead = tmp_path / "lead.hmip"
+    run(capsys, "merge", str(lead), str(team[0]), "--create", "--lead", "Lee Lead")
+    code, out, _ = run(capsys, "merge", str(lead), str(other))
+    assert code == 3
+    assert "other-lead.hmip: refused: other-lead.hmip is a lead's merged file" in out
+    assert "1 open conflict(s)" in out and "hmip aggregate" in out

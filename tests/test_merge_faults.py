@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from merge_support import FULL_CASE, add_case, content, new_file, sha256, team_file
 
-from hmip_desktop.model.errors import FileLocked, StorageError
+from hmip_desktop.model.errors import FileLocked, StorageError, UserError
+from hmip_desktop.model.file.package import ScryptParams, write_package
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.merge import files as merge_files_module
@@ -151,6 +152,24 @@ def test_a_file_left_in_wal_mode_is_read_with_its_wal(
     assert (answer.value, answer.note) == ("insufficient", "the correction made last")
     assert any("ann.hmip-wal" in warning for warning in result.warnings), result.warnings
     assert list_conflicts(lead) == [] and not any("audit" in w for w in result.warnings)
+
+
+def test_a_package_made_from_a_file_left_in_wal_mode_holds_the_wal(
+    lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    """Packaging reads the source through SQLite (the backup API), WAL included: never the stale main file."""
+    ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None}, complete=False)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with InspectionFile.open(ann) as source:
+        source.conn.execute("PRAGMA journal_mode = WAL")
+        source.set_answer("KT-001", "p.plan", "insufficient", "the correction made last")
+        for suffix in ("", "-wal"):
+            shutil.copy(ann.with_name(ann.name + suffix), stick / (ann.name + suffix))
+    write_package(stick / "ann.hmip", tmp_path / "ann.hmipx", "kent fieldwork march", kdf=ScryptParams(n=2**10))
+    [result] = merge_files(lead, [tmp_path / "ann.hmipx"], passphrase_for=lambda _path: "kent fieldwork march").files
+    assert result.status == "merged", result.reason
+    assert lead.answers_for(lead.get_case("KT-001").uuid)["p.plan"].value == "insufficient"
 
 
 def test_a_wal_mode_file_without_its_wal_is_merged_as_it_stands(
@@ -334,3 +353,13 @@ def test_hand_edits_in_a_team_file_are_named_in_a_warning(
     assert any(w.startswith("ann.hmip: ") and warning in w for w in result.warnings), result.warnings
     ledger = lead.conn.execute("SELECT warning FROM imports WHERE file_name = 'ann.hmip'").fetchone()[0]
     assert warning in ledger
+
+
+def test_an_inspection_id_that_is_not_one_is_refused_before_it_reaches_an_aggregate(
+    other_lead: Path, tmp_path: Path
+) -> None:
+    _sql(other_lead, "UPDATE meta SET value = '=cmd|''/C calc''!A0' WHERE key = 'inspection_id'")
+    with pytest.raises(UserError, match="no inspection could be aggregated") as raised:
+        build_aggregate(tmp_path / "national.hmip", [other_lead])
+    assert "other-lead.hmip holds an inspection id HMIP Desktop would never write" in str(raised.value.details)
+    assert not (tmp_path / "national.hmip").exists()

@@ -397,6 +397,12 @@ def _read_meta(conn: sqlite3.Connection, name: str) -> dict[str, str]:
     for key in ("inspection_id", "file_uuid", "instrument_id", "instrument_version", "instrument_sha256"):
         if not meta.get(key):
             raise FileNotInspection(f"{name} is missing {key!r}; it is damaged")
+    if not CASE_REF_PATTERN.match(meta["inspection_id"]):
+        # It becomes part of every case reference of an aggregate, and the id of a lead file made from it.
+        raise FileRefused(
+            f"{name} holds an inspection id HMIP Desktop would never write ({_shown(meta['inspection_id'])}); "
+            "it was changed outside the app: ask for a fresh copy"
+        )
     return meta
 
 
