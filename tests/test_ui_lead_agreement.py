@@ -19,6 +19,7 @@ from hmip_desktop.model.demo import QUALITY_LEAD, generate_demo
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.scoring.agreement import AgreementResult, agreement_of_file
+from hmip_desktop.scoring.engine import percent
 from hmip_desktop.ui.lead.agreement_panel import NO_DOUBLE_MARKING, AgreementPanel
 from hmip_desktop.ui.lead.moderation_dialog import ModerationDialog
 from hmip_desktop.ui.session import InspectionSession
@@ -49,7 +50,7 @@ def test_the_view_shows_hmip_agreement_lowest_first(panel: AgreementPanel, qtmod
         expected = agreement_of_file(lead)
     assert isinstance(panel.result, AgreementResult)
     assert panel.result.to_json() == expected.to_json()
-    assert f"{float(expected.agreement or 0) * 100:.0f}%" in panel.status.text()
+    assert expected.agreement is not None and f"{percent(expected.agreement)}%" in panel.status.text()
     assert f"{expected.cases}</b> double-marked cases" in panel.status.text()
     for model in (panel.assessors, panel.questions, panel.question_order, panel.pairs):
         qtmodeltester.check(model)
@@ -145,6 +146,7 @@ def test_plan_moderation_draws_the_sample_and_writes_blind_files(
     plan = written.args[0]
     target = tmp_path / "moderation" / "moderation-lee-quality.csv"
     assert plan.files == {"Lee Quality": target}
+    assert not panel.plan_note.isHidden() and "moderation-lee-quality.csv" in panel.plan_note.text()
     with target.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     assert [row[0] for row in rows[1:]] == plan.cases_for("Lee Quality")

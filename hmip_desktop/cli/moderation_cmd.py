@@ -114,7 +114,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def percent_text(value: Fraction | None) -> str:
-    return NO_FIGURE if value is None else f"{float(value) * 100:.0f}%"
+    """A share as a whole percentage, rounded half up from the exact value (as every figure is)."""
+    from hmip_desktop.scoring.engine import percent
+
+    return NO_FIGURE if value is None else f"{percent(value)}%"
 
 
 def coefficient_text(value: Fraction | None) -> str:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Qt
 
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.scoring.agreement import AssessorPairAgreement, QuestionAgreement, RatingPair, line_class
+from hmip_desktop.scoring.engine import percent
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -21,7 +22,8 @@ LINE_WORDS = {"above": "above the line", "below": "below the line", "not-counted
 
 
 def share_text(value: Fraction | None) -> str:
-    return NO_FIGURE if value is None else f"{float(value) * 100:.0f}%"
+    """A share as a whole percentage, rounded half up from the exact value (as every figure is)."""
+    return NO_FIGURE if value is None else f"{percent(value)}%"
 
 
 def coefficient_text(value: Fraction | None) -> str:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.moderation import ModerationPlan
 from hmip_desktop.scoring.agreement import AgreementResult, agreement_of_file
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.lead.agreement_models import (
@@ -94,6 +95,11 @@ class AgreementPanel(QWidget):
         self.plan_button.setObjectName("planModeration")
         self.plan_button.setToolTip("Pick cases for second marking and write one file per second marker")
         self.plan_button.clicked.connect(self.plan_moderation)
+        self.plan_note = QLabel("")
+        self.plan_note.setObjectName("moderationWritten")
+        self.plan_note.setWordWrap(True)
+        self.plan_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.plan_note.hide()
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
         top.addWidget(self.plan_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -134,6 +140,7 @@ class AgreementPanel(QWidget):
         split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.plan_note)
         layout.addWidget(split, 1)
 
         self.questions_view.selectionModel().currentRowChanged.connect(self._question_selected)
@@ -227,8 +234,19 @@ class AgreementPanel(QWidget):
         dialog = ModerationDialog(self.session.path, self.instrument, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.failed.connect(lambda error: show_user_error(self, error, "Plan moderation"))
+        dialog.written.connect(self._plan_written)
         dialog.open()
         self.dialog = dialog
+
+    def _plan_written(self, plan: ModerationPlan) -> None:
+        files = sorted(plan.files.values())
+        folder = files[0].parent if files else ""
+        names = ", ".join(f"{path.name} ({len(plan.cases_for(marker))})" for marker, path in sorted(plan.files.items()))
+        self.plan_note.setText(
+            f"Moderation sample (seed {plan.seed}): {plan.chosen} cases, written to {folder}: {names}. "
+            "Send each second marker their file; their files, once imported, show here."
+        )
+        self.plan_note.show()
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
