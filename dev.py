@@ -5,7 +5,7 @@
     python3 dev.py test    # virtualenv + install + the whole test suite, headless
     python3 dev.py bench   # the benchmarks, printed as tables
     python3 dev.py wheel [DIR]          # the wheel, built from a clean copy of the sources (default dist/)
-    python3 dev.py bundle [--force]     # the standalone app (PyInstaller) in dist/hmip-desktop/
+    python3 dev.py bundle [--force] [--copy-to DIR]   # the standalone app (PyInstaller) in dist/hmip-desktop/
 
 Uses only the standard library, so it works before anything is installed.
 """
@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -120,10 +122,38 @@ def wheel(out_dir: Path, python: Path = PYTHON) -> Path:
     return built
 
 
+@contextmanager
+def bundle_lock() -> Iterator[None]:
+    """One bundle build at a time in this checkout: a second waits, then finds the first one's result."""
+    BUILD.mkdir(exist_ok=True)
+    with open(BUILD / "bundle.lock", "w") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: builds there are one per CI job
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def bundle(extra: list[str]) -> None:
-    """dist/hmip-desktop/: `hmip-desktop` and `hmip` with one set of libraries (packaging/hmip-desktop.spec)."""
+    """dist/hmip-desktop/: `hmip-desktop` and `hmip` with one set of libraries (packaging/hmip-desktop.spec).
+
+    `--copy-to DIR` then copies it to DIR (a new folder) before another build can replace it."""
+    copy_to = Path(extra[extra.index("--copy-to") + 1]).resolve() if "--copy-to" in extra else None
+    with bundle_lock():
+        build_bundle(force="--force" in extra)
+        if copy_to is not None:
+            shutil.copytree(BUNDLE_DIR, copy_to, symlinks=True)
+            print(f"copied to {copy_to}")
+
+
+def build_bundle(*, force: bool) -> None:
     digest = sources_digest((*WHEEL_SOURCES, "packaging"))
-    if "--force" not in extra and BUNDLE_DIR.is_dir() and BUNDLE_STAMP.is_file() and BUNDLE_STAMP.read_text() == digest:
+    if not force and BUNDLE_DIR.is_dir() and BUNDLE_STAMP.is_file() and BUNDLE_STAMP.read_text() == digest:
         print(f"{BUNDLE_DIR.relative_to(ROOT)} is up to date with the sources (--force builds it again)")
         return
     started = time.perf_counter()
@@ -132,7 +162,7 @@ def bundle(extra: list[str]) -> None:
     if not (BUNDLE_PYTHON.exists() and venv_stamp.is_file() and venv_stamp.read_text() == wanted):
         print(f"creating the build environment in {BUNDLE_VENV.relative_to(ROOT)}", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(BUNDLE_VENV)
-        venv_stamp.write_text("")
+    venv_stamp.write_text("")  # until the installs below succeed: a failed one means a new environment
     wheels = BUILD / "bundle-wheel"
     shutil.rmtree(wheels, ignore_errors=True)
     built = wheel(wheels, BUNDLE_PYTHON)

@@ -136,12 +136,12 @@ def test_the_self_test_passes_from_the_wheel(installed: Path, tmp_path: Path) ->
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """dist/hmip-desktop (built if the sources changed since), copied to a folder of its own."""
+    moved = tmp_path_factory.mktemp("moved") / "HMIP Desktop"
     done = subprocess.run(
-        [sys.executable, ROOT / "dev.py", "bundle"], cwd=ROOT, capture_output=True, text=True, timeout=1500
+        [sys.executable, ROOT / "dev.py", "bundle", "--copy-to", moved],
+        cwd=ROOT, capture_output=True, text=True, timeout=1500,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    moved = tmp_path_factory.mktemp("moved") / "HMIP Desktop"
-    shutil.copytree(ROOT / "dist" / "hmip-desktop", moved, symlinks=True)
     return moved
 
 
