@@ -13,6 +13,7 @@ import errno
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -293,9 +294,9 @@ def test_a_disk_full_during_the_backup_leaves_no_partial_backup(
     assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == backups_before
 
 
-def _can_mount_tmpfs(point: Path) -> bool:
+def _can_mount_tmpfs(point: Path, size: str = "256k") -> bool:
     point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(point)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
                           capture_output=True, check=False)
     return done.returncode == 0
 
@@ -363,3 +364,25 @@ def test_an_inspection_id_that_is_not_one_is_refused_before_it_reaches_an_aggreg
         build_aggregate(tmp_path / "national.hmip", [other_lead])
     assert "other-lead.hmip holds an inspection id HMIP Desktop would never write" in str(raised.value.details)
     assert not (tmp_path / "national.hmip").exists()
+
+
+def test_a_full_temporary_folder_refuses_the_files_with_what_to_do(
+    lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The private copies need room (a 64 KiB tmpfs as the temporary folder; needs root, skipped otherwise)."""
+    small = tmp_path / "small-temp"
+    if shutil.which("mount") is None or not _can_mount_tmpfs(small, "64k"):
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None, "KT-002": None})
+        monkeypatch.setattr(tempfile, "tempdir", str(small))
+        before = sha256(lead.path)
+        [result] = merge_files(lead, [ann]).files
+        assert result.status == "refused"
+        assert "cannot copy ann.hmip into the merge's temporary folder" in result.reason
+        assert "TMPDIR" in result.reason
+        assert sha256(lead.path) == before
+        private = next(small.iterdir())
+        assert list(private.iterdir()) == []  # the partial copy went with its folder
+    finally:
+        subprocess.run(["umount", str(small)], check=False)

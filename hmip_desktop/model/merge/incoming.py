@@ -286,16 +286,41 @@ def _copy_and_hash(path: Path, work_dir: Path) -> tuple[Path, str, list[str]]:
             digest.update(b"\0" + suffix.encode("ascii") + b"\0")
             _copy_into(reading, target.with_name(target.name + suffix), digest)
             sides.append(suffix)
+    except _CopyFailed as exc:
+        raise FileRefused(
+            f"cannot copy {reading.name} into the merge's temporary folder ({exc.strerror or exc}); free some "
+            "space there, or set TMPDIR to a folder with room, and merge again"
+        ) from exc
     except OSError as exc:
         raise FileRefused(f"cannot read {reading.name}: {exc.strerror or exc}") from exc
     return target, digest.hexdigest(), sides
 
 
+class _CopyFailed(OSError):
+    """Writing the private copy failed (the temporary folder, not the team file)."""
+
+
+class _ReadFailed(OSError):
+    """Reading the team file failed."""
+
+
 def _copy_into(source_path: Path, target: Path, digest: Any) -> None:
-    with source_path.open("rb") as source, target.open("xb") as copy:
-        while chunk := source.read(_COPY_CHUNK):
-            digest.update(chunk)
-            copy.write(chunk)
+    with source_path.open("rb") as source:
+        try:
+            with target.open("xb") as copy:
+                while True:
+                    try:
+                        chunk = source.read(_COPY_CHUNK)
+                    except OSError as exc:
+                        raise _ReadFailed(exc.errno, exc.strerror) from exc
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    copy.write(chunk)
+        except _ReadFailed:
+            raise
+        except OSError as exc:  # opening, writing or closing (a full disk shows at the last flush) the copy
+            raise _CopyFailed(exc.errno, exc.strerror) from exc
 
 
 def _settle(copy: Path, name: str, sides: Iterable[str]) -> list[str]:
@@ -324,6 +349,11 @@ def _settle(copy: Path, name: str, sides: Iterable[str]) -> list[str]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if "disk is full" in str(exc):
+            raise FileRefused(
+                f"cannot settle {name} in the merge's temporary folder (the disk is full); free some space there, "
+                "or set TMPDIR to a folder with room, and merge again"
+            ) from exc
         raise FileNotInspection(f"{name} is damaged ({exc}); ask for a fresh copy") from exc
     # A journal still there after that first read is not hot (SQLite checked): a finished save's, harmless.
     copy.with_name(copy.name + "-journal").unlink(missing_ok=True)
@@ -360,7 +390,14 @@ def _unpack(path: Path, work_dir: Path, passphrase_for: PassphraseFor | None) ->
         raise FileRefused(f"{path.name} is an encrypted package; the inspection passphrase is needed to merge it")
     from hmip_desktop.model.file.package import open_package
 
-    return open_package(path, passphrase_for(path), work_dir, name=path.stem + FILE_SUFFIX)
+    passphrase = passphrase_for(path)
+    try:
+        return open_package(path, passphrase, work_dir, name=path.stem + FILE_SUFFIX)
+    except OSError as exc:  # writing the decrypted copy: the temporary folder, not the package
+        raise FileRefused(
+            f"cannot copy {path.name} into the merge's temporary folder ({exc.strerror or exc}); free some "
+            "space there, or set TMPDIR to a folder with room, and merge again"
+        ) from exc
 
 
 # -- checking the copy ------------------------------------------------------------------

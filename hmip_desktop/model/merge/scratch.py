@@ -62,8 +62,21 @@ def scratch_folder(kind: str) -> Iterator[Path]:
     """A new private folder for one merge or aggregate, removed at the end; stale ones are swept first."""
     base = private_base()
     sweep(base)
-    folder = Path(tempfile.mkdtemp(prefix=f"{kind}-{os.getpid()}-", dir=base))
-    owner = (folder / OWNER_FILE).open("w")
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f"{kind}-{os.getpid()}-", dir=base))
+    except OSError as exc:
+        raise StorageError(
+            f"cannot make a temporary folder in {base} ({exc.strerror or exc}); free some space there, or set "
+            "TMPDIR to a folder with room. Nothing was changed."
+        ) from exc
+    try:
+        owner = (folder / OWNER_FILE).open("w")
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise StorageError(
+            f"cannot write in the temporary folder {base} ({exc.strerror or exc}); free some space there, or set "
+            "TMPDIR to a folder with room. Nothing was changed."
+        ) from exc
     try:
         _lock(owner)
         yield folder
