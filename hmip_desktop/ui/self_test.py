@@ -238,7 +238,9 @@ STEPS: tuple[tuple[str, Step], ...] = (
 
 
 def run_self_test(out: Callable[[str], None], folder: Path | None = None) -> int:
-    """Run every step, one line each through `out`; 0 when all passed, 1 at the first failure."""
+    """Run every step, one line each through `out`; 0 when all passed, 1 at the first failure.
+
+    The files are made in a temporary folder, removed afterwards, or in `folder` (kept; for tests)."""
 
     def say(line: str) -> None:
         out(line)
