@@ -21,9 +21,11 @@ from hmip_desktop.model.instrument.definition import Instrument, default_instrum
 from hmip_desktop.report import builder, lead_text
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.builder import build_report
+from hmip_desktop.report.content.blocks import Heading
+from hmip_desktop.report.content.report import report_blocks
 from hmip_desktop.report.pdf.fonts import register_fonts
-from hmip_desktop.report.sentences import outcome_phrase
 from hmip_desktop.report.pdf.styles import make_styles
+from hmip_desktop.report.sentences import outcome_phrase
 from hmip_desktop.scoring.load import score_file
 
 WELSH_AREA = "Gwynedd ŵ ŷ"
@@ -219,6 +221,46 @@ def test_metadata_names_the_inspection(lead_file: InspectionFile, tmp_path: Path
     assert meta.title == f"Inspection of Adult Offending Work in {WELSH_AREA}"
     assert meta.author == "Jane Whitfield, HM Inspectorate of Probation"
     assert "GWY-2014" in meta.subject and WELSH_AREA in meta.subject
+
+
+def test_bookmarks_and_contents_links_reach_every_chapter_criterion_and_appendix(
+    lead_file: InspectionFile, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.pdf"
+    build_report(lead_file, out)
+    model, _warnings = builder.gather_model(lead_file)
+    wanted = [b for b in report_blocks(model) if isinstance(b, Heading) and b.in_contents]
+    reader = PdfReader(str(out))
+    root = reader.trailer["/Root"].get_object()
+    assert root["/Lang"] == "en-GB" and root["/PageMode"] == "/UseOutlines"
+
+    bookmarks: list[tuple[int, str, int]] = []
+
+    def walk(items: list[object], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                bookmarks.append((depth, item.title, reader.get_destination_page_number(item)))  # type: ignore[attr-defined]
+
+    walk(reader.outline, 0)
+    assert [(depth, title) for depth, title, _page in bookmarks] == [(b.level, _plain(b.text)) for b in wanted]
+    appendices = [title for depth, title, _page in bookmarks if title.startswith("Appendix ")]
+    assert len(appendices) == 8 and appendices[-1] == "Appendix 8: Role of the inspectorate and code of practice"
+    assert sum(1 for depth, _t, _p in bookmarks if depth == 1) == len(lead_file.instrument.criteria)
+
+    page_numbers = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages)}
+    contents_page = reader.pages[1]
+    targets = sorted({
+        page_numbers[annotation.get_object()["/Dest"][0].idnum]
+        for annotation in contents_page.get("/Annots", [])
+        if annotation.get_object().get("/Subtype") == "/Link"
+    })
+    assert targets == sorted({page for _depth, _title, page in bookmarks})
+
+
+def _plain(markup: str) -> str:
+    return re.sub(r"<[^>]+>", "", markup).replace("&amp;", "&")
 
 
 def test_welsh_letters_are_real_text_in_embedded_fonts(lead_file: InspectionFile, tmp_path: Path) -> None:
