@@ -167,6 +167,8 @@ def test_switching_to_dark_while_the_app_runs_recolours_it(qtbot: QtBot, opened:
         QApplication.setPalette(dark_palette)
         dark_muted = colours_for(dark_palette).muted
         qtbot.waitUntil(lambda: label.palette().color(Role.WindowText).rgb() == dark_muted.rgb())
+        # The palette reaches the label's parents on the next turn of the event loop.
+        qtbot.waitUntil(lambda: label.palette().color(Role.Window).rgb() == dark_palette.color(Role.Window).rgb())
         assert contrast(label.palette().color(Role.WindowText), label.palette().color(Role.Window)) >= TEXT_CONTRAST
     finally:
         QApplication.setPalette(original)

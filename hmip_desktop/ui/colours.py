@@ -12,16 +12,16 @@ contrast of every pair and checks the rule for any usable palette.
 
 Widgets use `colours_for(widget)` (or `colours_for()` for the application's palette) when they
 paint or answer a model's colour role, and `tint(widget, ...)` for a label or panel that keeps a
-colour: the tint is re-applied whenever the palette changes, so switching the system to dark mode
+colour: the tint is re-applied whenever the application's palette changes, so switching the system to dark mode
 while the app runs recolours it.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -155,8 +155,19 @@ def colours_for(source: QWidget | QPalette | None = None) -> Colours:
         palette = source
     else:
         palette = QApplication.palette()
-    roles = (Role.Window, Role.WindowText, Role.Base, Role.AlternateBase, Role.Text, Role.Highlight, Role.Mid)
-    return _colours(tuple(palette.color(role).rgb() for role in roles))
+    # Models ask on every paint: the palette's cache key (it changes with the contents) saves
+    # reading seven colours each time.
+    found = _by_cache_key.get(palette.cacheKey())
+    if found is None:
+        roles = (Role.Window, Role.WindowText, Role.Base, Role.AlternateBase, Role.Text, Role.Highlight, Role.Mid)
+        found = _colours(tuple(palette.color(role).rgb() for role in roles))
+        if len(_by_cache_key) > 64:
+            _by_cache_key.clear()
+        _by_cache_key[palette.cacheKey()] = found
+    return found
+
+
+_by_cache_key: dict[int, Colours] = {}
 
 
 @lru_cache(maxsize=16)
@@ -218,50 +229,49 @@ _APPLIED_PROPERTY = "hmipAppliedColours"
 _TEXT_ROLES = (Role.WindowText, Role.Text, Role.ButtonText)
 
 
-class _Tinter(QObject):
-    """Re-applies a widget's own colours when its palette changes (the system went dark, say)."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.PaletteChange and isinstance(watched, QWidget):
-            _apply(watched)
-        return False
-
-
-_tinter: _Tinter | None = None
+#: Every tinted widget, recoloured when the application's palette changes (the system went dark,
+#: say): one signal for all of them, where an event filter on each would see all their events.
+_tinted: weakref.WeakSet[QWidget] = weakref.WeakSet()
+_listening = False
 
 
 def tint(
     widget: QWidget, text: str | None = None, *, surface: str | None = None, disabled_text: str | None = None
 ) -> None:
     """Give a widget an own text colour, background, or colour for its disabled (greyed) text,
-    now and after every palette change. None leaves that part to the palette."""
-    global _tinter
+    now and after every change of the application's palette. None leaves that part to the palette."""
+    global _listening
+    own = colours_for()
     if text is not None:
-        colours_for().text(text)  # an unknown name fails here, not on the next palette change
+        own.text(text)  # an unknown name fails here, not on the next palette change
     if disabled_text is not None:
-        colours_for().text(disabled_text)
+        own.text(disabled_text)
     if surface is not None:
-        colours_for().surface(surface)
+        own.surface(surface)
     widget.setProperty(_TEXT_PROPERTY, text or "")
     widget.setProperty(_SURFACE_PROPERTY, surface or "")
     widget.setProperty(_DISABLED_PROPERTY, disabled_text or "")
-    if _tinter is None:
-        _tinter = _Tinter(QApplication.instance())
-    widget.removeEventFilter(_tinter)
-    widget.installEventFilter(_tinter)
+    _tinted.add(widget)
+    app = QApplication.instance()
+    if not _listening and isinstance(app, QApplication):
+        app.paletteChanged.connect(_palette_changed)
+        _listening = True
     _apply(widget)
 
 
-def _inherited_palette(widget: QWidget) -> QPalette:
-    parent = widget.parentWidget()
-    return parent.palette() if parent is not None else QApplication.palette(widget)
+def _palette_changed(_palette: QPalette) -> None:
+    for widget in list(_tinted):
+        try:
+            _apply(widget)
+        except RuntimeError:  # its C++ side is gone; the weak set forgets it with its wrapper
+            _tinted.discard(widget)
 
 
 def _apply(widget: QWidget) -> None:
     text = str(widget.property(_TEXT_PROPERTY) or "")
     surface = str(widget.property(_SURFACE_PROPERTY) or "")
     disabled = str(widget.property(_DISABLED_PROPERTY) or "")
-    inherited = _inherited_palette(widget)
+    inherited = QApplication.palette()
     own = colours_for(inherited)
     settings: list[tuple[Group, Role, QColor]] = []
     if text:
@@ -274,7 +284,7 @@ def _apply(widget: QWidget) -> None:
         ]
     key = ",".join(f"{group.value}:{role.value}:{colour.rgb()}" for group, role, colour in settings)
     if widget.property(_APPLIED_PROPERTY) == key:
-        return  # (setPalette below sends the widget a PaletteChange of its own)
+        return
     widget.setProperty(_APPLIED_PROPERTY, key)
     palette = QPalette(inherited)
     palette.setResolveMask(0)  # only the roles set here are the widget's own; the rest follow its parent

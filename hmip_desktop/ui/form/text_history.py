@@ -57,11 +57,12 @@ class TextHistory:
     def _snapshot(self) -> Snapshot:
         return Snapshot(self.edit.toPlainText(), self.edit.textCursor().position())
 
-    def reset(self) -> None:
-        """Forget the history: the field's text now is where undo stops."""
+    def reset(self, text: str | None = None) -> None:
+        """Forget the history: the field's text now (`text`, when the caller knows it) is where undo stops."""
         self._undo.clear()
         self._redo.clear()
-        self._last = self._snapshot()
+        # Cheap when given the text: a case switch resets every note on the page.
+        self._last = Snapshot(text, len(text)) if text is not None else self._snapshot()
         self._kind = None
 
     def can_undo(self) -> bool:
@@ -160,7 +161,7 @@ class UndoableTextEdit(QPlainTextEdit):
             self.setPlainText(text)
             self.blockSignals(False)
             self.text_set()
-        self.history.reset()
+        self.history.reset(text)
 
     def text_set(self) -> None:
         """Called after `set_text` changed the text without signals (NoteEdit re-fits its height)."""
