@@ -132,6 +132,9 @@ def test_keys_that_cannot_do_anything_say_why(qtbot: QtBot, opened: MainWindow) 
     press(qtbot, Qt.Key.Key_2)
     assert stored_values(path, "KT-0001")["cd.rosh"] == "low"
     assert status(opened) == "Case KT-0001 is complete: reopen it (Ctrl+Shift+R) to change it"
+    opened.statusBar().clearMessage()
+    press(qtbot, Qt.Key.Key_X)  # typing as if in a note: the same reason
+    assert status(opened) == "Case KT-0001 is complete: reopen it (Ctrl+Shift+R) to change it"
     key(qtbot, Qt.Key.Key_Return, CTRL_SHIFT)
     assert status(opened) == "Case KT-0001 is already complete"
 

@@ -483,7 +483,8 @@ class QuestionRow(QFrame):
             if event.text().isprintable() and event.text().strip():
                 count = len(self.question.options)
                 self.explained.emit(
-                    f"Choose with {digits_text(count)}, Left/Right and Space; Tab goes to the evidence note"
+                    self.refusal()
+                    or f"Choose with {digits_text(count)}, Left/Right and Space; Tab goes to the evidence note"
                 )
                 return
         super().keyPressEvent(event)
