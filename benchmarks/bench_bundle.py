@@ -116,29 +116,51 @@ class RootWatcher:
 
 def window_seconds(command: list[str], env: dict[str, str], watcher: RootWatcher, cwd: Path) -> float:
     """Seconds from spawning `command` to its first window mapped; the program is then closed."""
+    return window_times(command, env, watcher, cwd)[0]
+
+
+def window_times(command: list[str], env: dict[str, str], watcher: RootWatcher, cwd: Path) -> tuple[float, float]:
+    """(wall seconds to the first window mapped, CPU seconds the program used until closed just after)."""
     watcher.drain()
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        return watcher.wait_for_map(child, started + WINDOW_TIMEOUT) - started
+        shown = watcher.wait_for_map(child, started + WINDOW_TIMEOUT) - started
     finally:
         child.terminate()
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+        cpu = reap(child, timeout=20)
+    return shown, cpu
+
+
+def reap(child: subprocess.Popen[bytes], timeout: float) -> float:
+    """Wait for `child` (killing it after `timeout`); the CPU seconds (user + system) it used."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            child.returncode = os.waitstatus_to_exitcode(status)
+            return usage.ru_utime + usage.ru_stime
+        if time.perf_counter() > deadline:
             child.kill()
-            child.wait()
+            deadline = float("inf")
+        time.sleep(0.005)
 
 
-def command_seconds(command: list[str], env: dict[str, str], cwd: Path) -> float:
+def command_times(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of `command`, which must succeed."""
     started = time.perf_counter()
-    subprocess.run(command, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    child = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
+    cpu = reap(child, timeout=60)
+    if child.returncode != 0:
+        raise RuntimeError(f"{command} exited {child.returncode}")
+    return time.perf_counter() - started, cpu
 
 
-def median_of(measure: Callable[[], float], runs: int = RUNS) -> float:
-    measure()  # untimed: fills the disk cache
-    return statistics.median(measure() for _ in range(runs))
+def medians(measure: Callable[[], tuple[float, float]], runs: int = RUNS) -> tuple[float, float]:
+    """Median wall and median CPU seconds over `runs`, after one untimed run (it fills the disk cache)."""
+    measure()
+    results = [measure() for _ in range(runs)]
+    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
 
 
 def run() -> Iterator[tuple[str, float, str]]:
@@ -160,22 +182,31 @@ def run() -> Iterator[tuple[str, float, str]]:
         env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
         os.chmod(folder, 0o700)
 
-        version_bundle = median_of(lambda: command_seconds([str(BUNDLE / f"hmip{exe}"), "--version"], env, folder))
-        version_dev = median_of(lambda: command_seconds([str(scripts / f"hmip{exe}"), "--version"], env, folder))
+        hmip_bundle = [str(BUNDLE / f"hmip{exe}"), "--version"]
+        version_bundle, version_bundle_cpu = medians(lambda: command_times(hmip_bundle, env, folder))
+        version_dev, version_dev_cpu = medians(lambda: command_times([str(scripts / f"hmip{exe}"), "--version"], env, folder))
         yield "hmip --version, bundle", version_bundle, "≤ 0.5 s"
         yield "hmip --version, development environment", version_dev, ""
         yield "start ratio: bundle hmip --version / development", version_bundle / version_dev, ""
+        yield "CPU ratio: bundle hmip --version / development", version_bundle_cpu / version_dev_cpu, ""
 
         watcher = RootWatcher(display)
         try:
-            bare = median_of(lambda: window_seconds([str(python), "-c", BARE_WINDOW], env, watcher, folder))
-            bundled = median_of(lambda: window_seconds([str(BUNDLE / f"hmip-desktop{exe}")], env, watcher, folder))
-            developed = median_of(lambda: window_seconds([str(python), "-m", "hmip_desktop"], env, watcher, folder))
+            bare, bare_cpu = medians(lambda: window_times([str(python), "-c", BARE_WINDOW], env, watcher, folder))
+            bundled, bundled_cpu = medians(
+                lambda: window_times([str(BUNDLE / f"hmip-desktop{exe}")], env, watcher, folder)
+            )
+            developed, developed_cpu = medians(
+                lambda: window_times([str(python), "-m", "hmip_desktop"], env, watcher, folder)
+            )
         finally:
             watcher.close()
         yield "window shown: bare PySide6 window (Python)", bare, ""
         yield "window shown: bundled app", bundled, ""
         yield "window shown: app from the development environment", developed, ""
         yield "start ratio: bundled app window / bare window", bundled / bare, "≤ 3×"
-        yield "start ratio: bundle hmip --version / bare window", version_bundle / bare, ""
         yield "start ratio: development app window / bare window", developed / bare, ""
+        yield "start ratio: bundle hmip --version / bare window", version_bundle / bare, ""
+        # CPU up to the window and a moment after (the program is closed as soon as it is seen).
+        yield "CPU ratio: bundled app window / bare window", bundled_cpu / bare_cpu, ""
+        yield "CPU ratio: development app window / bare window", developed_cpu / bare_cpu, ""
