@@ -82,21 +82,35 @@ def marked_cases(inspection: InspectionFile) -> list[MarkedCase]:
     compared on it, and not reading them keeps a 3,000-case file quick.
     """
     instrument = inspection.instrument
-    rows = inspection.conn.execute(
-        "SELECT c.uuid, c.case_ref, c.status, s.assessor, cs.answers FROM case_sources AS cs "
+    conn = inspection.conn
+    # Who marked what first, without the answers (most cases are single-marked; their answers stay unread).
+    rows = conn.execute(
+        "SELECT c.uuid, c.case_ref, c.status, s.assessor, cs.source_id FROM case_sources AS cs "
         "JOIN cases AS c ON c.uuid = cs.case_uuid JOIN sources AS s ON s.id = cs.source_id "
         "ORDER BY c.case_ref, cs.import_id, s.id"
     )
-    found: dict[str, tuple[str, str, bool, dict[str, str]]] = {}
-    for case_uuid, case_ref, status, assessor, answers in rows:
+    found: dict[str, tuple[str, str, bool, dict[str, int]]] = {}
+    for case_uuid, case_ref, status, assessor, source_id in rows:
         entry = found.setdefault(case_uuid, (case_uuid, case_ref, status == "complete", {}))
-        entry[3][assessor] = answers  # the file merged last wins
+        entry[3][assessor] = source_id  # the file merged last wins
+    double = [case_uuid for case_uuid, _ref, _complete, said in found.values() if len(said) > 1]
+    answers: dict[tuple[str, int], str] = {}
+    for start in range(0, len(double), 500):
+        chunk = double[start : start + 500]
+        answers.update(
+            ((case_uuid, source_id), text)
+            for case_uuid, source_id, text in conn.execute(
+                "SELECT case_uuid, source_id, answers FROM case_sources "
+                f"WHERE case_uuid IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
     cases = []
     for case_uuid, case_ref, complete, said in found.values():
         marks: dict[str, Mapping[str, str]] = {assessor: {} for assessor in said}
         if len(said) > 1:
-            for assessor, answers in said.items():
-                values = {qid: entry[1] for qid, entry in json.loads(answers).items()}
+            for assessor, source_id in said.items():
+                values = {qid: entry[1] for qid, entry in json.loads(answers[case_uuid, source_id]).items()}
                 marks[assessor] = relevance.effective_values(instrument, values)
         cases.append(MarkedCase(case_ref=case_ref, marks=marks, complete=complete, case_uuid=case_uuid))
     return cases
