@@ -219,6 +219,7 @@ HAND_EDITS = [
      ["DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)",
       "UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'audit'"],
      "HMIP Desktop last wrote entry"),
+    ("audit entry renumbered", "ann", ["UPDATE audit SET seq = 0 WHERE seq = 1"], "entries are numbered 0 to"),
     ("conflict deleted", "lead", ["DELETE FROM conflicts"], "case KT-001: its conflicts (sides or resolution) changed"),
     ("findings", "lead", ["UPDATE findings SET text = 'The service failed.'"], "the findings texts changed"),
     ("owner's role", "ann", ["UPDATE assessors SET role = 'lead'"], "the inspection's details or the team list changed"),

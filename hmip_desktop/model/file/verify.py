@@ -122,7 +122,7 @@ _CHECKS: list[tuple[str, str]] = [
     ("schema", "exactly the tables and indexes HMIP Desktop makes"),
     ("file details", "inspection, owner and instrument"),
     ("audit chain", "each audit entry's hash follows from the one before"),
-    ("end of the audit log", "no entry removed or added at the end"),
+    ("end of the audit log", "entries numbered 1 to N, none removed or added at the end"),
     ("answers against the log", "the log's answer entries replay to the answers held"),
     ("seals", "cases, notes, assessors, conflicts, findings, team and ledger as HMIP Desktop wrote them"),
     ("case references", "valid, and none differing only in letter case"),
@@ -279,6 +279,13 @@ def _file_details(conn: sqlite3.Connection) -> tuple[str, list[str], Instrument 
 
 def _end_of_log(conn: sqlite3.Connection, version: int) -> list[str]:
     problems: list[str] = []
+    # The app numbers entries 1, 2, 3, ... (AUTOINCREMENT; a rolled-back save takes its numbers back).
+    first, last_seq, count = conn.execute("SELECT min(seq), max(seq), count(*) FROM audit").fetchone()
+    if count and (first != 1 or last_seq != count):
+        problems.append(
+            f"the audit log's {count} entries are numbered {first} to {last_seq}, not 1 to {count}: entries were "
+            "renumbered, removed or added outside HMIP Desktop"
+        )
     # AUTOINCREMENT remembers the highest entry number ever written, in any schema version.
     highest = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
     last = conn.execute("SELECT max(seq) FROM audit").fetchone()[0] or 0
