@@ -8,8 +8,10 @@ file system refuses differently (EROFS, even to remove a file that is not there)
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -200,4 +202,15 @@ def test_package_into_a_missing_folder_is_refused_before_the_passphrase(
     before = snapshot(files)
     err = run(["package", str(files / "ann.hmip"), "--out", str(files / "gone" / "ann.hmipx")], capsys)
     assert "cannot write ann.hmipx: the folder" in err
+    assert snapshot(files) == before
+
+
+@needs_read_only_mount
+def test_a_stale_lock_on_a_read_only_file_system_is_a_message(files: Path) -> None:
+    stale = {"host": socket.gethostname(), "pid": 999_999_999, "since": "2014-01-13T09:00:00+00:00", "token": "x"}
+    (files / "ann.hmip.lock").write_text(json.dumps(stale))  # left by a crash: its process is gone
+    before = snapshot(files)
+    result = hmip_on_read_only(files, "answer", "stick/ann.hmip", "KT-001", "cd.gender", "female", cwd=files.parent)
+    assert result.returncode == EXIT_BAD_INPUT and "Traceback" not in result.stderr
+    assert "cannot remove the stale lock file ann.hmip.lock beside ann.hmip" in result.stderr
     assert snapshot(files) == before

@@ -220,7 +220,13 @@ class FileLock:
         # Two openers can both find the same stale lock; only remove it if it is
         # still the one we judged, so we never delete a fresh lock.
         if self.holder() == stale:
-            self.path.unlink(missing_ok=True)
+            try:
+                self.path.unlink(missing_ok=True)
+            except OSError as exc:  # a read-only folder: the stale lock stays, and so must we out
+                raise StorageError(
+                    f"cannot remove the stale lock file {self.path.name} beside {self.target.name}: "
+                    f"{exc.strerror or exc}"
+                ) from exc
 
 
 def _unreadable_holder(path: Path) -> LockHolder:
