@@ -233,7 +233,8 @@ def read_received(
         inspection = InspectionFile(copy, conn, find_instrument(identity_of(meta)), read_only=True)
         if expect is not None and expect.team_file:
             _refuse_merged_file(inspection, name)
-        incoming = _read(inspection, name, received.sha256, meta, migrated_from)
+        team_file = expect is not None and expect.team_file
+        incoming = _read(inspection, name, received.sha256, meta, migrated_from, recheck=team_file)
         incoming.warnings[:0] = received.warnings
         return incoming
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -493,8 +494,16 @@ def _valid_answers(instrument: Instrument) -> frozenset[tuple[str, str | None]]:
 
 
 def _read(
-    inspection: InspectionFile, name: str, digest: str, meta: dict[str, str], migrated_from: int | None
+    inspection: InspectionFile,
+    name: str,
+    digest: str,
+    meta: dict[str, str],
+    migrated_from: int | None,
+    *,
+    recheck: bool = False,
 ) -> IncomingFile:
+    """Read and check every value; `recheck`: a team file's complete cases must be complete (see
+    `_recheck_completeness`; a lead's file, taken into an aggregate, holds what its team said)."""
     instrument = inspection.instrument
     problems: list[str] = []
     conn = inspection.conn
@@ -589,7 +598,7 @@ def _read(
         if len(problems) > len(shown):
             shown.append(f"... and {len(problems) - len(shown)} more")
         raise FileRefused(f"{name} holds {len(problems)} value(s) HMIP Desktop would never write", shown)
-    cases, incomplete = _recheck_completeness(instrument, cases, answers)
+    cases, incomplete = _recheck_completeness(instrument, cases, answers) if recheck else (cases, [])
     return IncomingFile(
         name=name,
         sha256=digest,
