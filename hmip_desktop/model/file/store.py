@@ -280,7 +280,10 @@ _AUDIT_FIELDS = ("at", "actor", "action", "case_ref", "question_id", "old_value"
 _ENVIRONMENT_ERRORS = {
     "database is locked": "the file is busy in another program; close it there and try again",
     "database or disk is full": "the disk is full; free some space and try again",
-    "attempt to write a readonly database": "the file is read-only; copy it somewhere writable",
+    "attempt to write a readonly database": (
+        "the file or its folder is read-only; make it writable, or copy it to a writable folder together with "
+        "any file beside it whose name ends in -journal"
+    ),
     "disk I/O error": "the disk reported an error; check the drive and try again",
     "unable to open database file": "the file cannot be opened; check the path and its permissions",
 }
