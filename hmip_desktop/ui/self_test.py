@@ -4,8 +4,8 @@ This is what IT runs after installing HMIP Desktop on a laptop, and what CI runs
 two assessors record a case each through `InspectionSession` (the path every change made in the
 form takes), one hands over an encrypted package, the lead merges both files (the second one read
 in a reader process, as a large merge does, so a frozen build's worker start-up is checked too),
-scores them, builds the PDF report with Welsh text, and every file is verified (integrity check and
-audit chain). Each step prints one line; the run ends with ``self-test passed`` (exit 0), or names
+scores them, builds the PDF report with Welsh text, and every file passes every check of
+`hmip verify` (integrity, schema, audit chain, seals…). Each step prints one line; the run ends with ``self-test passed`` (exit 0), or names
 the step that failed and why (exit 1). Every line also goes to the app's log file, so a run on a
 machine where the console-less app has no console to print to still leaves its result.
 """
@@ -33,10 +33,9 @@ from PySide6.QtPdf import QPdfDocument
 
 from hmip_desktop import __version__
 from hmip_desktop.model import assets
-from hmip_desktop.model.file.audit import check_audit
-from hmip_desktop.model.file.integrity import check_sound, stored_answers
 from hmip_desktop.model.file.package import is_package, write_package
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.file.verify import verify_file
 from hmip_desktop.model.instrument.definition import Instrument, Question, default_instrument
 from hmip_desktop.model.instrument.relevance import unanswered_relevant
 from hmip_desktop.model.merge.files import create_master, merge_files
@@ -209,18 +208,18 @@ def step_report(files: Files) -> str:
 
 
 def step_verify(files: Files) -> str:
+    """Every check `hmip verify` makes, on each file the run wrote: integrity, schema, audit chain,
+    answers against the log, seals, case references, completeness."""
     assert files.lead is not None
     checked = [*files.assessor_files, files.lead]
-    entries = 0
+    entries = checks = 0
     for path in checked:
-        with InspectionFile.open(path, read_only=True) as inspection:
-            check_sound(inspection.conn, path, full=True)
-            audit = check_audit(inspection.conn, stored_answers(inspection))
-            problems = audit.warnings(path.name)
-            if problems:
-                raise SelfTestFailure("; ".join(problems))
-            entries += int(inspection.conn.execute("SELECT count(*) FROM audit").fetchone()[0])
-    return f"{len(checked)} files intact, audit chains whole ({entries} entries)"
+        verification = verify_file(path)
+        if not verification.ok:
+            raise SelfTestFailure(verification.failure_message())
+        entries += verification.audit_entries
+        checks = len(verification.checks)
+    return f"{len(checked)} files pass all {checks} checks of hmip verify ({entries} audit entries)"
 
 
 #: (name, step) in the order an inspection goes.
