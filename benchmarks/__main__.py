@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -142,12 +143,18 @@ def main(argv: list[str]) -> int:
     save = "--save-baseline" in argv
     selected = [a for a in argv if a != "--save-baseline"]
     results: dict[str, tuple[tuple[float, float], list[tuple[str, float, str]]]] = {}
+    failed: list[str] = []
     for name in bench_modules(selected):
-        module = importlib.import_module(f"benchmarks.{name}")
         started = time.perf_counter()
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        with LoadSampler() as sampler:
-            rows = list(module.run())
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+            with LoadSampler() as sampler:
+                rows = list(module.run())
+        except Exception:  # one broken area costs its rows, not the whole table
+            traceback.print_exc()
+            failed.append(name.removeprefix("bench_"))
+            continue
         results[name.removeprefix("bench_")] = (sampler.range, rows)
         print(f"  done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     baseline = read_baseline()
@@ -181,10 +188,12 @@ def main(argv: list[str]) -> int:
     }
     if recorded:
         print("\nbefore = benchmarks/baseline.json: " + "; ".join(f"{a} at {c}" for a, c in recorded.items()))
+    if failed:
+        print(f"\nfailed (see above): {', '.join(failed)}")
     if save:
         save_baseline(results)
         print(f"saved these figures as the baseline of: {', '.join(results)}", file=sys.stderr)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
