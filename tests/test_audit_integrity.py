@@ -325,3 +325,43 @@ def test_seals_in_bulk_equal_seals_one_by_one(tmp_path: Path, mini_instrument: I
     assert bulk == {subject: subject_seal(conn, subject) for subject in bulk}
     assert bulk == dict(conn.execute("SELECT subject, seal FROM seals").fetchall())
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("statements", "then", "expected"),
+    [
+        (["UPDATE cases SET status = 'complete' WHERE case_ref = 'KT-002'"],
+         lambda f: f.set_illustration("KT-002", True, "Reworded in the app."),
+         "case KT-002: its details (reference, status, practice illustration) changed outside HMIP Desktop"),
+        (["UPDATE answers SET note = 'softer wording' WHERE question_id = 'cd.rosh'"],
+         lambda f: f.set_answer("KT-002", "cd.rosh", "low"),
+         "case KT-002: its answers (a value, note or assessor) changed outside HMIP Desktop"),
+        (["DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)",
+          "UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'audit'"],
+         lambda f: f.set_answer("KT-002", "cd.gender", "male"),
+         "HMIP Desktop last wrote entry"),
+    ],
+    ids=["status, then the illustration", "note, then the same answer", "log cut, then any save"],
+)
+def test_a_save_in_the_app_after_a_hand_edit_logs_it_rather_than_sealing_over_it(
+    tmp_path: Path, mini_instrument: Instrument, statements: list[str], then: object, expected: str
+) -> None:
+    ann, _lead = sealed_files(tmp_path, mini_instrument)
+    with InspectionFile.open(ann) as opened:
+        opened.reopen_case("KT-001")  # a legitimate save first: nothing to find
+    outside_edit(ann, *statements)
+    with InspectionFile.open(ann) as opened:
+        then(opened)  # type: ignore[operator]
+        logged = [e for e in opened.audit_entries() if e.action == "outside-edit"]
+    assert len(logged) == 1 and expected in logged[0].detail
+    result = verify_file(ann)
+    assert not result.ok
+    assert any(expected in problem and "found before this save" in problem for problem in result.problems)
+    assert next(c for c in result.checks if c.name == "audit chain").ok  # the log itself is sound
+
+
+def test_saves_in_the_app_alone_log_nothing_found(tmp_path: Path, mini_instrument: Instrument) -> None:
+    ann, lead = sealed_files(tmp_path, mini_instrument)
+    for path in (ann, lead):
+        with InspectionFile.open(path) as opened:
+            assert [e for e in opened.audit_entries() if e.action == "outside-edit"] == []

@@ -16,11 +16,14 @@ changed, in the ``seals`` table (migration m003), one row per subject:
   sources);
 - ``audit``: the number and hash of the newest audit entry: the end of the chain.
 
-Which subjects a transaction touched is noted by TEMP triggers on the writing
+Which subjects a transaction touches is noted by TEMP triggers on the writing
 connection (`install_tracking`): they exist only inside HMIP Desktop's own
 connection, never in the file, whose schema stays exactly what our migrations
 make. `reseal` runs just before COMMIT. A database browser has no such
-triggers, so what it changes no longer matches its seal (`check_seals`).
+triggers, so what it changes no longer matches its seal (`check_seals`); and
+the app, touching a subject for the first time in a transaction, first checks
+it against its seal, so an edit made outside is recorded in the audit log
+rather than sealed over by the next save (`Tracker`).
 
 The seal of a subject is part of the file format (SEAL_VERSION): changing what
 goes into one means a new migration that re-seals. Like the chain, seals are
@@ -61,7 +64,6 @@ SUBJECTS = {
 #: Tables whose rows belong to one case, and the column naming the case.
 _CASE_TABLES = {"cases": "uuid", "answers": "case_uuid", "conflicts": "case_uuid", "case_sources": "case_uuid"}
 _ORDER = {"cases": "uuid", "answers": "question_id", "conflicts": "id", "case_sources": "source_id"}
-_TOUCHED = "temp.hmip_touched"
 
 
 def _default(value: object) -> object:
@@ -178,34 +180,61 @@ def reseal_all(conn: sqlite3.Connection) -> None:
     conn.executemany("INSERT INTO main.seals (subject, seal) VALUES (?, ?)", all_seals(conn).items())
 
 
-def install_tracking(conn: sqlite3.Connection) -> None:
-    """TEMP triggers noting each subject a change touches, on this connection only."""
-    # No unique constraint: an outer statement's conflict clause (an upsert, INSERT OR REPLACE)
-    # would override the trigger's own, so duplicates are skipped with NOT IN instead.
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TOUCHED[5:]} (subject TEXT NOT NULL)")
-    conn.execute(f"CREATE INDEX IF NOT EXISTS temp.hmip_touched_subject ON {_TOUCHED[5:]} (subject)")
+class Tracker:
+    """What the transaction under way on one connection touched, and what it found already changed.
+
+    TEMP triggers call `touch` (as the SQL function hmip_touch) before each row of a sealed
+    table changes. The first touch of a subject in a transaction compares the subject, still as
+    it was before this transaction, with its seal: a difference is an edit made outside the app
+    since its last save, which the commit then records in the audit log (`take_found`) before it
+    re-seals; so editing a file by hand and saving once more in the app does not launder the edit.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.touched: set[str] = set()
+        #: Subjects found changed outside the app, with what differs (`SealProblem.describe`).
+        self.found: dict[str, str] = {}
+
+    def touch(self, subject: object) -> None:
+        if not isinstance(subject, str) or subject in self.touched:
+            return
+        self.touched.add(subject)
+        problem = _subject_problem(self._conn, subject)
+        if problem is not None:
+            self.found[subject] = problem
+
+    def take_found(self) -> dict[str, str]:
+        found, self.found = self.found, {}
+        return found
+
+    def reset(self) -> None:
+        """After a rollback: nothing was changed."""
+        self.touched.clear()
+        self.found.clear()
+
+
+def install_tracking(conn: sqlite3.Connection) -> Tracker:
+    """TEMP triggers calling the tracker before each change to a sealed table, on this connection only."""
+    tracker = Tracker(conn)
+    conn.create_function("hmip_touch", 1, tracker.touch)
     targets = {table: f"'case:' || {{row}}.{key}" for table, key in _CASE_TABLES.items()}
     for subject, tables in _FILE_TABLES.items():
         targets.update({table: f"'{subject}'" for table, _key in tables})
     targets["audit"] = "'audit'"
     for table, expression in targets.items():
         for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
-            # Unqualified inside a trigger (SQLite's rule): the file's schema is checked to hold
-            # no table of this name, so it is the TEMP one.
-            body = " ".join(
-                f"INSERT INTO {_TOUCHED[5:]} (subject) SELECT s FROM (SELECT {expression.format(row=row)} AS s) "
-                f"WHERE s NOT IN (SELECT subject FROM {_TOUCHED[5:]});"
-                for row in rows
-            )
+            calls = " ".join(f"SELECT hmip_touch({expression.format(row=row)});" for row in rows)
             conn.execute(
-                f"CREATE TEMP TRIGGER IF NOT EXISTS hmip_seal_{table}_{event.lower()} AFTER {event} ON main.{table} "
-                f"BEGIN {body} END"
+                f"CREATE TEMP TRIGGER IF NOT EXISTS hmip_seal_{table}_{event.lower()} BEFORE {event} ON main.{table} "
+                f"BEGIN {calls} END"
             )
+    return tracker
 
 
-def reseal(conn: sqlite3.Connection) -> int:
+def reseal(conn: sqlite3.Connection, tracker: Tracker) -> int:
     """Re-seal what this transaction touched (just before COMMIT); return how many subjects."""
-    subjects = [row[0] for row in conn.execute(f"SELECT DISTINCT subject FROM {_TOUCHED}")]
+    subjects = sorted(tracker.touched)
     for subject in subjects:
         seal = subject_seal(conn, subject)
         if seal is None:
@@ -216,8 +245,7 @@ def reseal(conn: sqlite3.Connection) -> int:
                 "ON CONFLICT (subject) DO UPDATE SET seal = excluded.seal",
                 (subject, seal),
             )
-    if subjects:
-        conn.execute(f"DELETE FROM {_TOUCHED}")
+    tracker.touched.clear()
     return len(subjects)
 
 
@@ -249,6 +277,34 @@ class SealProblem:
 
 def _split(seal: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in seal.split(";") if "=" in part)
+
+
+def _problem(subject: str, case_ref: str | None, held: str | None, now: str | None) -> SealProblem | None:
+    """How `subject` differs from its seal (None: it does not)."""
+    if held == now:
+        return None
+    if now is None:
+        return SealProblem(subject, case_ref, ("missing",))
+    if held is None:
+        return SealProblem(subject, case_ref, ("unsealed",))
+    if subject.startswith("case:"):
+        before, after = _split(held), _split(now)
+        parts = tuple(part for part in CASE_PARTS if before.get(part) != after.get(part))
+        return SealProblem(subject, case_ref, parts or ("case",))
+    return SealProblem(subject, case_ref, (subject,))
+
+
+def _subject_problem(conn: sqlite3.Connection, subject: str) -> str | None:
+    """One subject as it is now against its seal, as a sentence (None: it matches)."""
+    if subject == "audit":
+        return audit_end_problem(conn)
+    row = conn.execute("SELECT seal FROM main.seals WHERE subject = ?", (subject,)).fetchone()
+    ref = None
+    if subject.startswith("case:"):
+        found = conn.execute("SELECT case_ref FROM main.cases WHERE uuid = ?", (subject[5:],)).fetchone()
+        ref = str(found[0]) if found else None
+    problem = _problem(subject, ref, str(row[0]) if row else None, subject_seal(conn, subject))
+    return None if problem is None else problem.describe()
 
 
 def audit_end_problem(conn: sqlite3.Connection) -> str | None:
@@ -291,18 +347,7 @@ def check_seals(conn: sqlite3.Connection) -> list[SealProblem]:
     refs = {f"case:{uuid}": str(ref) for uuid, ref in conn.execute("SELECT uuid, case_ref FROM main.cases")}
     problems: list[SealProblem] = []
     for subject in sorted(stored.keys() | actual.keys(), key=lambda s: (s.startswith("case:"), refs.get(s, s))):
-        held, now = stored.get(subject), actual.get(subject)
-        if held == now:
-            continue
-        ref = refs.get(subject)
-        if now is None:
-            problems.append(SealProblem(subject, ref, ("missing",)))
-        elif held is None:
-            problems.append(SealProblem(subject, ref, ("unsealed",)))
-        elif subject.startswith("case:"):
-            before, after = _split(held), _split(now)
-            parts = tuple(part for part in CASE_PARTS if before.get(part) != after.get(part))
-            problems.append(SealProblem(subject, ref, parts or ("case",)))
-        else:
-            problems.append(SealProblem(subject, ref, (subject,)))
+        problem = _problem(subject, refs.get(subject), stored.get(subject), actual.get(subject))
+        if problem is not None:
+            problems.append(problem)
     return problems

@@ -42,7 +42,7 @@ from hmip_desktop.model.file.migrations import (
     SEALED_FROM,
     migrate,
 )
-from hmip_desktop.model.file.seal import install_tracking, reseal, reseal_all
+from hmip_desktop.model.file.seal import Tracker, install_tracking, reseal, reseal_all
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
 
@@ -59,6 +59,8 @@ _ASCII_FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 MAX_NOTE_CHARS = 20_000
 MAX_NAME_CHARS = 80
 GENESIS_HASH = "0" * 64
+#: The audit action recording that a save found something changed outside the app since the last one.
+OUTSIDE_EDIT = "outside-edit"
 
 
 def now_iso() -> str:
@@ -467,8 +469,7 @@ class InspectionFile:
         self.inspection_id = meta["inspection_id"]
         #: Whether each commit re-seals what it changed (seal.py): every writable file from schema 3.
         self.sealing = not read_only and self.schema_version() >= SEALED_FROM
-        if self.sealing:
-            install_tracking(conn)
+        self._tracker: Tracker | None = install_tracking(conn) if self.sealing else None
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -601,8 +602,8 @@ class InspectionFile:
             raise storage_error(exc, self.path) from exc
         try:
             yield self.conn
-            if self.sealing:
-                reseal(self.conn)
+            if self._tracker is not None:
+                self._seal(self._tracker)
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
@@ -611,7 +612,22 @@ class InspectionFile:
             self._rollback()
             raise
 
+    def _seal(self, tracker: Tracker) -> None:
+        """Before COMMIT: log what was found changed outside the app since its last save, then re-seal."""
+        while found := tracker.take_found():  # logging can touch the log's own end for the first time
+            for subject, problem in sorted(found.items()):
+                ref = None
+                if subject.startswith("case:"):
+                    row = self.conn.execute("SELECT case_ref FROM cases WHERE uuid = ?", (subject[5:],)).fetchone()
+                    ref = row[0] if row else None
+                self._audit(
+                    OUTSIDE_EDIT, case_ref=ref, detail=f"found before this save: {problem}", in_transaction=True
+                )
+        reseal(self.conn, tracker)
+
     def _rollback(self) -> None:
+        if self._tracker is not None:
+            self._tracker.reset()
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 

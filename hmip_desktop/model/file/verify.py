@@ -34,6 +34,7 @@ from hmip_desktop.model.file.migrations import SEALED_FROM
 from hmip_desktop.model.file.seal import audit_end_problem, check_seals, orphan_case_rows
 from hmip_desktop.model.file.store import (
     CASE_REF_PATTERN,
+    OUTSIDE_EDIT,
     case_ref_key,
     check_header,
     connect_for_reading,
@@ -239,6 +240,13 @@ def _verify_content(conn: sqlite3.Connection, run: _Checks) -> None:
         sealed += [
             f"answers, conflicts or provenance belong to a case (id {case_uuid}) that is not in the file"
             for case_uuid in orphan_case_rows(conn)
+        ]
+        # Edits a later save found and logged before sealing over them: the file stays marked.
+        sealed += [
+            f"audit entry #{seq} ({at}), {detail}"
+            for seq, at, detail in conn.execute(
+                "SELECT seq, at, detail FROM audit WHERE action = ? ORDER BY seq", (OUTSIDE_EDIT,)
+            )
         ]
         run.add(sealed)
     else:
