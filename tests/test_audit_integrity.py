@@ -365,3 +365,20 @@ def test_saves_in_the_app_alone_log_nothing_found(tmp_path: Path, mini_instrumen
     for path in (ann, lead):
         with InspectionFile.open(path) as opened:
             assert [e for e in opened.audit_entries() if e.action == "outside-edit"] == []
+
+
+def test_the_merge_s_warnings_name_what_verify_names(tmp_path: Path, mini_instrument: Instrument) -> None:
+    """`outside_edits` (what the merge warns with): the seals, the end and numbering of the log, and edits
+    a later save found and logged."""
+    from hmip_desktop.model.file.verify import outside_edits
+
+    ann, _lead = sealed_files(tmp_path, mini_instrument)
+    outside_edit(ann, "UPDATE cases SET illustration_text = 'Reworded.' WHERE case_ref = 'KT-001'")
+    with InspectionFile.open(ann) as opened:
+        opened.set_illustration("KT-001", True, "Reworded again, in the app.")
+    outside_edit(ann, "UPDATE audit SET seq = 0 WHERE seq = 1")
+    conn = sqlite3.connect(ann)
+    found = outside_edits(conn)
+    conn.close()
+    assert any("numbered 0 to" in line for line in found)
+    assert any("found before this save: case KT-001: its details" in line for line in found)

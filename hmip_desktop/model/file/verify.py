@@ -236,19 +236,7 @@ def _verify_content(conn: sqlite3.Connection, run: _Checks) -> None:
     run.add(_end_of_log(conn, run.version))
     run.add(audit.inconsistencies)
     if run.version >= SEALED_FROM:
-        sealed = [problem.describe() for problem in check_seals(conn)]
-        sealed += [
-            f"answers, conflicts or provenance belong to a case (id {case_uuid}) that is not in the file"
-            for case_uuid in orphan_case_rows(conn)
-        ]
-        # Edits a later save found and logged before sealing over them: the file stays marked.
-        sealed += [
-            f"audit entry #{seq} ({at}), {detail}"
-            for seq, at, detail in conn.execute(
-                "SELECT seq, at, detail FROM audit WHERE action = ? ORDER BY seq", (OUTSIDE_EDIT,)
-            )
-        ]
-        run.add(sealed)
+        run.add(_seal_problems(conn))
     else:
         run.add(
             skipped=f"schema {run.version} has no seals; opening the file for editing upgrades it and seals it as it is then"
@@ -260,6 +248,28 @@ def _verify_content(conn: sqlite3.Connection, run: _Checks) -> None:
         run.add(skipped="the instrument is unknown")
     else:
         run.add(_completeness(conn, instrument))
+
+
+def _seal_problems(conn: sqlite3.Connection) -> list[str]:
+    found = [problem.describe() for problem in check_seals(conn)]
+    found += [
+        f"answers, conflicts or provenance belong to a case (id {case_uuid}) that is not in the file"
+        for case_uuid in orphan_case_rows(conn)
+    ]
+    # Edits a later save found and logged before sealing over them: the file stays marked.
+    found += [
+        f"audit entry #{seq} ({at}), {detail}"
+        for seq, at, detail in conn.execute(
+            "SELECT seq, at, detail FROM audit WHERE action = ? ORDER BY seq", (OUTSIDE_EDIT,)
+        )
+    ]
+    return found
+
+
+def outside_edits(conn: sqlite3.Connection) -> list[str]:
+    """Everything the end of the audit log and the seals say was changed outside HMIP Desktop, worded
+    as `hmip verify` words it (the merge warns with these). `conn` holds a file of schema 3 or later."""
+    return [*_end_of_log(conn, SEALED_FROM), *_seal_problems(conn)]
 
 
 def _file_details(conn: sqlite3.Connection) -> tuple[str, list[str], Instrument | None]:
@@ -301,7 +311,7 @@ def _end_of_log(conn: sqlite3.Connection, version: int) -> list[str]:
         gone = int(highest[0]) - int(last)
         problems.append(
             f"the audit log ends at entry #{last}, but entries up to #{highest[0]} were written: "
-            f"the newest {gone} {'entry was' if gone == 1 else 'entries were'} deleted outside HMIP Desktop"
+            f"the newest {gone} {'entry was' if gone == 1 else 'entries were'} deleted outside the app"
         )
     if version >= SEALED_FROM and not problems and (problem := audit_end_problem(conn)) is not None:
         problems.append(problem)

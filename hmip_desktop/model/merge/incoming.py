@@ -30,7 +30,6 @@ from hmip_desktop.model.errors import CaseError, FileNotInspection, UserError
 from hmip_desktop.model.file.audit import check_audit
 from hmip_desktop.model.file.integrity import bulk_answer_values, check_sound
 from hmip_desktop.model.file.migrations import SCHEMA_VERSION, SEALED_FROM, migrate
-from hmip_desktop.model.file.seal import audit_end_problem, check_seals
 from hmip_desktop.model.file.store import (
     CASE_REF_PATTERN,
     FILE_SUFFIX,
@@ -46,6 +45,7 @@ from hmip_desktop.model.file.store import (
     connect,
     sniff_sqlite,
 )
+from hmip_desktop.model.file.verify import outside_edits
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
 
@@ -676,9 +676,7 @@ def _outside_edits(conn: sqlite3.Connection, migrated_from: int | None) -> list[
     broken audit chain. A file sealed only as it was upgraded (in our copy) has nothing to compare."""
     if migrated_from is not None and migrated_from < SEALED_FROM:
         return []
-    found = [problem.describe() for problem in check_seals(conn)]
-    end = audit_end_problem(conn)
-    return [*found, end] if end else found
+    return outside_edits(conn)  # also a renumbered log, and edits a later save found and logged
 
 
 def _recheck_completeness(
