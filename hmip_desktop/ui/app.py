@@ -13,10 +13,9 @@ from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 from hmip_desktop import __version__
+from hmip_desktop.ui.application import application
 from hmip_desktop.ui.errors import ExceptionReporter, setup_logging
-from hmip_desktop.ui.main_window import APP_NAME, MainWindow
-
-ORGANISATION = "HMIP"
+from hmip_desktop.ui.main_window import MainWindow
 
 _signal_sockets: list[socket.socket] = []
 
@@ -32,18 +31,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     # Qt's own options (-platform, -style …) are left for QApplication.
     args, _qt_options = parser.parse_known_args(list(argv))
     return args
-
-
-def application(argv: Sequence[str]) -> QApplication:
-    existing = QApplication.instance()
-    if existing is not None:
-        assert isinstance(existing, QApplication)
-        return existing
-    app = QApplication([sys.argv[0] if sys.argv else "hmip-desktop", *argv])
-    app.setOrganizationName(ORGANISATION)
-    app.setApplicationName(APP_NAME)
-    app.setApplicationVersion(__version__)
-    return app
 
 
 def launch(

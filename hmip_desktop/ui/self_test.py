@@ -266,7 +266,7 @@ def run_self_test(out: Callable[[str], None], folder: Path | None = None) -> int
 def main(argv: Sequence[str] = ()) -> int:
     """`hmip-desktop --self-test`: Qt's offscreen platform whatever the environment says, then the run."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from hmip_desktop.ui.app import application
+    from hmip_desktop.ui.application import application
     from hmip_desktop.ui.errors import setup_logging
 
     _app = application(list(argv))
