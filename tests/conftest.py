@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 FIXTURE_INSTRUMENTS = Path(__file__).parent / "fixtures" / "instruments"
 os.environ["HMIP_INSTRUMENT_PATH"] = str(FIXTURE_INSTRUMENTS)
+#: The record of instruments pydantic has validated (model/instrument/validated_cache.py) goes to a folder of
+#: this session's own, never the user's cache; the app and commands the tests start inherit it.
+os.environ["HMIP_CACHE_DIR"] = tempfile.mkdtemp(prefix="hmip-test-cache-")
+atexit.register(shutil.rmtree, os.environ["HMIP_CACHE_DIR"], ignore_errors=True)
 
 import pytest  # noqa: E402
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from hmip_desktop.model.errors import InstrumentError
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import (
     Instrument,
@@ -27,6 +28,8 @@ from hmip_desktop.model.instrument.definition import (
     default_instrument,
     find_instrument,
     load_instrument,
+    to_json,
+    validate_instrument,
 )
 from hmip_desktop.model.instrument.relevance import relevant_question_ids
 from hmip_desktop.report import sentences
@@ -206,7 +209,7 @@ def test_files_made_before_the_change_open_with_the_instrument_they_were_made_wi
 def test_stage_titles_are_presentation_and_question_text_is_identity(tmp_path: Path) -> None:
     shipped_path = tmp_path / "copy.json"
     instrument = default_instrument()
-    data = instrument.model_dump(mode="json", by_alias=True)
+    data = to_json(instrument)
     data["stages"][0]["title"] = "Assessing and planning the work"
     shipped_path.write_text(json.dumps(data), encoding="utf-8")
     retitled = load_instrument(shipped_path)
@@ -218,9 +221,9 @@ def test_stage_titles_are_presentation_and_question_text_is_identity(tmp_path: P
 
 
 def test_the_report_takes_the_stage_titles_from_the_instrument(tmp_path: Path) -> None:
-    data = default_instrument().model_dump(mode="json", by_alias=True)
+    data = to_json(default_instrument())
     data["stages"][2]["title"] = "Results for the case"
-    retitled = Instrument.model_validate(data)
+    retitled = validate_instrument(data)
     inspection = write_cases(tmp_path / "lead.hmip", default_instrument(), [{}])
     model, _warnings = gather_model(inspection, include_incomplete=True)
     out = tmp_path / "report.pdf"
@@ -231,11 +234,11 @@ def test_the_report_takes_the_stage_titles_from_the_instrument(tmp_path: Path) -
 
 
 def test_an_instrument_without_stage_titles_lists_its_stages_by_key() -> None:
-    data = default_instrument().model_dump(mode="json", by_alias=True)
+    data = to_json(default_instrument())
     data["stages"] = []
-    bare = Instrument.model_validate(data)
+    bare = validate_instrument(data)
     assert bare.stage_order[0] == "assessment-planning"
     assert bare.stage_title("victim-work") == "victim-work"
     data["stages"] = [{"key": "assessment-planning", "title": "Assessment"}]
-    with pytest.raises(ValueError, match="unknown stage 'delivery-review'"):
-        Instrument.model_validate(data)
+    with pytest.raises(InstrumentError, match="unknown stage 'delivery-review'"):
+        validate_instrument(data)

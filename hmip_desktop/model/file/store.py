@@ -44,7 +44,13 @@ from hmip_desktop.model.file.migrations import (
 )
 from hmip_desktop.model.file.seal import Tracker, install_tracking, reseal, reseal_all
 from hmip_desktop.model.instrument import relevance
-from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
+from hmip_desktop.model.instrument.definition import (
+    Instrument,
+    InstrumentIdentity,
+    default_instrument,
+    find_instrument,
+    to_json,
+)
 
 FILE_SUFFIX = ".hmip"
 ROLES = ("inspector", "local-assessor", "lead")
@@ -150,7 +156,7 @@ class FileInfo:
                 "end_date": self.end_date,
             },
             "assessor": {"name": self.owner.name, "role": self.owner.role},
-            "instrument": self.instrument.model_dump(),
+            "instrument": to_json(self.instrument),
             "schema_version": self.schema_version,
             "cases": {"total": self.cases_total, "complete": self.cases_complete, "draft": self.cases_draft},
         }

@@ -3,21 +3,31 @@
 Everything else (forms, scoring, exports, the report) is generated from an
 `Instrument`. The JSON files live in ``resources/instruments/``; this module
 only knows how to validate them, not what they contain.
+
+The records are frozen stdlib dataclasses and pydantic is their validator (`validate_instrument`);
+defining them imports no pydantic. Importing pydantic and building its validator costs ~100 ms, so
+a file pydantic has accepted once is recorded per user (validated_cache.py) and later starts build
+the same tree from the JSON without it (`build`, driven by the dataclass fields).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
-from functools import cached_property
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from hmip_desktop.model import assets
 from hmip_desktop.model.errors import InstrumentError
-from hmip_desktop.model.instrument.record import Field, Record, model_validator
+from hmip_desktop.model.instrument import validated_cache
 
 #: The parts of the form, in the order of the offender's journey.
 SECTION_KEYS = (
@@ -36,51 +46,71 @@ PRESENTATION_FIELDS = frozenset({"stages"})
 FactorAspect = Literal["identified", "interventions", "progress"]
 
 
-class _Strict(Record):
-    """Frozen; unknown keys refused; an alias or the field name accepted (see record.py: no pydantic on start-up)."""
+#: How pydantic checks every record (a ConfigDict, written as the plain dict it is so that defining the
+#: classes needs no pydantic): unknown keys refused, input types exactly JSON's (no "1" for 1, no 1 for
+#: true), the alias or the field name accepted. Constraints sit in each field's metadata, which pydantic
+#: reads as the arguments of its own Field (min_length, max_length, pattern, ge, alias).
+PYDANTIC_CONFIG: dict[str, Any] = {"extra": "forbid", "strict": True, "populate_by_name": True}
+
+#: Raise when the schema or the cross-reference checks change in a way the version number does not
+#: show: records of files validated under an older revision are then ignored (validated_cache.py).
+SCHEMA_REVISION = 1
 
 
-class Option(_Strict):
-    value: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    label: str = Field(min_length=1)
+class _Record:
+    """A frozen keyword-only dataclass that pydantic validates (see PYDANTIC_CONFIG); no slots, so
+    `cached_property` can keep its value in the instance's __dict__."""
+
+    __pydantic_config__ = PYDANTIC_CONFIG
+
+
+@dataclass(frozen=True, kw_only=True)
+class Option(_Record):
+    value: str = field(metadata={"min_length": 1, "max_length": 40, "pattern": r"^[a-z0-9][a-z0-9_-]*$"})
+    label: str = field(metadata={"min_length": 1})
     #: True: work judged sufficient; False: not sufficient; None: not counted
     #: (for example "not applicable", or any option of a context question).
     above_line: bool | None
 
 
-class ValueRule(_Strict):
-    """The question applies only when an earlier question's answer is one of `in_`."""
+@dataclass(frozen=True, kw_only=True)
+class ValueRule(_Record):
+    """The question applies only when an earlier question's answer is one of `in_` ("in" in the JSON)."""
 
     question: str
-    in_: tuple[str, ...] = Field(alias="in", min_length=1)
+    in_: tuple[str, ...] = field(metadata={"alias": "in", "min_length": 1})
 
 
-class AllRule(_Strict):
-    all: tuple[RelevanceRule, ...] = Field(min_length=1)
+@dataclass(frozen=True, kw_only=True)
+class AllRule(_Record):
+    all: tuple[RelevanceRule, ...] = field(metadata={"min_length": 1})
 
 
-class AnyRule(_Strict):
-    any: tuple[RelevanceRule, ...] = Field(min_length=1)
+@dataclass(frozen=True, kw_only=True)
+class AnyRule(_Record):
+    any: tuple[RelevanceRule, ...] = field(metadata={"min_length": 1})
 
 
-#: Tried left to right: the first kind of rule the data fits.
+#: Told apart by their keys ("question"/"in", "all", "any"): unknown keys are refused, so data fits one kind at most.
 RelevanceRule = ValueRule | AllRule | AnyRule
 
 
-class FactorLink(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class FactorLink(_Record):
     """Marks a question as one cell of the offending-related factors grid."""
 
     factor: str
     aspect: FactorAspect
 
 
-class Question(_Strict):
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+@dataclass(frozen=True, kw_only=True)
+class Question(_Record):
+    id: str = field(metadata={"min_length": 1, "max_length": 64, "pattern": r"^[a-z0-9][a-z0-9_.-]*$"})
     section: str
     criterion: str | None
-    text: str = Field(min_length=1)
+    text: str = field(metadata={"min_length": 1})
     help: str = ""
-    options: tuple[Option, ...] = Field(min_length=2)
+    options: tuple[Option, ...] = field(metadata={"min_length": 2})
     outcomes: tuple[str, ...] = ()
     relevant_if: RelevanceRule | None = None
     key: bool = False
@@ -114,111 +144,57 @@ class Question(_Strict):
         return self.short or self.text
 
 
-class Outcome(_Strict):
-    key: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    number: int = Field(ge=1)
+@dataclass(frozen=True, kw_only=True)
+class Outcome(_Record):
+    key: str = field(metadata={"pattern": r"^[a-z][a-z0-9-]*$"})
+    number: int = field(metadata={"ge": 1})
     title: str
     expectation: str
     #: How the report's sentence names the work: "Overall, N% of work to <phrase> was done well enough."
     phrase: str = ""
 
 
-class Criterion(_Strict):
-    code: str = Field(pattern=r"^[0-9]+\.[0-9]+$")
+@dataclass(frozen=True, kw_only=True)
+class Criterion(_Record):
+    code: str = field(metadata={"pattern": r"^[0-9]+\.[0-9]+$"})
     outcome: str
     title: str
     stage: str
 
 
-class Section(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Section(_Record):
     key: str
     title: str
 
 
-class Stage(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Stage(_Record):
     """A column of the criteria grid (the stage of the work a criterion judges), in the grid's order."""
 
-    key: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    title: str = Field(min_length=1)
+    key: str = field(metadata={"pattern": r"^[a-z][a-z0-9-]*$"})
+    title: str = field(metadata={"min_length": 1})
 
 
-class Factor(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Factor(_Record):
     key: str
     label: str
 
 
-class Instrument(_Strict):
-    id: str = Field(min_length=1)
-    version: str = Field(min_length=1)
+@dataclass(frozen=True, kw_only=True)
+class Instrument(_Record):
+    id: str = field(metadata={"min_length": 1})
+    version: str = field(metadata={"min_length": 1})
     title: str
     sections: tuple[Section, ...]
     outcomes: tuple[Outcome, ...]
     criteria: tuple[Criterion, ...]
     factors: tuple[Factor, ...] = ()
     questions: tuple[Question, ...]
-    glossary: dict[str, str] = Field(default_factory=dict)
+    glossary: dict[str, str] = field(default_factory=dict)
     #: Presentation only (see PRESENTATION_FIELDS): the stages' titles and order in the report.
     stages: tuple[Stage, ...] = ()
-
-    @model_validator(mode="after")
-    def _check_references(self) -> Instrument:
-        problems: list[str] = []
-        section_keys = [s.key for s in self.sections]
-        outcome_keys = {o.key for o in self.outcomes}
-        criterion_codes = {c.code for c in self.criteria}
-        factor_keys = {f.key for f in self.factors}
-        stage_keys = {s.key for s in self.stages}
-        if len(stage_keys) != len(self.stages):
-            problems.append("stage keys are not unique")
-        if len(set(section_keys)) != len(section_keys):
-            problems.append("section keys are not unique")
-        if len(outcome_keys) != len(self.outcomes):
-            problems.append("outcome keys are not unique")
-        if len(criterion_codes) != len(self.criteria):
-            problems.append("criterion codes are not unique")
-        for criterion in self.criteria:
-            if criterion.outcome not in outcome_keys:
-                problems.append(f"criterion {criterion.code}: unknown outcome {criterion.outcome!r}")
-            if self.stages and criterion.stage not in stage_keys:
-                problems.append(f"criterion {criterion.code}: unknown stage {criterion.stage!r}")
-
-        seen: dict[str, Question] = {}
-        for question in self.questions:
-            where = f"question {question.id}"
-            if question.id in seen:
-                problems.append(f"{where}: duplicate id")
-            if question.section not in section_keys:
-                problems.append(f"{where}: unknown section {question.section!r}")
-            if question.criterion is not None and question.criterion not in criterion_codes:
-                problems.append(f"{where}: unknown criterion {question.criterion!r}")
-            if question.criterion is None and question.outcomes:
-                problems.append(f"{where}: a context question cannot count towards outcomes")
-            for key in question.outcomes:
-                if key not in outcome_keys:
-                    problems.append(f"{where}: unknown outcome {key!r}")
-            values = [o.value for o in question.options]
-            if len(set(values)) != len(values):
-                problems.append(f"{where}: option values are not unique")
-            if question.criterion is None and any(o.above_line is not None for o in question.options):
-                problems.append(f"{where}: context options must have above_line null")
-            if question.factor is not None and question.factor.factor not in factor_keys:
-                problems.append(f"{where}: unknown factor {question.factor.factor!r}")
-            if question.relevant_if is not None:
-                for rule in iter_value_rules(question.relevant_if):
-                    gate = seen.get(rule.question)
-                    if gate is None:
-                        problems.append(
-                            f"{where}: relevant_if names {rule.question!r}, which is not an earlier question"
-                        )
-                        continue
-                    gate_values = {o.value for o in gate.options}
-                    for value in rule.in_:
-                        if value not in gate_values:
-                            problems.append(f"{where}: relevant_if value {value!r} is not an option of {gate.id}")
-            seen[question.id] = question
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
 
     # -- look-ups -------------------------------------------------------------
 
@@ -278,9 +254,10 @@ class Instrument(_Strict):
 
     def canonical_json(self) -> str:
         """What the identity hash covers: everything but the presentation fields."""
-        return canonical_json(
-            self.model_dump(mode="json", by_alias=True, exclude_none=False, exclude=set(PRESENTATION_FIELDS))
-        )
+        data = to_json(self)
+        for name in PRESENTATION_FIELDS:
+            del data[name]
+        return canonical_json(data)
 
     @cached_property
     def sha256(self) -> str:
@@ -292,18 +269,78 @@ class Instrument(_Strict):
 
     def contract_dict(self) -> dict[str, Any]:
         """The public JSON contract printed by ``hmip instrument --json``."""
-        data = self.model_dump(mode="json", by_alias=True)
+        data = to_json(self)
         data["sha256"] = self.sha256
         return data
 
 
-class InstrumentIdentity(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class InstrumentIdentity(_Record):
+    """What an inspection file records of its instrument (made by the app, never validated from input)."""
+
     id: str
     version: str
     sha256: str
 
     def describe(self) -> str:
         return f"{self.id} v{self.version} ({self.sha256[:12]})"
+
+
+def reference_problems(instrument: Instrument) -> list[str]:
+    """What pydantic's per-field checks cannot see: keys that must be unique, and references between parts."""
+    problems: list[str] = []
+    section_keys = [s.key for s in instrument.sections]
+    outcome_keys = {o.key for o in instrument.outcomes}
+    criterion_codes = {c.code for c in instrument.criteria}
+    factor_keys = {f.key for f in instrument.factors}
+    stage_keys = {s.key for s in instrument.stages}
+    if len(stage_keys) != len(instrument.stages):
+        problems.append("stage keys are not unique")
+    if len(set(section_keys)) != len(section_keys):
+        problems.append("section keys are not unique")
+    if len(outcome_keys) != len(instrument.outcomes):
+        problems.append("outcome keys are not unique")
+    if len(criterion_codes) != len(instrument.criteria):
+        problems.append("criterion codes are not unique")
+    for criterion in instrument.criteria:
+        if criterion.outcome not in outcome_keys:
+            problems.append(f"criterion {criterion.code}: unknown outcome {criterion.outcome!r}")
+        if instrument.stages and criterion.stage not in stage_keys:
+            problems.append(f"criterion {criterion.code}: unknown stage {criterion.stage!r}")
+
+    seen: dict[str, Question] = {}
+    for question in instrument.questions:
+        where = f"question {question.id}"
+        if question.id in seen:
+            problems.append(f"{where}: duplicate id")
+        if question.section not in section_keys:
+            problems.append(f"{where}: unknown section {question.section!r}")
+        if question.criterion is not None and question.criterion not in criterion_codes:
+            problems.append(f"{where}: unknown criterion {question.criterion!r}")
+        if question.criterion is None and question.outcomes:
+            problems.append(f"{where}: a context question cannot count towards outcomes")
+        for key in question.outcomes:
+            if key not in outcome_keys:
+                problems.append(f"{where}: unknown outcome {key!r}")
+        values = [o.value for o in question.options]
+        if len(set(values)) != len(values):
+            problems.append(f"{where}: option values are not unique")
+        if question.criterion is None and any(o.above_line is not None for o in question.options):
+            problems.append(f"{where}: context options must have above_line null")
+        if question.factor is not None and question.factor.factor not in factor_keys:
+            problems.append(f"{where}: unknown factor {question.factor.factor!r}")
+        if question.relevant_if is not None:
+            for rule in iter_value_rules(question.relevant_if):
+                gate = seen.get(rule.question)
+                if gate is None:
+                    problems.append(f"{where}: relevant_if names {rule.question!r}, which is not an earlier question")
+                    continue
+                gate_values = {o.value for o in gate.options}
+                for value in rule.in_:
+                    if value not in gate_values:
+                        problems.append(f"{where}: relevant_if value {value!r} is not an option of {gate.id}")
+        seen[question.id] = question
+    return problems
 
 
 def iter_value_rules(rule: RelevanceRule) -> list[ValueRule]:
@@ -320,32 +357,236 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# -- to and from JSON without pydantic ----------------------------------------------
+
+R = TypeVar("R", bound=_Record)
+#: Turns a JSON value into a field's value (None: the JSON value is the value: str, int, bool, null, Literal).
+_Convert = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One field's way in and out: its name, its key in the JSON (the alias, if any), how to convert it."""
+
+    name: str
+    key: str
+    convert: _Convert
+    required: bool
+
+
+_slot_plans: dict[type[_Record], tuple[_Slot, ...]] = {}
+
+
+def _slots(cls: type[_Record]) -> tuple[_Slot, ...]:
+    """The record's fields, worked out once per class (type hints evaluated from the annotations' strings)."""
+    if cls in _slot_plans:
+        return _slot_plans[cls]
+    hints = typing.get_type_hints(cls)
+    plan = _slot_plans[cls] = tuple(
+        _Slot(
+            f.name,
+            f.metadata.get("alias", f.name),
+            _converter(hints[f.name]),
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+    )
+    return plan
+
+
+def _converter(hint: Any) -> _Convert:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if isinstance(hint, type) and issubclass(hint, _Record):
+        record = hint
+        return lambda value: build(record, value)
+    if origin is tuple:
+        item = _converter(args[0])
+        return tuple if item is None else (lambda value: tuple([item(entry) for entry in value]))
+    if origin is dict:
+        entry = _converter(args[1])
+        return dict if entry is None else (lambda value: {k: entry(v) for k, v in value.items()})
+    if origin is types.UnionType or origin is typing.Union:
+        kinds = [arg for arg in args if arg is not type(None)]
+        if len(kinds) == 1:
+            only = _converter(kinds[0])
+            return None if only is None else (lambda value: None if value is None else only(value))
+        records: list[type[_Record]] = [kind for kind in kinds if isinstance(kind, type) and issubclass(kind, _Record)]
+        if len(records) != len(kinds):
+            raise TypeError(f"a union of records only, not {hint!r}")
+        return lambda value: None if value is None else build(_kind_by_keys(records, value), value)
+    return None
+
+
+def _kind_by_keys(kinds: list[type[_Record]], value: Mapping[str, Any]) -> type[_Record]:
+    """The record kind whose keys the data has: all its required keys, and no key it does not know."""
+    keys = set(value)
+    for kind in kinds:
+        slots = _slots(kind)
+        known = {s.key for s in slots} | {s.name for s in slots}
+        if keys <= known and all(s.key in keys or s.name in keys for s in slots if s.required):
+            return kind
+    raise ValueError(f"the keys {sorted(keys)} fit none of {[kind.__name__ for kind in kinds]}")
+
+
+def build(cls: type[R], data: Mapping[str, Any]) -> R:
+    """A record tree from JSON data pydantic has already accepted (no checks: see validate_instrument).
+
+    Fields missing from the data get their defaults; the alias or the field name is read, as pydantic
+    reads them (populate_by_name)."""
+    values: dict[str, Any] = {}
+    for slot in _slots(cls):
+        if slot.key in data:
+            raw = data[slot.key]
+        elif slot.name in data:
+            raw = data[slot.name]
+        else:
+            continue
+        values[slot.name] = raw if slot.convert is None else slot.convert(raw)
+    return cls(**values)
+
+
+def to_json(record: _Record) -> dict[str, Any]:
+    """The record as JSON data, keyed by alias: what pydantic's dump_python(mode="json", by_alias=True) gives."""
+    return {slot.key: _json_value(getattr(record, slot.name)) for slot in _slots(type(record))}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, _Record):
+        return to_json(value)
+    if isinstance(value, tuple):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    return value
+
+
+# -- validation (pydantic) ----------------------------------------------------------
+
+#: Problems listed in one message at most; the rest are counted.
+MAX_PROBLEMS_SHOWN = 20
+
+
+@cache
+def _adapter() -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Instrument)
+
+
+def validate_instrument(data: bytes | str | Mapping[str, Any], source: str = "the instrument") -> Instrument:
+    """pydantic's check of every field, then the references between parts (`reference_problems`).
+
+    `data` is the file's bytes or text, or JSON-shaped data (dumped to JSON first, so it is checked as a
+    file would be). Refused: InstrumentError naming `source` and listing the problems, each with its place."""
+    from pydantic import ValidationError
+
+    text = data if isinstance(data, bytes | str) else json.dumps(data)
+    try:
+        instrument: Instrument = _adapter().validate_json(text)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        # pydantic counts only the valid items against a list's min_length: "too short" beside an item's
+        # own problem says nothing more, so it is left out.
+        inside = {tuple(e["loc"][:n]) for e in errors for n in range(len(e["loc"]))}
+        _refuse(source, [_problem(e) for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in inside)])
+    problems = reference_problems(instrument)
+    if problems:
+        _refuse(source, problems)
+    return instrument
+
+
+def _refuse(source: str, problems: list[str]) -> typing.NoReturn:
+    shown = problems[:MAX_PROBLEMS_SHOWN]
+    more = f"; and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+    raise InstrumentError(
+        f"instrument {source} is not valid: {'; '.join(shown)}{more}. Fix the file, or reinstall HMIP Desktop "
+        "if it came with it"
+    )
+
+
+def _problem(error: Any) -> str:
+    """One pydantic error in our words, with its place in the file (``questions.12.options.0.value``)."""
+    where = ".".join(str(part) for part in error["loc"]) or "the instrument"
+    kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
+    items = "character(s)" if isinstance(given, str) else "item(s)"
+    worded = {
+        "missing": "missing",
+        "extra_forbidden": "unexpected field",
+        "unexpected_keyword_argument": "unexpected field",
+        "string_type": f"should be text, not {_shown(given)}",
+        "bool_type": f"should be true or false, not {_shown(given)}",
+        "int_type": f"should be a whole number, not {_shown(given)}",
+        "int_from_float": f"should be a whole number, not {_shown(given)}",
+        "tuple_type": f"should be a list, not {_shown(given)}",
+        "list_type": f"should be a list, not {_shown(given)}",
+        "dict_type": f"should be an object, not {_shown(given)}",
+        "dataclass_type": f"should be an object, not {_shown(given)}",
+        "too_short": f"should have at least {ctx.get('min_length')} {items}",
+        "string_too_short": f"should have at least {ctx.get('min_length')} {items}",
+        "too_long": f"should have at most {ctx.get('max_length')} {items}",
+        "string_too_long": f"should have at most {ctx.get('max_length')} {items}",
+        "string_pattern_mismatch": f"{_shown(given)} should match {ctx.get('pattern')}",
+        "greater_than_equal": f"should be at least {ctx.get('ge')}, not {_shown(given)}",
+        "literal_error": f"should be {ctx.get('expected')}, not {_shown(given)}",
+        "json_invalid": f"is not JSON ({ctx.get('error')})",
+    }
+    return f"{where}: {worded.get(kind, error['msg'])}"
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, dict | list) else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 # -- loading ------------------------------------------------------------------
 
 
 def load_instrument(path: Traversable) -> Instrument:
-    return _checked(path, _read(path))
+    data = _read(path)
+    return _checked(path, data, _parse(path, data))
 
 
-def _read(path: Traversable) -> Any:
+def _read(path: Traversable) -> bytes:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return path.read_bytes()
+    except OSError as exc:
         raise InstrumentError(f"cannot read instrument {path}: {exc}") from exc
 
 
-def _checked(path: Traversable, raw: Any) -> Instrument:
+def _parse(path: Traversable, data: bytes) -> Any:
     try:
-        return Instrument.model_validate(raw)
-    except ValueError as exc:
-        raise InstrumentError(f"instrument {path.name} is not valid: {exc}") from exc
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InstrumentError(f"cannot read instrument {path}: {exc}") from exc
 
 
-#: Checked instruments by path, and the data of the files read but not yet checked.
+@cache
+def _checked_by() -> dict[str, Any]:
+    return validated_cache.stamp(SCHEMA_REVISION)
+
+
+def _checked(path: Traversable, data: bytes, raw: Any) -> Instrument:
+    """The instrument in `data`: built without pydantic if this user's cache says pydantic accepted these
+    exact bytes; otherwise validated by pydantic, and the cache told so (if it can be written)."""
+    digest = hashlib.sha256(data).hexdigest()
+    recorded = validated_cache.recall(digest, _checked_by())
+    if recorded is not None:
+        try:
+            instrument = build(Instrument, raw)
+        except (LookupError, TypeError, ValueError, AttributeError):
+            instrument = None  # the record cannot be right about these bytes: validate them
+        if instrument is not None and instrument.sha256 == recorded:
+            return instrument
+    instrument = validate_instrument(data, path.name)
+    validated_cache.remember(digest, _checked_by(), instrument.sha256)
+    return instrument
+
+
+#: Checked instruments by path, and the bytes and data of the files read but not yet checked.
 _cache: dict[str, Instrument] = {}
-_unchecked: dict[str, Any] = {}
+_unchecked: dict[str, tuple[bytes, Any]] = {}
 #: The (id, version) each file says it is, read without checking the rest: opening an inspection file
-#: checks the one instrument it names, not every shipped version (each check is a few milliseconds).
+#: checks the one instrument it names, not every shipped version.
 _labels: dict[str, tuple[str, str] | None] = {}
 
 
@@ -354,7 +595,9 @@ def _label(path: Traversable) -> tuple[str, str] | None:
     key = str(path)
     if key not in _labels:
         try:
-            raw = _unchecked[key] = _read(path)
+            data = _read(path)
+            raw = _parse(path, data)
+            _unchecked[key] = (data, raw)
         except InstrumentError:
             raw = None
         said = (raw.get("id"), raw.get("version")) if isinstance(raw, dict) else (None, None)
@@ -366,8 +609,12 @@ def _instrument(path: Traversable) -> Instrument:
     """The instrument in `path`, checked once per process."""
     key = str(path)
     if key not in _cache:
-        raw = _unchecked.pop(key) if key in _unchecked else _read(path)
-        _cache[key] = _checked(path, raw)
+        if key in _unchecked:
+            data, raw = _unchecked.pop(key)
+        else:
+            data = _read(path)
+            raw = _parse(path, data)
+        _cache[key] = _checked(path, data, raw)
     return _cache[key]
 
 
