@@ -364,8 +364,7 @@ R = TypeVar("R", bound=_Record)
 _Convert = Callable[[Any], Any] | None
 
 
-@dataclass(frozen=True)
-class _Slot:
+class _Slot(typing.NamedTuple):
     """One field's way in and out: its name, its key in the JSON (the alias, if any), how to convert it."""
 
     name: str

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +90,8 @@ def recall(bytes_sha256: str, wanted: dict[str, Any]) -> str | None:
 
 def remember(bytes_sha256: str, checked_by: dict[str, Any], identity_sha256: str) -> bool:
     """Record that pydantic accepted these bytes; False (and nothing else) if the folder cannot be written."""
+    import tempfile  # only when writing a record (~3 ms to import, off the start-up path)
+
     path = _record_path(bytes_sha256)
     record = {"bytes_sha256": bytes_sha256, "checked_by": checked_by, "identity_sha256": identity_sha256}
     temporary: str | None = None
