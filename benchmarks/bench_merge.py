@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hmip_desktop.model.file.audit import append_audit_entries
-from hmip_desktop.model.file.store import InspectionFile, Role
+from hmip_desktop.model.file.records import Role
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument, default_instrument
 from hmip_desktop.model.instrument.relevance import rule_holds
 from hmip_desktop.model.merge.aggregate import build_aggregate
@@ -72,8 +72,7 @@ def write_file(
             else:  # as the assessor's form writes them: one entry per answer
                 answers = [{"action": "answer", "case_ref": ref, "question_id": q, "new_value": v}
                            for q, v in values.items()]
-            append_audit_entries(
-                file,
+            file.audit_many(
                 [{"action": "case-add", "case_ref": ref}, *answers,
                  {"action": "status", "case_ref": ref, "old_value": "draft", "new_value": "complete"}],
             )

@@ -7,12 +7,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from audit_support import audit_consistency, tamper_warnings, verify_audit_chain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file.integrity import audit_consistency, tamper_warnings
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.verify import verify_file
 from hmip_desktop.model.instrument.definition import Instrument
@@ -47,7 +47,7 @@ def seq_of(path: Path, where: str) -> int:
 
 def check(path: Path) -> tuple[int | None, list[str], list[str]]:
     with InspectionFile.open(path, read_only=True) as inspection:
-        broken = inspection.verify_audit_chain()
+        broken = verify_audit_chain(inspection)
         return (broken.seq if broken else None), audit_consistency(inspection), tamper_warnings(inspection)
 
 
@@ -136,7 +136,7 @@ def test_merge_writes_are_consistent(mini_file: InspectionFile) -> None:
             action="answer-merge", detail="from bob.hmip",
         )
     assert audit_consistency(mini_file) == []
-    assert mini_file.verify_audit_chain() is None
+    assert verify_audit_chain(mini_file) is None
 
 
 OPERATIONS = st.lists(
@@ -174,7 +174,7 @@ def test_any_sequence_of_app_edits_is_consistent(tmp_path: Path, mini_instrument
             except UserError:
                 pass  # refused edits (irrelevant answer, complete case, unknown case) change nothing
         assert audit_consistency(inspection) == []
-        assert inspection.verify_audit_chain() is None
+        assert verify_audit_chain(inspection) is None
         result = verify_file(path)  # seals and the end of the log agree too, whatever the app did
         assert result.ok, result.problems
     path.unlink()

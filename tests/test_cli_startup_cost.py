@@ -21,7 +21,8 @@ from hmip_desktop.cli import merge_cmd
 from hmip_desktop.cli.main import build_parser
 from hmip_desktop.model.demo import TEAM
 from hmip_desktop.model.file.package import PACKAGE_SUFFIX
-from hmip_desktop.model.file.store import FILE_SUFFIX, ROLES, InspectionFile
+from hmip_desktop.model.file.records import ROLES
+from hmip_desktop.model.file.store import FILE_SUFFIX, InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument, default_instrument, instrument_paths, load_instrument
 from hmip_desktop.model.merge.aggregate import DEFAULT_AGGREGATE_ID, DEFAULT_OWNER
 

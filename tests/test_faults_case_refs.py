@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
 from hmip_desktop.model.errors import CaseError, ImportRejected
-from hmip_desktop.model.file.store import CASE_REF_PATTERN, InspectionFile, case_ref_key, check_case_ref
+from hmip_desktop.model.file.rules import CASE_REF_PATTERN, case_ref_key, check_case_ref
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.verify import verify_file
 from hmip_desktop.model.imports.csv_import import import_answers, import_cases
 

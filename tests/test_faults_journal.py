@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
-from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file import store
+from hmip_desktop.model.errors import StorageError, UserError
+from hmip_desktop.model.file.connection import journal_path, storage_error
 from hmip_desktop.model.file.lock import FileLock
-from hmip_desktop.model.file.store import InspectionFile, journal_path
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.verify import verify_file
 
 PASSPHRASE = "kent fieldwork march"
@@ -145,7 +145,7 @@ def test_in_a_read_only_folder_the_command_refuses_and_says_keep_them_together(
     cut_off_save(path)
 
     def read_only_folder(self: FileLock) -> None:
-        raise store.StorageError(f"cannot create the lock file {self.path.name}: Read-only file system")
+        raise StorageError(f"cannot create the lock file {self.path.name}: Read-only file system")
 
     # Root ignores folder permissions, so the read-only place is the lock file's refusal itself.
     monkeypatch.setattr(FileLock, "acquire", read_only_folder)
@@ -170,6 +170,6 @@ def test_a_read_only_file_with_a_cut_off_save_is_refused(
 def test_the_merge_s_sqlite_message_for_a_hot_journal_is_the_same_refusal(tmp_path: Path) -> None:
     error = sqlite3.OperationalError("attempt to write a readonly database")
     error.sqlite_errorcode = sqlite3.SQLITE_READONLY_ROLLBACK  # type: ignore[attr-defined]
-    message = str(store.storage_error(error, tmp_path / "ann.hmip"))
+    message = str(storage_error(error, tmp_path / "ann.hmip"))
     assert "ann.hmip-journal" in message and "keep the two files together" in message
-    assert isinstance(store.storage_error(error, tmp_path / "ann.hmip"), UserError)
+    assert isinstance(storage_error(error, tmp_path / "ann.hmip"), UserError)

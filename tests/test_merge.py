@@ -8,10 +8,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from audit_support import audit_consistency, verify_audit_chain
 from merge_support import FULL_CASE, add_case, content, new_file, sha256, team_file
 
 from hmip_desktop.model.errors import CaseError, UserError
-from hmip_desktop.model.file.integrity import audit_consistency
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
@@ -69,7 +69,7 @@ def test_lead_file_stays_tamper_evident_after_merging(
     bob = team_file(tmp_path, "bob.hmip", "Bob Jones", mini_instrument, {"KT-001": {**FULL_CASE, "p.plan": "not-done"}})
     merge_files(lead, [ann, bob])
     resolve_conflict(lead, "KT-001", "p.plan", take="Bob Jones")
-    assert lead.verify_audit_chain() is None
+    assert verify_audit_chain(lead) is None
     assert audit_consistency(lead) == []
     actions = [e.action for e in lead.audit_entries()]
     for action in ("merge-case-add", "answers-merge", "merge-file", "conflict-raise", "answer-resolve",

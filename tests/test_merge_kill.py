@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from audit_support import audit_consistency, verify_audit_chain
 from merge_support import FULL_CASE, content, new_file, team_file
 
-from hmip_desktop.model.file.integrity import audit_consistency
 from hmip_desktop.model.file.package import ScryptParams, write_package
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
@@ -142,7 +142,7 @@ def check_lead(lead: Path, tally: Tally) -> None:
         tally.problems.append(f"run {tally.kills}: integrity_check says {verdict}")
         return
     with InspectionFile.open(lead) as master:
-        if master.verify_audit_chain() is not None or audit_consistency(master):
+        if verify_audit_chain(master) is not None or audit_consistency(master):
             tally.not_ok += 1
             tally.problems.append(f"run {tally.kills}: the audit log no longer matches the answers")
 

@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from audit_support import verify_audit_chain
 
 from hmip_desktop.cli.main import main
 from hmip_desktop.cli.passphrase import passphrase_hook, read_passphrase
@@ -74,7 +75,7 @@ def test_round_trip_with_the_real_cost(source: Path, tmp_path: Path) -> None:
     assert opened == dest / "ann.hmip"
     assert answers(opened) == answers(source)
     with InspectionFile.open(opened, read_only=True) as inspection:
-        assert inspection.verify_audit_chain() is None
+        assert verify_audit_chain(inspection) is None
 
 
 def test_header_is_versioned_and_records_the_kdf(made: Path) -> None:

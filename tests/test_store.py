@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from audit_support import verify_audit_chain
 
 from hmip_desktop.model.errors import CaseError, FileNotInspection, InvalidAnswer, SchemaTooNew, UserError
 from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION
@@ -125,9 +126,9 @@ def test_long_notes_are_refused_and_control_characters_dropped(mini_file: Inspec
 
 def test_audit_chain_verifies_and_detects_edits(mini_file: InspectionFile) -> None:
     answer_everything(mini_file, "KT-001")
-    assert mini_file.verify_audit_chain() is None
+    assert verify_audit_chain(mini_file) is None
     mini_file.conn.execute("UPDATE audit SET new_value = 'no' WHERE seq = 3")
-    broken = mini_file.verify_audit_chain()
+    broken = verify_audit_chain(mini_file)
     assert broken is not None and broken.seq == 3
 
 

@@ -10,7 +10,8 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from ui_support import QT_STRICT
 
-from hmip_desktop.model.file.store import ROLES, InspectionFile
+from hmip_desktop.model.file.records import ROLES
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument, default_instrument
 from hmip_desktop.ui.case_list_model import (
     CASE,

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from audit_support import audit_consistency, verify_audit_chain
 
 from hmip_desktop.model.errors import FileNotInspection, ImportRejected, SchemaTooNew, UserError
 from hmip_desktop.model.file import package
-from hmip_desktop.model.file.integrity import audit_consistency
 from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.untrusted import open_untrusted
@@ -269,7 +269,7 @@ def read_everything(path: Path) -> None:
         inspection.info()
         inspection.list_cases()
         inspection.all_answers()
-        inspection.verify_audit_chain()
+        verify_audit_chain(inspection)
         audit_consistency(inspection)
 
 

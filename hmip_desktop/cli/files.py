@@ -76,8 +76,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_unlock(args: argparse.Namespace) -> int:
     """Take over a lock whose holder cannot be asked; refused while that holder is seen running here."""
     from hmip_desktop.model.errors import FileLocked
+    from hmip_desktop.model.file.connection import sniff_sqlite
     from hmip_desktop.model.file.lock import FileLock
-    from hmip_desktop.model.file.store import sniff_sqlite
 
     sniff_sqlite(args.file)
     lock = FileLock(args.file)

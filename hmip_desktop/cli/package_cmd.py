@@ -26,9 +26,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_package(args: argparse.Namespace) -> int:
+    from hmip_desktop.model.file.connection import sniff_sqlite
     from hmip_desktop.model.file.disk import check_folder_for
     from hmip_desktop.model.file.package import PACKAGE_SUFFIX, write_package
-    from hmip_desktop.model.file.store import sniff_sqlite
 
     out: Path = args.out or args.file.with_suffix(PACKAGE_SUFFIX)
     if out.suffix != PACKAGE_SUFFIX:

@@ -38,7 +38,8 @@ from pathlib import Path
 from hmip_desktop.model import assets
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.disk import write_error
-from hmip_desktop.model.file.store import InspectionFile, Role
+from hmip_desktop.model.file.records import Role
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import (
     Instrument,

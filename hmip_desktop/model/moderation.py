@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from hmip_desktop.model.errors import StorageError, UserError
-from hmip_desktop.model.file.store import InspectionFile, check_person_name
+from hmip_desktop.model.file.rules import check_person_name
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, Question
 

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file.store import CASE_REF_PATTERN, InspectionFile
+from hmip_desktop.model.file.rules import CASE_REF_PATTERN
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.case_list_model import (
     CASE,
     COLUMNS,

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 
-from hmip_desktop.model.file.store import CaseRecord
+from hmip_desktop.model.file.records import CaseRecord
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.ui.colours import colours_for

@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from hmip_desktop.model.errors import StorageError
+from hmip_desktop.model.file.connection import sniff_sqlite
 from hmip_desktop.model.file.lock import FileLock, LockHolder
-from hmip_desktop.model.file.store import AnswerRecord, CaseRecord, InspectionFile, sniff_sqlite
+from hmip_desktop.model.file.records import AnswerRecord, CaseRecord
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
 
 if TYPE_CHECKING:

@@ -1,35 +1,102 @@
-"""The audit log in bulk: writing many chained entries and checking a whole file's log in one pass.
+"""The audit log: how an entry is hashed and chained, written and checked, all in this one module.
+
+Every change to a file appends an entry whose hash covers its fields and the
+hash of the entry before it, so an entry removed, reordered or edited outside
+the app breaks the chain from there on. `entry_hash` is the only place the
+hashed layout is spelled out; the store's single entries, the merge's bulk
+entries and `check_audit` (for `hmip verify`, the merge's warnings and the
+tests) all go through it.
 
 The merge reads a dozen team files of ~15,000 audit entries each and writes
-~150 answers per case into the lead's file, so both are done in bulk here
-with the store's `entry_hash`. Tests check that `check_audit` finds exactly
-what `InspectionFile.verify_audit_chain` and `integrity.audit_consistency`
-find.
+~150 answers per case into the lead's file, so writing and checking are done
+in bulk here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any
 
-from hmip_desktop.model.file.integrity import bulk_answer_values
-from hmip_desktop.model.file.store import GENESIS_HASH, InspectionFile, entry_hash
+GENESIS_HASH = "0" * 64
+#: The audit action recording that a save found something changed outside the app since the last one.
+OUTSIDE_EDIT = "outside-edit"
+#: An entry's fields in the order `entry_hash` takes them (and the audit table holds them).
+AUDIT_FIELDS = ("at", "actor", "action", "case_ref", "question_id", "old_value", "new_value", "detail")
 
 
-def append_audit_entries(inspection: InspectionFile, entries: Sequence[Mapping[str, Any]]) -> None:
-    """Record many audit entries inside the caller's transaction, chained as `InspectionFile.audit` chains one.
+def _text(value: object) -> str:
+    """A JSON string or null; TypeError for anything else (which only a doctored file holds)."""
+    return "null" if value is None else encode_basestring(value)  # type: ignore[arg-type]
+
+
+def _json(value: object) -> str:
+    """Any value as JSON, for a doctored file's numbers where text belongs: the hash stays well defined."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _hash(
+    j: Callable[[object], str],
+    prev_hash: str,
+    at: object,
+    actor: object,
+    action: object,
+    case_ref: object,
+    question_id: object,
+    old_value: object,
+    new_value: object,
+    detail: object,
+) -> str:
+    # The entry as json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) writes it;
+    # spelled out, since this runs for each of ~15,000 entries a file when a merge checks it.
+    payload = (
+        f'{{"action":{j(action)},"actor":{j(actor)},"at":{j(at)},"case_ref":{j(case_ref)},"detail":{j(detail)},'
+        f'"new_value":{j(new_value)},"old_value":{j(old_value)},"question_id":{j(question_id)}}}'
+    )
+    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def entry_hash(
+    prev_hash: str,
+    at: object,
+    actor: object,
+    action: object,
+    case_ref: object,
+    question_id: object,
+    old_value: object,
+    new_value: object,
+    detail: object,
+) -> str:
+    """The hash of one audit entry chained to `prev_hash` (the only definition of it)."""
+    try:
+        return _hash(_text, prev_hash, at, actor, action, case_ref, question_id, old_value, new_value, detail)
+    except TypeError:  # a number where text belongs: only in a doctored file
+        return _hash(_json, prev_hash, at, actor, action, case_ref, question_id, old_value, new_value, detail)
+
+
+def last_hash(conn: sqlite3.Connection) -> str:
+    """The hash the next entry chains to."""
+    row = conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return str(row[0]) if row else GENESIS_HASH
+
+
+def append_audit_entries(conn: sqlite3.Connection, at: str, actor: str, entries: Sequence[Mapping[str, Any]]) -> None:
+    """Record audit entries inside the caller's transaction, each chained to the one before.
 
     Each entry gives action and optionally case_ref, question_id, old_value, new_value, detail.
+    `InspectionFile.audit` and `InspectionFile.audit_many` are the store's way in.
     """
     if not entries:
         return
-    row = inspection.conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    prev = row[0] if row else GENESIS_HASH
-    at, actor = inspection.clock(), inspection.actor
+    prev = last_hash(conn)
     rows = []
     for entry in entries:
         action = entry["action"]
@@ -38,18 +105,30 @@ def append_audit_entries(inspection: InspectionFile, entries: Sequence[Mapping[s
         digest = entry_hash(prev, at, actor, action, case_ref, question_id, old_value, new_value, detail)
         rows.append((at, actor, action, case_ref, question_id, old_value, new_value, detail, prev, digest))
         prev = digest
-    inspection.conn.executemany(
+    conn.executemany(
         "INSERT INTO audit (at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
 
+def bulk_answer_values(new_value: object) -> dict[str, str | None]:
+    """The answers an "answers-*" entry records (the merge adding a whole case at once): its new_value
+    is a JSON object {question id: value} ({} when it is not one)."""
+    try:
+        values = json.loads(new_value) if isinstance(new_value, str) else None
+    except ValueError:
+        return {}
+    if not isinstance(values, dict):
+        return {}
+    return {str(k): v for k, v in values.items() if v is None or isinstance(v, str)}
+
+
 @dataclass
 class AuditCheck:
     #: The first entry whose hash does not follow from its predecessor: (seq, action, at).
     broken: tuple[int, str, str] | None = None
-    #: Answers that disagree with the log, worded as `integrity.audit_consistency` words them.
+    #: Answers that disagree with the log, one line each.
     inconsistencies: list[str] = field(default_factory=list)
 
     def warnings(self, name: str) -> list[str]:
@@ -68,30 +147,23 @@ def check_audit(conn: sqlite3.Connection, stored: Mapping[tuple[str, str], str |
     """Verify the hash chain and replay the answers in one pass over the log.
 
     `stored` is every answer's value by (case_ref, question_id), as the file holds it.
+    Answer entries are "answer" (the assessor's edits and CSV imports) and "answer-*"
+    (merge and conflict resolution), whose new_value is the answer after the change,
+    and "answers-*" (a whole case merged at once, see `bulk_answer_values`). Replayed
+    per (case, question), the last entry must leave the value the file holds and each
+    entry's old value must be what the one before it left: an answer changed outside
+    the app without forging the log shows up here, which the hash chain alone cannot see.
     """
     result = AuditCheck()
-    enc, sha256 = encode_basestring, hashlib.sha256
     prev = GENESIS_HASH
     replayed: dict[tuple[str, str], str | None] = {}
     problems = result.inconsistencies
-    # One loop over ~15,000 entries a file: the hash spelled out, and `integrity.is_answer_action` /
-    # `is_bulk_answer_action` inlined (tests check the findings equal the store's and integrity's).
     for seq, at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, digest in conn.execute(
         "SELECT seq, at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, hash "
         "FROM audit ORDER BY seq"
     ):
         if result.broken is None:
-            try:  # the common case, every field text or NULL
-                payload = (
-                    f'{{"action":{enc(action)},"actor":{enc(actor)},"at":{enc(at)},'
-                    f'"case_ref":{"null" if case_ref is None else enc(case_ref)},"detail":{enc(detail)},'
-                    f'"new_value":{"null" if new_value is None else enc(new_value)},'
-                    f'"old_value":{"null" if old_value is None else enc(old_value)},'
-                    f'"question_id":{"null" if question_id is None else enc(question_id)}}}'
-                )
-                expected = sha256((prev + payload).encode("utf-8")).hexdigest()
-            except TypeError:  # a number where text belongs: only in a doctored file
-                expected = entry_hash(prev, at, actor, action, case_ref, question_id, old_value, new_value, detail)
+            expected = entry_hash(prev, at, actor, action, case_ref, question_id, old_value, new_value, detail)
             if prev_hash != prev or digest != expected:
                 result.broken = (seq, action, at)
             prev = digest
@@ -124,3 +196,14 @@ def check_audit(conn: sqlite3.Connection, stored: Mapping[tuple[str, str], str |
         else:
             problems.append(f"{where}: the file holds {held!r} but the audit log's last entry says {logged!r}")
     return result
+
+
+def stored_answers(conn: sqlite3.Connection) -> dict[tuple[str, str], str | None]:
+    """Every answer's value by (case_ref, question_id), as the file holds it (what `check_audit` compares)."""
+    return {
+        (case_ref, question_id): value
+        for case_ref, question_id, value in conn.execute(
+            "SELECT cases.case_ref, answers.question_id, answers.value FROM answers "
+            "JOIN cases ON cases.uuid = answers.case_uuid"
+        )
+    }

@@ -1,52 +1,23 @@
-"""Is a file what it claims to be? Structural soundness and audit consistency.
+"""Is a file what it claims to be? Structural soundness.
 
 Inspection files arrive from other laptops, so they are untrusted input:
-
-- `check_sound` refuses a damaged database, and one whose schema differs from
-  the one our own migrations produce (another program's layout, extra
-  triggers or views: SQL in a file from elsewhere must never run here).
-- `audit_consistency` finds answers changed outside the app without a
-  matching audit entry, which the hash chain alone cannot see.
+`check_sound` refuses a damaged database, and one whose schema differs from
+the one our own migrations produce (another program's layout, extra triggers
+or views: SQL in a file from elsewhere must never run here). Whether the
+answers agree with the audit log is `audit.check_audit`'s question.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from hmip_desktop.model.errors import FileNotInspection
 from hmip_desktop.model.file.migrations import MIGRATIONS
 
-if TYPE_CHECKING:
-    from hmip_desktop.model.file.store import InspectionFile
-
 SchemaObject = tuple[str, str, str, str]
-
-
-def is_answer_action(action: str) -> bool:
-    """Audit actions whose new_value is the answer's value after the change: "answer" (the
-    assessor's edits and CSV imports) and "answer-*" (merge and conflict resolution)."""
-    return action == "answer" or action.startswith("answer-")
-
-
-def is_bulk_answer_action(action: str) -> bool:
-    """"answers-*" entries (the merge adding a whole case at once): new_value is a JSON object
-    {question id: value} of the answers the case was given; they had none before."""
-    return action.startswith("answers-")
-
-
-def bulk_answer_values(new_value: object) -> dict[str, str | None]:
-    """The answers a bulk entry records ({} when it is not a JSON object of question id to value)."""
-    try:
-        values = json.loads(new_value) if isinstance(new_value, str) else None
-    except ValueError:
-        return {}
-    if not isinstance(values, dict):
-        return {}
-    return {str(k): v for k, v in values.items() if v is None or isinstance(v, str)}
 
 
 def _schema_of(conn: sqlite3.Connection) -> set[SchemaObject]:
@@ -133,35 +104,3 @@ def _refuse_schema(actual: set[SchemaObject], expected: frozenset[SchemaObject],
         f"{path.name} does not have the layout of an HMIP inspection file of schema {version} "
         f"(differs in: {', '.join(differing[:8])}); it is damaged or was made by another program"
     )
-
-
-def stored_answers(inspection: InspectionFile) -> dict[tuple[str, str], str | None]:
-    """Every answer's value by (case_ref, question_id), as the file holds it."""
-    return {
-        (case_ref, question_id): value
-        for case_ref, question_id, value in inspection.conn.execute(
-            "SELECT cases.case_ref, answers.question_id, answers.value FROM answers "
-            "JOIN cases ON cases.uuid = answers.case_uuid"
-        )
-    }
-
-
-def audit_consistency(inspection: InspectionFile) -> list[str]:
-    """Answers that disagree with what the audit log says was recorded, one line each.
-
-    Replays the audit log per (case, question): the latest answer entry's new
-    value must be the value in the answers table, and each entry's old value
-    must be what the previous entry left. An edit made outside the app that
-    changes an answer without forging the log shows up here.
-    """
-    # audit_chain builds on this module's helpers, so it is imported here, not at the top.
-    from hmip_desktop.model.file.audit import check_audit
-
-    return check_audit(inspection.conn, stored_answers(inspection)).inconsistencies
-
-
-def tamper_warnings(inspection: InspectionFile) -> list[str]:
-    """Everything suggesting the file was edited outside the app, for a merge warning."""
-    from hmip_desktop.model.file.audit import check_audit
-
-    return check_audit(inspection.conn, stored_answers(inspection)).warnings(inspection.path.name)

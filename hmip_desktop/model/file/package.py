@@ -38,9 +38,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.file.connection import check_header
 from hmip_desktop.model.file.disk import check_folder_for, remove_quietly, write_error
 from hmip_desktop.model.file.integrity import check_sound
-from hmip_desktop.model.file.store import FILE_SUFFIX, InspectionFile, check_header
+from hmip_desktop.model.file.store import FILE_SUFFIX, InspectionFile
 
 PACKAGE_SUFFIX = ".hmipx"
 MAGIC = b"HMIPX"

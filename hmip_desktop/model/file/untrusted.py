@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from hmip_desktop.model.file.connection import open_error
 from hmip_desktop.model.file.integrity import check_sound
-from hmip_desktop.model.file.store import InspectionFile, open_error
+from hmip_desktop.model.file.store import InspectionFile
 
 
 def open_untrusted(path: Path | str) -> InspectionFile:

@@ -28,19 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file.audit import check_audit
+from hmip_desktop.model.file.audit import OUTSIDE_EDIT, check_audit
+from hmip_desktop.model.file.connection import check_header, connect_for_reading, open_error, sniff_sqlite
 from hmip_desktop.model.file.integrity import schema_problem, unreadable_table
 from hmip_desktop.model.file.migrations import SEALED_FROM
+from hmip_desktop.model.file.rules import CASE_REF_PATTERN, case_ref_key
 from hmip_desktop.model.file.seal import audit_end_problem, check_seals, orphan_case_rows
-from hmip_desktop.model.file.store import (
-    CASE_REF_PATTERN,
-    OUTSIDE_EDIT,
-    case_ref_key,
-    check_header,
-    connect_for_reading,
-    open_error,
-    sniff_sqlite,
-)
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hmip_desktop.model.errors import CaseError, ImportRejected, InvalidAnswer, UserError
-from hmip_desktop.model.file.store import CASE_REF_PATTERN, InspectionFile, case_ref_key, check_note
+from hmip_desktop.model.file.rules import CASE_REF_PATTERN, case_ref_key, check_note
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Question
 

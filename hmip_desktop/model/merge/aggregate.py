@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file.audit import append_audit_entries
-from hmip_desktop.model.file.store import InspectionFile, check_person_name
+from hmip_desktop.model.file.rules import check_person_name
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.files import Progress
 from hmip_desktop.model.merge.incoming import (
     AGGREGATE_KIND,
@@ -212,13 +212,13 @@ def _add_member(aggregate: InspectionFile, member: IncomingFile) -> AggregateMem
     by_case: dict[str, dict[str, str | None]] = {}
     for case_uuid, qid, value, *_rest in rows:
         by_case.setdefault(case_uuid, {})[qid] = value
-    # One audit entry per case for its answers (replayed by integrity.audit_consistency).
+    # One audit entry per case for its answers (replayed by audit.check_audit).
     entries += [
         {"action": "answers-aggregate", "case_ref": refs[case_uuid], "detail": detail,
          "new_value": json.dumps(values, ensure_ascii=False, sort_keys=True)}
         for case_uuid, values in by_case.items()
     ]
-    append_audit_entries(aggregate, entries)
+    aggregate.audit_many(entries)
     return AggregateMember(
         inspection_id=member.inspection_id,
         area=member.area,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hmip_desktop.model.errors import CaseError, InvalidAnswer
-from hmip_desktop.model.file.store import InspectionFile, check_note
+from hmip_desktop.model.file.rules import check_note
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.master_answers import check_option, read_answer, touch_case, write_answer
 
 

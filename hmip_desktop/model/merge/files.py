@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hmip_desktop.model.errors import FileLocked, StorageError, UserError
-from hmip_desktop.model.file.store import InspectionFile, storage_error
+from hmip_desktop.model.file.connection import storage_error
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.incoming import Expectation, PassphraseFor, read_incoming
 from hmip_desktop.model.merge.one_file import FileMerger, SourceAnswer, provenance
 from hmip_desktop.model.merge.reading import Prepared, TeamReader, reader_count

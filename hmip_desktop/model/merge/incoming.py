@@ -27,24 +27,20 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hmip_desktop.model.errors import CaseError, FileNotInspection, UserError
-from hmip_desktop.model.file.audit import check_audit
-from hmip_desktop.model.file.integrity import bulk_answer_values, check_sound
+from hmip_desktop.model.file.audit import bulk_answer_values, check_audit
+from hmip_desktop.model.file.connection import check_header, connect, sniff_sqlite
+from hmip_desktop.model.file.integrity import check_sound
 from hmip_desktop.model.file.migrations import SCHEMA_VERSION, SEALED_FROM, migrate
-from hmip_desktop.model.file.store import (
+from hmip_desktop.model.file.records import ROLES, Assessor
+from hmip_desktop.model.file.rules import (
     CASE_REF_PATTERN,
-    FILE_SUFFIX,
     MAX_NOTE_CHARS,
-    ROLES,
-    Assessor,
-    InspectionFile,
     case_ref_key,
     check_case_ref,
-    check_header,
     check_person_name,
     clean_text,
-    connect,
-    sniff_sqlite,
 )
+from hmip_desktop.model.file.store import FILE_SUFFIX, InspectionFile
 from hmip_desktop.model.file.verify import outside_edits
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument

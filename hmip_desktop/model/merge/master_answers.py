@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hmip_desktop.model.errors import InvalidAnswer
-from hmip_desktop.model.file.store import CaseStatus, InspectionFile
+from hmip_desktop.model.file.records import CaseStatus
+from hmip_desktop.model.file.store import InspectionFile
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hmip_desktop.model.file.audit import append_audit_entries
-from hmip_desktop.model.file.store import CaseStatus, InspectionFile, case_ref_key
+from hmip_desktop.model.file.records import CaseStatus
+from hmip_desktop.model.file.rules import case_ref_key
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.conflicts import Conflict, ConflictSide, close_conflict, open_conflict, raise_conflict
 from hmip_desktop.model.merge.incoming import (
     ILLUSTRATION_KEY,
@@ -339,8 +340,8 @@ class FileMerger:
         )
         said, values = self.new_cases.get(case.uuid) or new_case_json(case, answers)
         self._record_case_source(case_uuid, case, said, case.status, (case.illustration, case.illustration_text))
-        # One audit entry for the case's answers (replayed by integrity.audit_consistency).
-        append_audit_entries(master, [
+        # One audit entry for the case's answers (replayed by audit.check_audit).
+        master.audit_many([
             {"action": "merge-case-add", "case_ref": case.case_ref, "detail": f"status {case.status}, {self.detail}"},
             {"action": "answers-merge", "case_ref": case.case_ref, "new_value": values,
              "detail": f"{len(written)} answer(s) {self.detail}"},

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
-from hmip_desktop.model.file.store import CaseRecord
+from hmip_desktop.model.file.records import CaseRecord
 from hmip_desktop.ui.form.text_history import UndoableTextEdit
 
 EXPLANATION = (

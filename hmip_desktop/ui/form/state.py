@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hmip_desktop.model.file.store import AnswerRecord, CaseRecord, InspectionFile
+from hmip_desktop.model.file.records import AnswerRecord, CaseRecord
+from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument
 

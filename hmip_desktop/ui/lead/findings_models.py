@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QFont
 
-from hmip_desktop.model.file.store import CaseRecord
+from hmip_desktop.model.file.records import CaseRecord
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.ui.colours import colours_for

@@ -1,0 +1,137 @@
+"""What an inspection file holds, row by row: the record types the store hands out.
+
+Plain frozen dataclasses with no behaviour beyond reading themselves, so every
+layer above can pass them around without touching SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from hmip_desktop.model.instrument.definition import InstrumentIdentity, to_json
+
+ROLES = ("inspector", "local-assessor", "lead")
+Role = Literal["inspector", "local-assessor", "lead"]
+CaseStatus = Literal["draft", "complete"]
+
+
+class CaseKey(Protocol):
+    """What a write needs to know of a case: the store's `CaseRecord`, or the merge's own view of one."""
+
+    @property
+    def uuid(self) -> str: ...
+
+    @property
+    def case_ref(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    uuid: str
+    case_ref: str
+    status: CaseStatus
+    illustration: bool
+    illustration_text: str
+    revision: int
+    created_by: str
+    created_at: str
+    updated_at: str
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status == "complete"
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    case_uuid: str
+    question_id: str
+    value: str | None
+    note: str
+    revision: int
+    assessor: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    case_ref: str | None
+    question_id: str | None
+    old_value: str | None
+    new_value: str | None
+    detail: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Assessor:
+    name: str
+    role: Role
+    is_owner: bool
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: Path
+    file_uuid: str
+    inspection_id: str
+    area: str
+    start_date: str
+    end_date: str
+    owner: Assessor
+    instrument: InstrumentIdentity
+    schema_version: int
+    cases_total: int
+    cases_complete: int
+    cases_draft: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "file_uuid": self.file_uuid,
+            "inspection": {
+                "id": self.inspection_id,
+                "area": self.area,
+                "start_date": self.start_date,
+                "end_date": self.end_date,
+            },
+            "assessor": {"name": self.owner.name, "role": self.owner.role},
+            "instrument": to_json(self.instrument),
+            "schema_version": self.schema_version,
+            "cases": {"total": self.cases_total, "complete": self.cases_complete, "draft": self.cases_draft},
+        }
+
+
+CASE_COLUMNS = "uuid, case_ref, status, illustration, illustration_text, revision, created_by, created_at, updated_at"
+ANSWER_COLUMNS = "case_uuid, question_id, value, note, revision, assessor, updated_at"
+AUDIT_COLUMNS = "seq, at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, hash"
+
+
+def case_from_row(row: tuple[Any, ...]) -> CaseRecord:
+    """A `CaseRecord` from a row selected as `CASE_COLUMNS`."""
+    return CaseRecord(
+        uuid=row[0],
+        case_ref=row[1],
+        status=row[2],
+        illustration=bool(row[3]),
+        illustration_text=row[4],
+        revision=row[5],
+        created_by=row[6],
+        created_at=row[7],
+        updated_at=row[8],
+    )
+
+
+def answer_from_row(row: tuple[Any, ...]) -> AnswerRecord:
+    """An `AnswerRecord` from a row selected as `ANSWER_COLUMNS`."""
+    return AnswerRecord(*row)
