@@ -306,7 +306,7 @@ def test_json_contract(mini_instrument: Instrument) -> None:
         "score": 1.0,
         "percent": 100,
         "fraction": "1/1",
-        "interval": None,  # criteria and outcomes have one when asked: score_cases(..., intervals=True)
+        "interval": [pytest.approx(0.206549, abs=1e-6), 1.0],  # one question: its Wilson interval of 1 of 1
         "questions": ["v.victims"],
     }
     male = data["by"]["cd.gender"]["male"]

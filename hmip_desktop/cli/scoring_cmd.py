@@ -37,7 +37,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from hmip_desktop.scoring.load import score_file
 
     with InspectionFile.open(args.file, read_only=True) as inspection:
-        result = score_file(inspection, include_incomplete=args.include_incomplete, by=args.by, intervals=True)
+        result = score_file(inspection, include_incomplete=args.include_incomplete, by=args.by)
         title = f"{inspection.inspection_id} ({inspection.instrument.identity.describe()})"
     if args.json:
         print_json(result.to_json())
@@ -116,7 +116,7 @@ def print_summary(title: str, result: ScoringResult) -> None:
         print()
         print(
             "95% interval: the range the figure would probably fall in with another sample of cases "
-            "(cases resampled; docs/moderation.md)"
+            "(the case as the unit of variation; docs/moderation.md)"
         )
     unscored = [q.question_id for q in result.questions.values() if q.score is None]
     if unscored and result.cases_scored:

@@ -244,7 +244,7 @@ def questions_table(inspection: InspectionFile) -> Table:
 
 
 def export_tables(inspection: InspectionFile, *, include_incomplete: bool = False) -> list[Table]:
-    result = score_file(inspection, include_incomplete=include_incomplete, intervals=True)
+    result = score_file(inspection, include_incomplete=include_incomplete)
     tables = [
         cases_table(inspection),
         answers_table(inspection),

@@ -190,7 +190,7 @@ def gather_model(inspection: InspectionFile, *, include_incomplete: bool = False
     """Everything the report shows, read from the file and the scoring engine; plus warnings."""
     instrument = inspection.instrument
     sample, comparison = breakdown_questions(instrument)
-    result = score_file(inspection, include_incomplete=include_incomplete, by=[*sample, *comparison], intervals=True)
+    result = score_file(inspection, include_incomplete=include_incomplete, by=[*sample, *comparison])
     info = inspection.info()
     texts = inspection.findings()
     warnings: list[str] = []

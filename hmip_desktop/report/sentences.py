@@ -413,9 +413,8 @@ def precision_sentences(cases_scored: int, ranges: list[tuple[int, int, int, int
         f"The figures rest on the {cases(cases_scored)} inspected, so each is an estimate of the work as a "
         "whole. Had another sample of the same work been inspected, each outcome figure would in all "
         f"likelihood (95 times in 100) have fallen within the range shown: {listed}.",
-        "The ranges were found by scoring the inspected cases again a thousand times, each time drawing "
-        "the same number of cases from them at random, a case possibly more than once. Whole cases are "
-        "drawn because the judgements on one case tend to go together. A difference between two figures "
+        "Each range is worked out from how much the cases differ from one another, taking each case as "
+        "a whole, because the judgements on one case tend to go together. A difference between two figures "
         f"smaller than these ranges (up to {widest} points wide here) may be down to which cases were "
         "inspected rather than to the work itself.",
     )

@@ -3,7 +3,10 @@
 Question counts add up exactly; scores do not (a mean of two inspections' 50 %
 is not the national 50 % unless they had the same number of cases). So the
 counts are summed and every mean is recomputed from them, which gives exactly
-what scoring all the cases together gives.
+what scoring all the cases together gives -- except the criteria's and
+outcomes' 95 % intervals, which need each case's answers, not the counts
+(`scoring.intervals`): a combined result has none (the questions' Wilson
+intervals, from counts, are there).
 """
 
 from __future__ import annotations

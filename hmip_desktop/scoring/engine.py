@@ -10,6 +10,9 @@
   (`question.outcomes`, so one question may sit in two outcomes).
 - Only complete cases count unless `include_incomplete`; cases held out by an
   open merge conflict never count.
+- Criteria and outcomes carry a 95 % interval (`scoring.intervals`: Taylor
+  linearisation with the case as the unit), from one more pass over the
+  scored cases' event codes; questions have their Wilson interval.
 
 Each case is walked once in form order (relevance and tallies together);
 only integers are tallied, and Fractions are made once per question at the end.
@@ -28,7 +31,7 @@ from hmip_desktop.model.errors import InstrumentError
 from hmip_desktop.model.instrument.definition import Instrument, Question, ValueRule
 from hmip_desktop.model.instrument.relevance import Predicate, compile_rule
 from hmip_desktop.scoring.inputs import CaseInput
-from hmip_desktop.scoring.intervals import CasePacker, bootstrap_intervals
+from hmip_desktop.scoring.intervals import linearised_intervals
 from hmip_desktop.scoring.result import (
     MIN_GROUP_CASES,
     NOT_RECORDED,
@@ -336,22 +339,21 @@ def score_cases(
     include_incomplete: bool = False,
     by: Sequence[str] = (),
     unresolved_conflicts: int | None = None,
-    intervals: bool = False,
 ) -> ScoringResult:
     """Score `cases` with `instrument`'s method.
 
     `by` names context questions to break the outcome scores down by.
     `unresolved_conflicts` is the number of open conflicts behind the held-out
     cases (a file knows it; when not given, one per held-out case is assumed).
-    `intervals` adds the bootstrap 95 % interval to every criterion and outcome
-    (`scoring.intervals`; questions always have their Wilson interval).
+    Every criterion and outcome with a score gets its 95 % interval
+    (`scoring.intervals`: a few additions per answer, so always computed).
     """
     plan = _plan_for(instrument)
     by_questions = [breakdown_question(instrument, qid) for qid in dict.fromkeys(by)]
     overall = _Tally()
     group_tallies: list[dict[str, _Tally]] = [{} for _ in by_questions]
     held_out = incomplete = 0
-    scored_events: list[tuple[tuple[str, str, str], list[int]]] = []
+    scored_events: list[list[int]] = []
 
     for case in cases:
         if case.held_out:
@@ -362,8 +364,7 @@ def score_cases(
             continue
         effective, events = _walk(plan, case.values)
         overall.add(events)
-        if intervals:
-            scored_events.append(((case.inspection_id or "", case.case_ref, case.uuid), events))
+        scored_events.append(events)
         for question, tallies in zip(by_questions, group_tallies):
             value = effective.get(question.id, NOT_RECORDED)
             if question.option(value) is None:
@@ -398,8 +399,7 @@ def score_cases(
 
     criteria = criterion_scores(instrument, questions)
     outcomes = outcome_scores(instrument, questions)
-    if intervals:
-        criteria, outcomes = _with_intervals(plan, scored_events, criteria, outcomes)
+    criteria, outcomes = _with_intervals(plan, overall, scored_events, criteria, outcomes)
     return ScoringResult(
         instrument_id=instrument.id,
         instrument_version=instrument.version,
@@ -418,23 +418,21 @@ def score_cases(
 
 def _with_intervals(
     plan: _Plan,
-    scored_events: list[tuple[tuple[str, str, str], list[int]]],
+    overall: _Tally,
+    scored_events: list[list[int]],
     criteria: dict[str, CriterionScore],
     outcomes: dict[str, OutcomeScore],
 ) -> tuple[dict[str, CriterionScore], dict[str, OutcomeScore]]:
-    """Criteria and outcomes with their bootstrap intervals (cases in reference order, so any input order agrees)."""
+    """Criteria and outcomes with their 95 % intervals, from each scored case's event codes."""
     slot_of = {question.id: slot for slot, question in enumerate(plan.scored)}
-    packer = CasePacker(len(plan.scored), len(scored_events))
-    # Event code 4*slot + kind; the packer's fields are 2*slot + kind for "applicable" (0) and "above" (1).
-    packed = [
-        packer.pack([(code >> 2) * 2 + (code & 3) for code in events if code & 3 <= _ABOVE])
-        for _key, events in sorted(scored_events, key=lambda item: item[0])
-    ]
+    totals = [overall.counts(slot)[:2] for slot in range(len(plan.scored))]
     groups = {f"c:{code}": [slot_of[qid] for qid in c.questions] for code, c in criteria.items()}
     groups.update({f"o:{key}": [slot_of[qid] for qid in o.questions] for key, o in outcomes.items()})
     scores = {f"c:{code}": c.score for code, c in criteria.items()}
     scores.update({f"o:{key}": o.score for key, o in outcomes.items()})
-    found = bootstrap_intervals(packed, packer, groups, scores)
+    found = linearised_intervals(
+        scored_events, totals, groups, scores, stride=_KINDS, applicable=_APPLICABLE, above=_ABOVE
+    )
     return (
         {code: replace(c, interval=found[f"c:{code}"]) for code, c in criteria.items()},
         {key: replace(o, interval=found[f"o:{key}"]) for key, o in outcomes.items()},

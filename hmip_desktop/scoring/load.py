@@ -29,7 +29,7 @@ def inputs_from_file(inspection: InspectionFile) -> list[CaseInput]:
 
 
 def score_file(
-    inspection: InspectionFile, *, include_incomplete: bool = False, by: Sequence[str] = (), intervals: bool = False
+    inspection: InspectionFile, *, include_incomplete: bool = False, by: Sequence[str] = ()
 ) -> ScoringResult:
     return score_cases(
         inspection.instrument,
@@ -37,5 +37,4 @@ def score_file(
         include_incomplete=include_incomplete,
         by=by,
         unresolved_conflicts=len(list_conflicts(inspection)),
-        intervals=intervals,
     )

@@ -5,8 +5,8 @@ the report (rounded half up from the exact value). `to_json()` is the public
 contract printed by ``hmip score --json``: floats in 0..1 for scores, plus the
 exact fraction as a string so any figure can be reproduced from the file, and
 each figure's 95 % `interval` [lo, hi] (`scoring.intervals`: Wilson for a
-question; a case-resampling bootstrap for criteria and outcomes, present when
-the scoring was asked for intervals).
+question; Taylor linearisation with the case as the unit for criteria and
+outcomes).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class CriterionScore:
     percent: int | None
     #: Ids of the questions in the mean, in form order (questions without a score are left out).
     questions: tuple[str, ...]
-    #: The bootstrap 95 % interval (None without a score, or when the scoring was not asked for intervals).
+    #: The 95 % interval (`scoring.intervals`); None without a score, and in combined results and breakdowns.
     interval: Interval | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -130,7 +130,7 @@ class OutcomeScore:
     percent: int | None
     #: Ids of the questions in the mean, in form order.
     questions: tuple[str, ...]
-    #: The bootstrap 95 % interval (None without a score, or when the scoring was not asked for intervals).
+    #: The 95 % interval (`scoring.intervals`); None without a score, and in combined results and breakdowns.
     interval: Interval | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -57,7 +57,6 @@ def score_snapshot(inspection: InspectionFile, request: ScoreRequest) -> ScoreSn
         include_incomplete=request.include_incomplete,
         by=request.by,
         unresolved_conflicts=open_conflicts,
-        intervals=True,  # the dashboard's whiskers (~70 ms more for 86 cases, on this thread)
     )
     return ScoreSnapshot(request, result, inputs, time.perf_counter() - started)
 
