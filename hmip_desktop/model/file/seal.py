@@ -38,8 +38,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 SEAL_VERSION = 1
@@ -62,8 +64,10 @@ SUBJECTS = {
     "ledger": "the import ledger",
 }
 #: Tables whose rows belong to one case, and the column naming the case.
-_CASE_TABLES = {"cases": "uuid", "answers": "case_uuid", "conflicts": "case_uuid", "case_sources": "case_uuid"}
+CASE_TABLES = {"cases": "uuid", "answers": "case_uuid", "conflicts": "case_uuid", "case_sources": "case_uuid"}
 _ORDER = {"cases": "uuid", "answers": "question_id", "conflicts": "id", "case_sources": "source_id"}
+#: The part of a case's seal each of its tables makes.
+_PART_OF = dict(zip(CASE_TABLES, CASE_PARTS))
 
 
 def _default(value: object) -> object:
@@ -72,9 +76,13 @@ def _default(value: object) -> object:
     raise TypeError(f"cannot seal {type(value).__name__}")
 
 
-def _digest(kind: str, rows: Iterable[tuple[Any, ...]]) -> str:
-    payload = json.dumps([kind, SEAL_VERSION, [list(row) for row in rows]], ensure_ascii=False,
-                         separators=(",", ":"), default=_default)
+#: json.dumps(ensure_ascii=False, separators=(",", ":"), default=_default), made once: a bulk check
+#: digests tens of thousands of parts. Rows go in as tuples, which JSON writes as arrays.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default).encode
+
+
+def _digest(kind: str, rows: Sequence[tuple[Any, ...]]) -> str:
+    payload = _ENCODE([kind, SEAL_VERSION, rows])
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -93,9 +101,9 @@ def _select(conn: sqlite3.Connection, table: str) -> str:
 def case_seal(conn: sqlite3.Connection, case_uuid: str) -> str | None:
     """The seal of one case (None: there is no such case)."""
     parts = []
-    for part, table in zip(CASE_PARTS, _CASE_TABLES):
+    for part, table in zip(CASE_PARTS, CASE_TABLES):
         rows = conn.execute(
-            f'SELECT {_select(conn, table)} FROM main."{table}" WHERE "{_CASE_TABLES[table]}" = ? '
+            f'SELECT {_select(conn, table)} FROM main."{table}" WHERE "{CASE_TABLES[table]}" = ? '
             f'ORDER BY "{_ORDER[table]}"',
             (case_uuid,),
         ).fetchall()
@@ -114,42 +122,50 @@ def subject_seal(conn: sqlite3.Connection, subject: str) -> str | None:
         return f"#{row[0]} {row[1]}" if row else "#0"
     parts = []
     for table, key in _FILE_TABLES[subject]:
-        rows = conn.execute(f'SELECT {_select(conn, table)} FROM main."{table}" ORDER BY "{key}"')
+        rows = conn.execute(f'SELECT {_select(conn, table)} FROM main."{table}" ORDER BY "{key}"').fetchall()
         parts.append(f"{table}={_digest(table, rows)}")
     return ";".join(parts)
 
 
-def _rows_by_case(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
-    """(case uuid, its rows of `table`) for every case, in one ordered pass."""
-    key = _CASE_TABLES[table]
-    names = _columns(conn, table)
-    position = names.index(key)
-    current: object = object()
-    rows: list[tuple[Any, ...]] = []
-    for row in conn.execute(
+#: Called with a case's id (as the file stores it) and its rows, as a bulk read passes them.
+RowsRead = Callable[[Any, list[tuple[Any, ...]]], object]
+
+
+def _digests_by_case(
+    conn: sqlite3.Connection, table: str, rows_read: RowsRead | None = None
+) -> dict[str, str]:
+    """Each case's digest of its rows of `table`, in one ordered pass (cases without rows left out).
+
+    `rows_read`, when given, is called with (the case id as stored, its rows) as each case's rows
+    are read, so a caller needing them too reads the table only once."""
+    key = CASE_TABLES[table]
+    part = _PART_OF[table]
+    cursor = conn.execute(
         f'SELECT {_select(conn, table)} FROM main."{table}" ORDER BY "{key}", "{_ORDER[table]}"'
-    ):
-        if row[position] != current:
-            if rows:
-                yield str(current), rows
-            current, rows = row[position], []
-        rows.append(row)
-    if rows:
-        yield str(current), rows
+    )
+    digests: dict[str, str] = {}
+    for case_uuid, group in groupby(cursor, itemgetter(_columns(conn, table).index(key))):
+        rows = list(group)
+        digests[str(case_uuid)] = _digest(part, rows)
+        if rows_read is not None:
+            rows_read(case_uuid, rows)
+    return digests
 
 
-def all_seals(conn: sqlite3.Connection) -> dict[str, str]:
-    """Every subject's seal as the content is now, in bulk (the same values as `subject_seal`)."""
-    by_case: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
-    for table in _CASE_TABLES:
-        for case_uuid, rows in _rows_by_case(conn, table):
-            by_case.setdefault(case_uuid, {})[table] = rows
+def all_seals(conn: sqlite3.Connection, answers_read: RowsRead | None = None) -> dict[str, str]:
+    """Every subject's seal as the content is now, in bulk (the same values as `subject_seal`).
+
+    Reads every row of the case tables once; `answers_read`, when given, is called with each
+    case's answers rows (every column, in the table's order) as they are read."""
+    digests = {
+        table: _digests_by_case(conn, table, answers_read if table == "answers" else None) for table in CASE_TABLES
+    }
+    empty = {table: _digest(_PART_OF[table], []) for table in CASE_TABLES}
     seals: dict[str, str] = {}
-    for case_uuid, tables in by_case.items():
-        if "cases" not in tables:
-            continue  # rows of a case that does not exist: the case's own seal is missing
+    # Only cases that exist get a seal: rows of a case that does not exist leave the case's seal missing.
+    for case_uuid in digests["cases"]:
         seals[f"case:{case_uuid}"] = ";".join(
-            f"{part}={_digest(part, tables.get(table, []))}" for part, table in zip(CASE_PARTS, _CASE_TABLES)
+            f"{_PART_OF[table]}={digests[table].get(case_uuid, empty[table])}" for table in CASE_TABLES
         )
     for subject in (*_FILE_TABLES, "audit"):
         seal = subject_seal(conn, subject)
@@ -161,7 +177,7 @@ def all_seals(conn: sqlite3.Connection) -> dict[str, str]:
 def orphan_case_rows(conn: sqlite3.Connection) -> list[str]:
     """Case ids that answers, conflicts or provenance name but that have no case row."""
     found: set[str] = set()
-    for table, key in _CASE_TABLES.items():
+    for table, key in CASE_TABLES.items():
         if table != "cases":
             found.update(
                 str(row[0]) for row in conn.execute(
@@ -218,7 +234,7 @@ def install_tracking(conn: sqlite3.Connection) -> Tracker:
     """TEMP triggers calling the tracker before each change to a sealed table, on this connection only."""
     tracker = Tracker(conn)
     conn.create_function("hmip_touch", 1, tracker.touch)
-    targets = {table: f"'case:' || {{row}}.{key}" for table, key in _CASE_TABLES.items()}
+    targets = {table: f"'case:' || {{row}}.{key}" for table, key in CASE_TABLES.items()}
     for subject, tables in _FILE_TABLES.items():
         targets.update({table: f"'{subject}'" for table, _key in tables})
     targets["audit"] = "'audit'"
@@ -335,15 +351,14 @@ def _seq(seal: str) -> int:
         return 0
 
 
-def check_seals(conn: sqlite3.Connection) -> list[SealProblem]:
+def check_seals(conn: sqlite3.Connection, actual: Mapping[str, str] | None = None) -> list[SealProblem]:
     """Every subject whose content no longer matches its seal, cases by reference (the end of the
-    audit log is `audit_end_problem`'s)."""
+    audit log is `audit_end_problem`'s). `actual`: `all_seals(conn)`, when the caller has it."""
     stored = {
         str(subject): str(seal)
         for subject, seal in conn.execute("SELECT subject, seal FROM main.seals WHERE subject != 'audit'")
     }
-    actual = all_seals(conn)
-    del actual["audit"]
+    actual = {subject: seal for subject, seal in (actual or all_seals(conn)).items() if subject != "audit"}
     refs = {f"case:{uuid}": str(ref) for uuid, ref in conn.execute("SELECT uuid, case_ref FROM main.cases")}
     problems: list[SealProblem] = []
     for subject in sorted(stored.keys() | actual.keys(), key=lambda s: (s.startswith("case:"), refs.get(s, s))):

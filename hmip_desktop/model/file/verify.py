@@ -30,10 +30,10 @@ from typing import Any
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.audit import OUTSIDE_EDIT, check_audit
 from hmip_desktop.model.file.connection import check_header, connect_for_reading, open_error, sniff_sqlite
-from hmip_desktop.model.file.integrity import schema_problem, unreadable_table
+from hmip_desktop.model.file.integrity import schema_problem
 from hmip_desktop.model.file.migrations import SEALED_FROM
 from hmip_desktop.model.file.rules import CASE_REF_PATTERN, case_ref_key
-from hmip_desktop.model.file.seal import audit_end_problem, check_seals, orphan_case_rows
+from hmip_desktop.model.file.seal import CASE_TABLES, all_seals, audit_end_problem, check_seals, orphan_case_rows
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
 
@@ -188,36 +188,100 @@ def _verify(conn: sqlite3.Connection, path: Path, version: int, started: float) 
     if integrity != ["ok"]:
         run.add([f"{path.name} is damaged ({line}); use a backup copy" for line in integrity])
         return run.finish()
-    if not run.add([problem] if (problem := unreadable_table(conn, path)) else []):
-        return run.finish()
-    if not run.add([problem] if (problem := schema_problem(conn, path)) else []):
-        return run.finish()
-    # The rest compares one part of the file with another (seals with content, the log with the
-    # answers), so it reads one consistent state: a copy taken under a single read lock, which holds
-    # up a save in the app for milliseconds rather than for the whole check.
+    # The rest reads one consistent state, and compares one part of it with another (seals with
+    # content, the log with the answers): a copy taken under a single read lock, which holds up a
+    # save in the app for milliseconds rather than for the whole check. The copy is page for page,
+    # so a value SQLite cannot read in the file cannot be read in the copy either.
     snapshot = sqlite3.connect(":memory:")
     try:
         conn.backup(snapshot)
-        _verify_content(snapshot, run)
+        _verify_copy(snapshot, run)
     finally:
         snapshot.close()
     return run.finish()
 
 
-def _verify_content(conn: sqlite3.Connection, run: _Checks) -> None:
-    run.role, details, instrument = _file_details(conn)
-    run.cases = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
-    run.entries = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
-    if not run.add(details):
+def _verify_copy(conn: sqlite3.Connection, run: _Checks) -> None:
+    schema = schema_problem(conn, run.path)
+    sealed = schema is None and run.version >= SEALED_FROM
+    # Every row of every table is read once. With our own layout the case tables are read by the
+    # seal check's single ordered pass (which also hands over the answers for the log's replay);
+    # the other tables, and every table of a file with another layout, are read here.
+    case_tables = set(CASE_TABLES) if sealed else set()
+    content: _Content | None = None
+    damaged = _unreadable(conn, [table for table in _tables(conn) if table not in case_tables])
+    if damaged is None and sealed:
+        try:
+            content = _read_content(conn)
+        except sqlite3.DatabaseError as exc:  # which table: read them one by one
+            damaged = _unreadable(conn, list(CASE_TABLES)) or ("case tables", exc)
+    if damaged is not None:
+        table, exc = damaged
+        run.add([f"{run.path.name} is damaged in its {table} ({exc}); use a backup copy"])
         return
-    stored = {
+    run.add()
+    if not run.add([schema] if schema is not None else []):
+        return
+    _verify_content(conn, run, content or _Content(None, _stored_answers(conn)))
+
+
+def _tables(conn: sqlite3.Connection) -> list[str]:
+    return [str(row[0]) for row in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
+
+
+def _unreadable(conn: sqlite3.Connection, tables: list[str]) -> tuple[str, sqlite3.DatabaseError] | None:
+    """The first of `tables` with a row SQLite cannot read, and the error (None: every row reads)."""
+    for table in tables:
+        try:
+            for _row in conn.execute(f'SELECT * FROM "{table}"'):
+                pass
+        except sqlite3.DatabaseError as exc:
+            return table, exc
+    return None
+
+
+@dataclass(frozen=True)
+class _Content:
+    #: Every subject's seal as the content is now (None: the file's schema has no seals).
+    seals: dict[str, str] | None
+    #: Every answer's value by (case_ref, question_id), as the file holds it.
+    stored: dict[tuple[str, str], Any]
+
+
+def _read_content(conn: sqlite3.Connection) -> _Content:
+    """Seals and answers in one read of the case tables (every row, every column)."""
+    refs = dict(conn.execute("SELECT uuid, case_ref FROM cases").fetchall())
+    names = [row[1] for row in conn.execute('PRAGMA main.table_info("answers")')]
+    qid_at, value_at = names.index("question_id"), names.index("value")
+    stored: dict[tuple[str, str], Any] = {}
+
+    def answers_read(case_uuid: object, rows: list[tuple[Any, ...]]) -> None:
+        ref = refs.get(case_uuid)
+        if ref is None:  # answers of a case not in the file: the seal check names them
+            return
+        ref = str(ref)
+        stored.update({(ref, str(row[qid_at])): row[value_at] for row in rows})
+
+    return _Content(all_seals(conn, answers_read), stored)
+
+
+def _stored_answers(conn: sqlite3.Connection) -> dict[tuple[str, str], Any]:
+    return {
         (str(ref), str(qid)): value
         for ref, qid, value in conn.execute(
             "SELECT cases.case_ref, answers.question_id, answers.value FROM answers "
             "JOIN cases ON cases.uuid = answers.case_uuid"
         )
     }
-    audit = check_audit(conn, stored)
+
+
+def _verify_content(conn: sqlite3.Connection, run: _Checks, content: _Content) -> None:
+    run.role, details, instrument = _file_details(conn)
+    run.cases = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
+    run.entries = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
+    if not run.add(details):
+        return
+    audit = check_audit(conn, content.stored)
     chain: list[str] = []
     if audit.broken is not None:
         seq, action, at = audit.broken
@@ -228,8 +292,8 @@ def _verify_content(conn: sqlite3.Connection, run: _Checks) -> None:
     run.add(chain)
     run.add(_end_of_log(conn, run.version))
     run.add(audit.inconsistencies)
-    if run.version >= SEALED_FROM:
-        run.add(_seal_problems(conn))
+    if content.seals is not None:
+        run.add(_seal_problems(conn, content.seals))
     else:
         run.add(
             skipped=f"schema {run.version} has no seals; opening the file for editing upgrades it and seals it as it is then"
@@ -243,8 +307,8 @@ def _verify_content(conn: sqlite3.Connection, run: _Checks) -> None:
         run.add(_completeness(conn, instrument))
 
 
-def _seal_problems(conn: sqlite3.Connection) -> list[str]:
-    found = [problem.describe() for problem in check_seals(conn)]
+def _seal_problems(conn: sqlite3.Connection, actual: dict[str, str] | None = None) -> list[str]:
+    found = [problem.describe() for problem in check_seals(conn, actual)]
     found += [
         f"answers, conflicts or provenance belong to a case (id {case_uuid}) that is not in the file"
         for case_uuid in orphan_case_rows(conn)
