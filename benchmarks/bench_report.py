@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from hmip_desktop.model.demo import _question_jitter, draw_case, generate_demo
+from hmip_desktop.model.file.records import Provenance
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import default_instrument
-from hmip_desktop.model.merge.master_answers import set_status, write_answer
 from hmip_desktop.report.builder import ReportInfo, build_report
 
 AGGREGATE_CASES = 3000
@@ -34,15 +34,16 @@ def aggregate_sized_file(path: Path, cases: int = AGGREGATE_CASES, seed: int = 1
     with InspectionFile.create(path, inspection_id="AGGREGATE-2014", area="England and Wales",
                                assessor="Aggregate lead", role="lead", instrument=instrument,
                                start_date="2013-04-01", end_date="2014-03-31") as inspection:
+        bench = Provenance(assessor="bench", action="answer", detail="benchmark")
+        completed = Provenance(assessor="bench", action="merge-status", detail="benchmark")
         for start in range(0, cases, 250):
             with inspection.transaction():
                 for n in range(start, min(cases, start + 250)):
                     ref = f"AREA{n % 6}/C-{n:05d}"
-                    case = inspection._insert_case(ref)
+                    case = inspection.insert_case(ref)
                     for qid, value in draw_case(rng, instrument, jitter).items():
-                        write_answer(inspection, case.uuid, ref, qid, value, "", assessor="bench",
-                                     action="answer", detail="benchmark")
-                    set_status(inspection, case.uuid, ref, "draft", "complete", "benchmark")
+                        inspection.write_answer(case, qid, value, "", provenance=bench)
+                    inspection.write_status(case, "complete", provenance=completed)
     return path
 
 

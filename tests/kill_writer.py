@@ -58,8 +58,8 @@ def main() -> None:
             else:
                 with inspection.transaction():
                     for ref, qid, value, note in batch:
-                        case = inspection.find_case(ref) or inspection._insert_case(ref)
-                        inspection._write_answer(case, qid, value, note)
+                        case = inspection.find_case(ref) or inspection.insert_case(ref)
+                        inspection.write_answer(case, qid, value, note)
                     print("INSIDE", flush=True)
         except UserError:
             print("REFUSED", flush=True)

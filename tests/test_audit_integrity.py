@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.file.records import Provenance
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.verify import verify_file
 from hmip_desktop.model.instrument.definition import Instrument
-from hmip_desktop.model.merge.master_answers import write_answer
 
 
 def populated(inspection: InspectionFile) -> Path:
@@ -127,14 +127,9 @@ def test_merge_writes_are_consistent(mini_file: InspectionFile) -> None:
     mini_file.set_answer("KT-001", "cd.gender", "female", create_case=True)
     case = mini_file.get_case("KT-001")
     with mini_file.transaction():
-        write_answer(
-            mini_file, case.uuid, "KT-001", "cd.gender", "male", "", assessor="Bob Jones",
-            action="answer-merge", detail="from bob.hmip",
-        )
-        write_answer(
-            mini_file, case.uuid, "KT-001", "cd.rosh", "low", "", assessor="Bob Jones",
-            action="answer-merge", detail="from bob.hmip",
-        )
+        merged = Provenance(assessor="Bob Jones", action="answer-merge", detail="from bob.hmip", merged=True)
+        mini_file.write_answer(case, "cd.gender", "male", "", provenance=merged)
+        mini_file.write_answer(case, "cd.rosh", "low", "", provenance=merged)
     assert audit_consistency(mini_file) == []
     assert verify_audit_chain(mini_file) is None
 

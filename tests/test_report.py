@@ -55,9 +55,9 @@ def make_inspection(
         ref = f"GW-{n:04d}"
         values = draw_case(rng, instrument, jitter)
         with inspection.transaction():
-            case = inspection._insert_case(ref)
+            case = inspection.insert_case(ref)
             for qid, value in values.items():
-                inspection._write_answer(case, qid, value, None)
+                inspection.write_answer(case, qid, value, None)
         if n < cases - drafts:
             inspection.complete_case(ref)
     with inspection.transaction():

@@ -129,9 +129,9 @@ def write_cases(path: Path, instrument: Instrument, answers: list[dict[str, str]
     )
     for n, values in enumerate(answers):
         with inspection.transaction():
-            case = inspection._insert_case(f"KT-{n:04d}")
+            case = inspection.insert_case(f"KT-{n:04d}")
             for qid, value in values.items():
-                inspection._write_answer(case, qid, value, None)
+                inspection.write_answer(case, qid, value, None)
     return inspection
 
 

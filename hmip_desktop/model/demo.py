@@ -287,10 +287,10 @@ def second_marking(
 
 def _write_case(inspection: InspectionFile, rng: random.Random, ref: str, values: dict[str, str]) -> None:
     with inspection.transaction():
-        case = inspection._insert_case(ref)
+        case = inspection.insert_case(ref)
         for qid, value in values.items():
             note = rng.choice(NOTE_TEMPLATES) if inspection.instrument.by_id[qid].is_scored and rng.random() < NOTE_CHANCE else None
-            inspection._write_answer(case, qid, value, note)
+            inspection.write_answer(case, qid, value, note)
 
 
 def generate_demo(

@@ -59,6 +59,22 @@ class AnswerRecord:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Who and what wrote a value copied in from elsewhere (the merge, a conflict resolution), as the
+    audit log and the answer record it."""
+
+    #: The assessor the value is recorded as theirs.
+    assessor: str
+    #: The audit action, e.g. "answer-merge", "answer-resolve", "merge-status".
+    action: str
+    detail: str
+    #: The source's time of the change (None: now).
+    updated_at: str | None = None
+    #: The merge wrote it (the sources' view), not the lead deciding it (see `InspectionFile.write_answer`).
+    merged: bool = False
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     seq: int
     at: str

@@ -43,9 +43,11 @@ from hmip_desktop.model.file.records import (
     AnswerRecord,
     Assessor,
     AuditEntry,
+    CaseKey,
     CaseRecord,
     CaseStatus,
     FileInfo,
+    Provenance,
     Role,
     answer_from_row,
     case_from_row,
@@ -63,6 +65,19 @@ from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
 
 FILE_SUFFIX = ".hmip"
+#: An answer written in place; the merge's writes also say whether the merge wrote it (merged_revision).
+_UPSERT_ANSWER = (
+    "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_uuid, question_id) DO UPDATE SET "
+    "value = excluded.value, note = excluded.note, revision = excluded.revision, "
+    "assessor = excluded.assessor, updated_at = excluded.updated_at"
+)
+_UPSERT_COPIED_ANSWER = (
+    "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at, merged_revision) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_uuid, question_id) DO UPDATE SET "
+    "value = excluded.value, note = excluded.note, revision = excluded.revision, "
+    "assessor = excluded.assessor, updated_at = excluded.updated_at, merged_revision = excluded.merged_revision"
+)
 
 
 def now_iso() -> str:
@@ -407,10 +422,14 @@ class InspectionFile:
 
     def add_case(self, case_ref: str) -> CaseRecord:
         with self.transaction():
-            case = self._insert_case(case_ref)
+            case = self.insert_case(case_ref)
         return case
 
-    def _insert_case(self, case_ref: str) -> CaseRecord:
+    # The one write path. Each method below changes the file inside the caller's `transaction()`,
+    # with its audit entries; the CSV import, the demo, the merge and conflict resolution share them.
+
+    def insert_case(self, case_ref: str) -> CaseRecord:
+        """Add a draft case; CaseError unless the reference is valid and new (in any letter case)."""
         ref = check_case_ref(case_ref)
         existing = self.find_case(ref)
         if existing is not None:
@@ -428,14 +447,19 @@ class InspectionFile:
         self.audit("case-add", case_ref=ref)
         return self.case_by_uuid(case_uuid)
 
-    def check_answer(self, case_uuid: str | None, question_id: str, value: str | None) -> None:
-        """Raise InvalidAnswer unless `value` is allowed for this question in this case."""
+    def check_option(self, question_id: str, value: str | None) -> None:
+        """Raise InvalidAnswer unless the question exists and `value` is one of its options (or None)."""
         question = self.instrument.by_id.get(question_id)
         if question is None:
             raise InvalidAnswer(f"there is no question {question_id!r} in {self.instrument.id}")
         if value is not None and question.option(value) is None:
             allowed = ", ".join(o.value for o in question.options)
             raise InvalidAnswer(f"{value!r} is not an answer to {question_id}; use one of: {allowed}")
+
+    def check_answer(self, case_uuid: str | None, question_id: str, value: str | None) -> None:
+        """Raise InvalidAnswer unless `value` is allowed for this question in this case."""
+        self.check_option(question_id, value)
+        question = self.instrument.by_id[question_id]
         if value is None or question.relevant_if is None:
             return
         values = self.values_for(case_uuid) if case_uuid else {}
@@ -443,6 +467,69 @@ class InspectionFile:
         if question_id not in relevance.relevant_question_ids(self.instrument, values):
             reason = relevance.explain_rule(self.instrument, question.relevant_if)
             raise InvalidAnswer(f"{question_id} does not apply to this case: it {reason}")
+
+    def write_answer(
+        self,
+        case: CaseKey,
+        question_id: str,
+        value: str | None,
+        note: str | None,
+        *,
+        provenance: Provenance | None = None,
+    ) -> AnswerRecord:
+        """Set one answer (value None clears it; note None keeps the note); unchanged, the old record.
+
+        Without `provenance`, the owner's own judgement: allowed only in a draft case and only
+        where the question applies, the case marked changed, an "answer" and/or "note" entry.
+        With it, the merge or conflict resolution copying an answer as its source gives it:
+        any case, any order of answers (the value is still one of the question's options),
+        recorded as the source's assessor, one `provenance.action` entry; the caller marks
+        the case changed once for all of its answers (`touch_case`).
+        """
+        if provenance is None:
+            self.check_answer(case.uuid, question_id, value)
+            if case.status == "complete":
+                raise CaseError(f"case {case.case_ref} is marked complete; reopen it before changing answers")
+        else:
+            self.check_option(question_id, value)
+        clean_note = check_note(note) if note is not None and provenance is None else note
+        old = self.answer(case.uuid, question_id)
+        old_note = old.note if old else ""
+        new_note = clean_note if clean_note is not None else old_note
+        if old is not None and old.value == value and old.note == new_note:
+            return old
+        revision = old.revision + 1 if old else 1
+        old_value = old.value if old else None
+        if provenance is None:
+            stamp = self.clock()
+            self.conn.execute(_UPSERT_ANSWER, (case.uuid, question_id, value, new_note, revision, self.actor, stamp))
+            self.touch_case(case.uuid, stamp)
+            if old_value != value:
+                self.audit(
+                    "answer", case_ref=case.case_ref, question_id=question_id, old_value=old_value, new_value=value
+                )
+            if old_note != new_note:
+                self.audit(
+                    "note", case_ref=case.case_ref, question_id=question_id, detail=f"{len(new_note)} characters"
+                )
+            return AnswerRecord(case.uuid, question_id, value, new_note, revision, self.actor, stamp)
+        stamp = provenance.updated_at or self.clock()
+        # merged_revision: the merge wrote it (the sources' view), as opposed to the lead deciding it (a
+        # conflict resolution); a later source change applies only to the former.
+        merged_revision = revision if provenance.merged else None
+        self.conn.execute(
+            _UPSERT_COPIED_ANSWER,
+            (case.uuid, question_id, value, new_note, revision, provenance.assessor, stamp, merged_revision),
+        )
+        self.audit(
+            provenance.action,
+            case_ref=case.case_ref,
+            question_id=question_id,
+            old_value=old_value,
+            new_value=value,
+            detail=provenance.detail if old_value != value else f"note only; {provenance.detail}",
+        )
+        return AnswerRecord(case.uuid, question_id, value, new_note, revision, provenance.assessor, stamp)
 
     def set_answer(
         self,
@@ -459,56 +546,45 @@ class InspectionFile:
             if case is None:
                 if not create_case:
                     self.get_case(case_ref)
-                case = self._insert_case(case_ref)
-            return self._write_answer(case, question_id, value, note)
-
-    def _write_answer(self, case: CaseRecord, question_id: str, value: str | None, note: str | None) -> AnswerRecord:
-        self.check_answer(case.uuid, question_id, value)
-        if case.is_complete:
-            raise CaseError(f"case {case.case_ref} is marked complete; reopen it before changing answers")
-        clean_note = check_note(note) if note is not None else None
-        old = self.answer(case.uuid, question_id)
-        new_note = clean_note if clean_note is not None else (old.note if old else "")
-        if old is not None and old.value == value and old.note == new_note:
-            return old
-        stamp = self.clock()
-        revision = old.revision + 1 if old else 1
-        self.conn.execute(
-            "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_uuid, question_id) DO UPDATE SET "
-            "value = excluded.value, note = excluded.note, revision = excluded.revision, "
-            "assessor = excluded.assessor, updated_at = excluded.updated_at",
-            (case.uuid, question_id, value, new_note, revision, self.actor, stamp),
-        )
-        self._touch_case(case.uuid, stamp)
-        old_value = old.value if old else None
-        if old_value != value:
-            self.audit(
-                "answer",
-                case_ref=case.case_ref,
-                question_id=question_id,
-                old_value=old_value,
-                new_value=value,
-            )
-        if (old.note if old else "") != new_note:
-            self.audit(
-                "note",
-                case_ref=case.case_ref,
-                question_id=question_id,
-                detail=f"{len(new_note)} characters",
-            )
-        record = self.answer(case.uuid, question_id)
-        assert record is not None
-        return record
+                case = self.insert_case(case_ref)
+            return self.write_answer(case, question_id, value, note)
 
     def set_note(self, case_ref: str, question_id: str, note: str) -> AnswerRecord:
         with self.transaction():
             case = self.get_case(case_ref)
             old = self.answer(case.uuid, question_id)
-            return self._write_answer(case, question_id, old.value if old else None, note)
+            return self.write_answer(case, question_id, old.value if old else None, note)
 
-    def _touch_case(self, case_uuid: str, stamp: str) -> None:
-        self.conn.execute("UPDATE cases SET updated_at = ?, revision = revision + 1 WHERE uuid = ?", (stamp, case_uuid))
+    def touch_case(self, case_uuid: str, stamp: str | None = None) -> None:
+        """Mark a case changed (its revision and time), inside the caller's transaction."""
+        self.conn.execute(
+            "UPDATE cases SET updated_at = ?, revision = revision + 1 WHERE uuid = ?",
+            (stamp or self.clock(), case_uuid),
+        )
+
+    def write_status(self, case: CaseKey, status: CaseStatus, *, provenance: Provenance | None = None) -> None:
+        """Set a case's status: the owner's (case marked changed, a "status" entry), or, with
+        `provenance`, the merge's (one `provenance.action` entry; the caller marks the case)."""
+        self.conn.execute("UPDATE cases SET status = ? WHERE uuid = ?", (status, case.uuid))
+        if provenance is None:
+            self.touch_case(case.uuid)
+            self.audit("status", case_ref=case.case_ref, old_value=case.status, new_value=status)
+        else:
+            self.audit(
+                provenance.action,
+                case_ref=case.case_ref,
+                old_value=case.status,
+                new_value=status,
+                detail=provenance.detail,
+            )
+
+    def write_illustration(self, case: CaseKey, flagged: bool, text: str, *, provenance: Provenance) -> None:
+        """Set a case's practice illustration as the merge takes it from its sources (one `provenance.action`
+        entry; the caller marks the case changed). The owner's own goes through `set_illustration`."""
+        self.conn.execute(
+            "UPDATE cases SET illustration = ?, illustration_text = ? WHERE uuid = ?", (int(flagged), text, case.uuid)
+        )
+        self.audit(provenance.action, case_ref=case.case_ref, new_value=str(int(flagged)), detail=provenance.detail)
 
     def complete_case(self, case_ref: str) -> CaseRecord:
         with self.transaction():
@@ -521,21 +597,15 @@ class InspectionFile:
                     f"case {case.case_ref} has {len(missing)} unanswered question(s) that apply; answer them first",
                     [f"{qid}: {self.instrument.question(qid).chart_label}" for qid in missing],
                 )
-            self._set_status(case, "complete")
+            self.write_status(case, "complete")
         return self.get_case(case_ref)
 
     def reopen_case(self, case_ref: str) -> CaseRecord:
         with self.transaction():
             case = self.get_case(case_ref)
             if case.is_complete:
-                self._set_status(case, "draft")
+                self.write_status(case, "draft")
         return self.get_case(case_ref)
-
-    def _set_status(self, case: CaseRecord, status: CaseStatus) -> None:
-        stamp = self.clock()
-        self.conn.execute("UPDATE cases SET status = ? WHERE uuid = ?", (status, case.uuid))
-        self._touch_case(case.uuid, stamp)
-        self.audit("status", case_ref=case.case_ref, old_value=case.status, new_value=status)
 
     def set_illustration(self, case_ref: str, flagged: bool, text: str) -> CaseRecord:
         text = check_note(text)
@@ -547,7 +617,7 @@ class InspectionFile:
                 "UPDATE cases SET illustration = ?, illustration_text = ? WHERE uuid = ?",
                 (int(flagged), text, case.uuid),
             )
-            self._touch_case(case.uuid, self.clock())
+            self.touch_case(case.uuid)
             self.audit(
                 "illustration",
                 case_ref=case.case_ref,

@@ -331,14 +331,14 @@ def apply_plan(inspection: InspectionFile, plan: ImportPlan) -> int:
         with inspection.transaction():
             for ref in plan.new_cases:
                 if inspection.find_case(ref) is None:
-                    inspection._insert_case(ref)
+                    inspection.insert_case(ref)
             changed = 0
             # Form order puts every gate before the questions it opens.
             position = {q.id: i for i, q in enumerate(inspection.instrument.questions)}
             for ref, qid, value, note in sorted(plan.rows, key=lambda row: (row[0], position[row[1]])):
                 case = inspection.get_case(ref)
                 before = inspection.answer(case.uuid, qid)
-                after = inspection._write_answer(case, qid, value, note)
+                after = inspection.write_answer(case, qid, value, note)
                 changed += before != after
     except (InvalidAnswer, CaseError) as exc:
         raise ImportRejected(f"the import was refused and nothing was written: {exc.message}") from exc

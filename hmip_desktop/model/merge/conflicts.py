@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from hmip_desktop.model.errors import CaseError, InvalidAnswer
+from hmip_desktop.model.file.records import Provenance
 from hmip_desktop.model.file.rules import check_note
 from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.model.merge.master_answers import check_option, read_answer, touch_case, write_answer
 
 
 @dataclass(frozen=True)
@@ -199,27 +199,23 @@ def resolve_conflict(
         answer_note = side.note
         how = f"took {side.assessor}'s answer ({side.source})"
     else:
-        check_option(inspection, question_id, value)
+        inspection.check_option(question_id, value)
         new_value, assessor = value, inspection.actor
-        current = read_answer(inspection, case.uuid, question_id)
+        current = inspection.answer(case.uuid, question_id)
         agreeing = [side for side in conflict.sides if side.value == value]
         answer_note = agreeing[0].note if agreeing else (current.note if current else "")
         how = "set by the lead"
     with inspection.transaction():
-        old = read_answer(inspection, case.uuid, question_id)
-        revision = write_answer(
-            inspection,
-            case.uuid,
-            case.case_ref,
+        old = inspection.answer(case.uuid, question_id)
+        written = inspection.write_answer(
+            case,
             question_id,
             new_value,
             answer_note,
-            assessor=assessor,
-            action="answer-resolve",
-            detail=f"conflict #{conflict.id}: {how}",
+            provenance=Provenance(assessor=assessor, action="answer-resolve", detail=f"conflict #{conflict.id}: {how}"),
         )
-        if old is None or revision != old.revision:
-            touch_case(inspection, case.uuid)
+        if old is None or written.revision != old.revision:
+            inspection.touch_case(case.uuid)
         # The answer is now the lead's decision, even where its value did not change.
         inspection.conn.execute(
             "UPDATE answers SET merged_revision = NULL WHERE case_uuid = ? AND question_id = ?",

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hmip_desktop.model.file.records import CaseStatus
+from hmip_desktop.model.file.records import CaseStatus, Provenance
 from hmip_desktop.model.file.rules import case_ref_key
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.conflicts import Conflict, ConflictSide, close_conflict, open_conflict, raise_conflict
@@ -45,7 +45,6 @@ from hmip_desktop.model.merge.incoming import (
     IncomingFile,
     Lineage,
 )
-from hmip_desktop.model.merge.master_answers import set_illustration, set_status, touch_case, write_answer
 from hmip_desktop.model.merge.summary import FileResult
 
 MAX_WARNINGS_PER_FILE = 5
@@ -385,7 +384,7 @@ class FileMerger:
             self._record_case_source(case.uuid, incoming_case, _said_json(said), status, illustration)
         wrote |= fields_wrote
         if wrote:
-            touch_case(self.master, case.uuid)
+            self.master.touch_case(case.uuid)
         return wrote or self._counters() != counters
 
     def _take_in(
@@ -450,11 +449,10 @@ class FileMerger:
         old = (current.value, current.note) if current else (None, "")
         if (value, note) != old:
             latest = max((s for s in everyone if s.value == value), key=lambda s: s.updated_at, default=src)
-            write_answer(
-                self.master, case.uuid, case.case_ref, qid, value, note,
+            self.master.write_answer(case, qid, value, note, provenance=Provenance(
                 assessor=latest.assessor, action="answer-merge", detail=f"{self.detail} rev {src.revision}",
                 updated_at=latest.updated_at, merged=True,
-            )
+            ))
             self.result.answers_changed += 1
             wrote = True
         self._refresh_conflict(case, qid, src, mine)
@@ -520,7 +518,7 @@ class FileMerger:
             after_all = known + [v.value for v in statuses] + ([] if before_all else [case.status])
             after = combined_status(after_all)
             if case.status == combined_status(before_all or [case.status]) and after != case.status:
-                set_status(self.master, case.uuid, case.case_ref, case.status, after, self.detail)
+                self.master.write_status(case, after, provenance=Provenance(self.master.actor, "merge-status", self.detail))
                 case.status = after
                 wrote = True
         incoming_pair = Version(incoming_case.revision, "1" if incoming_case.illustration else "0",
@@ -537,7 +535,7 @@ class FileMerger:
                 known_pairs + _illustrations(illustrations) + ([] if before_pairs else [master_pair])
             )
             if master_pair == combined_illustration(before_pairs or [master_pair]) and new_pair != master_pair:
-                set_illustration(self.master, case.uuid, case.case_ref, new_pair[0], new_pair[1], self.detail)
+                self.master.write_illustration(case, *new_pair, provenance=Provenance(self.master.actor, "merge-illustration", self.detail))
                 case.illustration, case.illustration_text = new_pair
                 wrote = True
         return (changed, wrote, combined_status(v.value for v in statuses),
