@@ -1,4 +1,4 @@
-"""The code keeps its habits: ruff's lint rules and the one-way layers (import-linter), both from pyproject."""
+"""The code keeps its habits: ruff's lint rules, the one-way layers (import-linter), both from pyproject, and no import cycles."""
 
 from __future__ import annotations
 
@@ -40,3 +40,42 @@ def test_a_wrong_import_breaks_a_contract(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "hmip_desktop.model.offender -> hmip_desktop.ui.main_window" in result.stdout
+
+
+#: Prints each import that closes a cycle, as "a -> b" (b imports a back, directly or not); imports
+#: made only for type checking are left out, since they never run.
+_CYCLES = """
+import grimp
+graph = grimp.build_graph("hmip_desktop", exclude_type_checking_imports=True, cache_dir=None)
+for module in sorted(graph.modules):
+    for imported in sorted(graph.find_modules_directly_imported_by(module)):
+        if graph.chain_exists(importer=imported, imported=module):
+            print(f"{module} -> {imported}")
+"""
+
+
+def import_cycles(root: Path) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", _CYCLES],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(root)),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_no_import_cycles() -> None:
+    """No module imports one that imports it back: each can be read (and changed) without the other."""
+    assert import_cycles(ROOT) == []
+
+
+def test_an_import_cycle_is_found(tmp_path: Path) -> None:
+    """The cycle check bites: in a copy of the package, the audit module importing the store is reported."""
+    shutil.copytree(ROOT / "hmip_desktop", tmp_path / "hmip_desktop", ignore=shutil.ignore_patterns("__pycache__"))
+    audit = tmp_path / "hmip_desktop" / "model" / "file" / "audit.py"
+    audit.write_text(audit.read_text() + "\nfrom hmip_desktop.model.file.store import InspectionFile  # noqa: E402\n")
+    found = import_cycles(tmp_path)
+    assert "hmip_desktop.model.file.audit -> hmip_desktop.model.file.store" in found
+    assert "hmip_desktop.model.file.store -> hmip_desktop.model.file.audit" in found
