@@ -44,7 +44,7 @@ from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.relevance import relevant_question_ids
 from hmip_desktop.model.merge.aggregate import case_inspection_ids, is_aggregate
 from hmip_desktop.model.merge.conflicts import conflicted_case_uuids
-from hmip_desktop.model.merge.files import provenance
+from hmip_desktop.model.merge.one_file import provenance
 from hmip_desktop.scoring.agreement import AgreementResult, agreement_of_file
 from hmip_desktop.scoring.by_inspection import scores_by_inspection
 from hmip_desktop.scoring.load import score_file

@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -204,6 +204,11 @@ class Tracker:
     it was before this transaction, with its seal: a difference is an edit made outside the app
     since its last save, which the commit then records in the audit log (`take_found`) before it
     re-seals; so editing a file by hand and saving once more in the app does not launder the edit.
+
+    A subject this connection itself sealed (or checked) needs no second look while no other
+    connection has written to the file since: SQLite's data_version, which changes with every
+    commit made through any other connection or process, says whether one has. That spares a
+    save in the app recomputing, before its change, the seal it wrote at its previous save.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -211,23 +216,45 @@ class Tracker:
         self.touched: set[str] = set()
         #: Subjects found changed outside the app, with what differs (`SealProblem.describe`).
         self.found: dict[str, str] = {}
+        #: Subjects known to match their seals while the file's data_version is `_version`.
+        self._clean: set[str] = set()
+        self._version: int | None = None
 
     def touch(self, subject: object) -> None:
         if not isinstance(subject, str) or subject in self.touched:
             return
         self.touched.add(subject)
+        if subject in self._clean:
+            if self._data_version() == self._version:
+                return
+            self._clean.clear()  # another connection wrote: check everything again
+            self._version = None
         problem = _subject_problem(self._conn, subject)
         if problem is not None:
             self.found[subject] = problem
+
+    def _data_version(self) -> int:
+        return int(self._conn.execute("PRAGMA main.data_version").fetchone()[0])
+
+    def sealed(self, subjects: Iterable[str]) -> None:
+        """`subjects` now match their seals (`reseal`, just before COMMIT; own commits keep data_version)."""
+        version = self._data_version()
+        if version != self._version:
+            self._clean.clear()
+        self._clean.update(subjects)
+        self._version = version
+        self.touched.clear()
 
     def take_found(self) -> dict[str, str]:
         found, self.found = self.found, {}
         return found
 
     def reset(self) -> None:
-        """After a rollback: nothing was changed."""
+        """After a rollback: nothing was changed (and nothing is taken as known any more)."""
         self.touched.clear()
         self.found.clear()
+        self._clean.clear()
+        self._version = None
 
 
 def install_tracking(conn: sqlite3.Connection) -> Tracker:
@@ -261,7 +288,7 @@ def reseal(conn: sqlite3.Connection, tracker: Tracker) -> int:
                 "ON CONFLICT (subject) DO UPDATE SET seal = excluded.seal",
                 (subject, seal),
             )
-    tracker.touched.clear()
+    tracker.sealed(subjects)
     return len(subjects)
 
 
