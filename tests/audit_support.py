@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Mapping
 
-from hmip_desktop.model.file.audit import AUDIT_FIELDS, GENESIS_HASH, check_audit, stored_answers
+from hmip_desktop.model.file.audit import AUDIT_FIELDS, GENESIS_HASH, check_audit
 from hmip_desktop.model.file.records import AuditEntry
 from hmip_desktop.model.file.store import InspectionFile
 
 
 def reference_hash(prev_hash: str, fields: Mapping[str, object]) -> str:
     """An audit entry's hash as documented in docs/security.md: sha256 of the previous hash and the sorted JSON."""
-    payload = json.dumps({name: fields[name] for name in AUDIT_FIELDS}, sort_keys=True, separators=(",", ":"),
-                         ensure_ascii=False)
+    payload = json.dumps(
+        {name: fields[name] for name in AUDIT_FIELDS}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
 
 
@@ -32,6 +34,17 @@ def verify_audit_chain(inspection: InspectionFile) -> AuditEntry | None:
             return entry
         prev = entry.hash
     return None
+
+
+def stored_answers(conn: sqlite3.Connection) -> dict[tuple[str, str], str | None]:
+    """Every answer's value by (case_ref, question_id), as the file holds it (what `check_audit` compares)."""
+    return {
+        (case_ref, question_id): value
+        for case_ref, question_id, value in conn.execute(
+            "SELECT cases.case_ref, answers.question_id, answers.value FROM answers "
+            "JOIN cases ON cases.uuid = answers.case_uuid"
+        )
+    }
 
 
 def audit_consistency(inspection: InspectionFile) -> list[str]:

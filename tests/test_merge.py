@@ -15,8 +15,9 @@ from hmip_desktop.model.errors import CaseError, UserError
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
-from hmip_desktop.model.merge.files import FileMerger, merge_files, provenance
+from hmip_desktop.model.merge.files import merge_files
 from hmip_desktop.model.merge.incoming import read_incoming
+from hmip_desktop.model.merge.one_file import FileMerger, provenance
 from hmip_desktop.scoring.load import score_file
 
 

@@ -24,7 +24,8 @@ from merge_support import FULL_CASE, add_case, new_file, team_file
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument, available_instruments
 from hmip_desktop.model.merge.conflicts import list_conflicts, resolve_conflict
-from hmip_desktop.model.merge.files import merge_files, provenance
+from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.model.merge.one_file import provenance
 from hmip_desktop.scoring.load import score_file
 
 

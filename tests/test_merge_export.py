@@ -9,6 +9,7 @@ import pytest
 from audit_support import verify_audit_chain
 from merge_support import FULL_CASE, add_case, new_file, team_file
 from openpyxl import load_workbook
+from scoring_combine import combine_results
 
 from hmip_desktop.exports.tables import export_tables, neutralise, write_csv, write_xlsx
 from hmip_desktop.model.errors import UserError
@@ -18,7 +19,6 @@ from hmip_desktop.model.merge.aggregate import build_aggregate, case_inspection_
 from hmip_desktop.model.merge.conflicts import list_conflicts
 from hmip_desktop.model.merge.files import merge_files
 from hmip_desktop.scoring.by_inspection import scores_by_inspection
-from hmip_desktop.scoring.combine import combine_results
 from hmip_desktop.scoring.load import score_file
 
 DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+44 1234", "-1+2", "@SUM(A1)", "\tcmd", "\rcmd"]

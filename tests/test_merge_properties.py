@@ -12,8 +12,9 @@ from merge_support import add_case, content, new_file, sha256
 
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, available_instruments
-from hmip_desktop.model.merge.files import FileMerger, merge_files
+from hmip_desktop.model.merge.files import merge_files
 from hmip_desktop.model.merge.incoming import read_incoming
+from hmip_desktop.model.merge.one_file import FileMerger
 from hmip_desktop.scoring.load import score_file
 
 ASSESSORS = ["Ann Smith", "Bob Jones", "Cy Quinn", "Di Patel"]

@@ -18,8 +18,9 @@ from hmip_desktop.model.file.package import ScryptParams, write_package
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument, available_instruments
 from hmip_desktop.model.merge import reading as merge_reading
-from hmip_desktop.model.merge.files import FileMerger, merge_files
+from hmip_desktop.model.merge.files import merge_files
 from hmip_desktop.model.merge.incoming import Expectation
+from hmip_desktop.model.merge.one_file import FileMerger
 from hmip_desktop.model.merge.reading import TeamReader, reader_count
 from hmip_desktop.model.merge.summary import MergeSummary
 

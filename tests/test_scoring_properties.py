@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scoring_combine import combine_results
 
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import (
@@ -17,7 +18,6 @@ from hmip_desktop.model.instrument.definition import (
     default_instrument,
     iter_value_rules,
 )
-from hmip_desktop.scoring.combine import combine_results
 from hmip_desktop.scoring.engine import _plan_for, _walk, mean, percent, score_cases
 from hmip_desktop.scoring.inputs import CaseInput
 

@@ -14,7 +14,8 @@ from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.team import team_status
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.merge.conflicts import ConflictSide, list_conflicts, raise_conflict, resolve_conflict
-from hmip_desktop.model.merge.files import FileResult, MergeSummary, merge_files
+from hmip_desktop.model.merge.files import merge_files
+from hmip_desktop.model.merge.summary import FileResult, MergeSummary
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.scoring.engine import score_cases
 from hmip_desktop.scoring.inputs import CaseInput

@@ -14,7 +14,7 @@ from hmip_desktop.model.errors import UserError
 
 if TYPE_CHECKING:
     from hmip_desktop.model.file.store import InspectionFile
-    from hmip_desktop.model.merge.files import MergeSummary
+    from hmip_desktop.model.merge.summary import MergeSummary
 
 #: merge.aggregate's DEFAULT_AGGREGATE_ID and DEFAULT_OWNER, written out so that `hmip --help` loads no
 #: merge code (tests/test_cli_startup_cost.py compares).

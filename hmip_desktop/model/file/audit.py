@@ -196,14 +196,3 @@ def check_audit(conn: sqlite3.Connection, stored: Mapping[tuple[str, str], str |
         else:
             problems.append(f"{where}: the file holds {held!r} but the audit log's last entry says {logged!r}")
     return result
-
-
-def stored_answers(conn: sqlite3.Connection) -> dict[tuple[str, str], str | None]:
-    """Every answer's value by (case_ref, question_id), as the file holds it (what `check_audit` compares)."""
-    return {
-        (case_ref, question_id): value
-        for case_ref, question_id, value in conn.execute(
-            "SELECT cases.case_ref, answers.question_id, answers.value FROM answers "
-            "JOIN cases ON cases.uuid = answers.case_uuid"
-        )
-    }

@@ -27,25 +27,10 @@ from hmip_desktop.model.errors import FileLocked, StorageError, UserError
 from hmip_desktop.model.file.connection import storage_error
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.incoming import Expectation, PassphraseFor, read_incoming
-from hmip_desktop.model.merge.one_file import FileMerger, SourceAnswer, provenance
+from hmip_desktop.model.merge.one_file import FileMerger
 from hmip_desktop.model.merge.reading import Prepared, TeamReader, reader_count
 from hmip_desktop.model.merge.scratch import scratch_folder
-from hmip_desktop.model.merge.summary import FileResult, FileStatus, MergeSummary
-
-__all__ = [
-    "BACKUP_DIR",
-    "FileMerger",
-    "FileResult",
-    "FileStatus",
-    "MergeSummary",
-    "Progress",
-    "SourceAnswer",
-    "backup_master",
-    "check_master",
-    "create_master",
-    "merge_files",
-    "provenance",
-]
+from hmip_desktop.model.merge.summary import FileResult, MergeSummary
 
 Progress = Callable[[int, int, str], None]
 
