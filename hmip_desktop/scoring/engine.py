@@ -45,7 +45,7 @@ from hmip_desktop.scoring.result import (
     ScoringResult,
 )
 
-__all__ = ["CaseInput", "mean", "percent", "percent_or_none", "score_cases"]
+__all__ = ["mean", "percent", "percent_or_none", "score_cases"]
 
 
 # -- exact arithmetic -----------------------------------------------------------
