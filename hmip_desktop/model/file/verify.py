@@ -213,11 +213,11 @@ def _verify_copy(conn: sqlite3.Connection, run: _Checks) -> None:
     if damaged is None and sealed:
         try:
             content = _read_content(conn)
-        except sqlite3.DatabaseError as exc:  # which table: read them one by one
-            damaged = _unreadable(conn, list(CASE_TABLES)) or ("case tables", exc)
+        except sqlite3.DatabaseError as error:  # which table: read them one by one
+            damaged = _unreadable(conn, list(CASE_TABLES)) or ("case tables", error)
     if damaged is not None:
-        table, exc = damaged
-        run.add([f"{run.path.name} is damaged in its {table} ({exc}); use a backup copy"])
+        table, reason = damaged
+        run.add([f"{run.path.name} is damaged in its {table} ({reason}); use a backup copy"])
         return
     run.add()
     if not run.add([schema] if schema is not None else []):
