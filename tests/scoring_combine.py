@@ -1,4 +1,4 @@
-"""Combining results scored separately (several inspections into a national figure).
+"""Combining results scored separately (several inspections into a national figure): a reference for the tests.
 
 Question counts add up exactly; scores do not (a mean of two inspections' 50 %
 is not the national 50 % unless they had the same number of cases). So the
