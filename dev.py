@@ -92,7 +92,8 @@ def source_files(names: tuple[str, ...]) -> list[Path]:
         top = ROOT / name
         candidates = [top] if top.is_file() else sorted(top.rglob("*"))
         found += [
-            path for path in candidates
+            path
+            for path in candidates
             if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}
         ]
     return found
@@ -173,8 +174,18 @@ def build_bundle(*, force: bool) -> None:
     analysed = time.perf_counter()
     # Run outside the checkout, so the analysis finds hmip_desktop in the build environment only.
     run(
-        BUNDLE_PYTHON, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-        "--distpath", DIST, "--workpath", BUILD / "pyinstaller", BUNDLE_SPEC, cwd=BUILD,
+        BUNDLE_PYTHON,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        DIST,
+        "--workpath",
+        BUILD / "pyinstaller",
+        BUNDLE_SPEC,
+        cwd=BUILD,
     )
     BUNDLE_STAMP.write_text(digest)
     size = sum(p.stat().st_size for p in BUNDLE_DIR.rglob("*") if p.is_file() and not p.is_symlink())

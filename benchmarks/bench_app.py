@@ -164,10 +164,16 @@ def start_figures(path: Path, lead_path: Path, folder: Path) -> list[tuple[str, 
     cpu_rows = []
     if base_cpu > 0:
         cpu_rows = [
-            ("start CPU ratio: 86-case list ready / bare window (CPU time of the whole children)",
-             statistics.median(ready_cpu["assessor"]) / base_cpu, "-"),
-            ("start CPU ratio: lead file ready / bare window (CPU time of the whole children)",
-             statistics.median(ready_cpu["lead"]) / base_cpu, "-"),
+            (
+                "start CPU ratio: 86-case list ready / bare window (CPU time of the whole children)",
+                statistics.median(ready_cpu["assessor"]) / base_cpu,
+                "-",
+            ),
+            (
+                "start CPU ratio: lead file ready / bare window (CPU time of the whole children)",
+                statistics.median(ready_cpu["lead"]) / base_cpu,
+                "-",
+            ),
         ]
     return [
         ("start: bare PySide6 window shown", base, "reference"),

@@ -55,7 +55,9 @@ def xvfb() -> Iterator[str]:
     read, write = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-        pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     os.close(write)
     try:
@@ -175,8 +177,11 @@ def run() -> Iterator[tuple[str, float, str]]:
         folder = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "HMIP_"))}
         env.update(
-            DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(folder / "config"),
-            XDG_DATA_HOME=str(folder / "data"), XDG_RUNTIME_DIR=str(folder),
+            DISPLAY=display,
+            QT_QPA_PLATFORM="xcb",
+            XDG_CONFIG_HOME=str(folder / "config"),
+            XDG_DATA_HOME=str(folder / "data"),
+            XDG_RUNTIME_DIR=str(folder),
         )
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # the development app starts with compiled bytecode, as installed
         env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
@@ -184,7 +189,9 @@ def run() -> Iterator[tuple[str, float, str]]:
 
         hmip_bundle = [str(BUNDLE / f"hmip{exe}"), "--version"]
         version_bundle, version_bundle_cpu = medians(lambda: command_times(hmip_bundle, env, folder))
-        version_dev, version_dev_cpu = medians(lambda: command_times([str(scripts / f"hmip{exe}"), "--version"], env, folder))
+        version_dev, version_dev_cpu = medians(
+            lambda: command_times([str(scripts / f"hmip{exe}"), "--version"], env, folder)
+        )
         yield "hmip --version, bundle", version_bundle, "≤ 0.5 s"
         yield "hmip --version, development environment", version_dev, ""
         yield "start ratio: bundle hmip --version / development", version_bundle / version_dev, ""

@@ -99,7 +99,9 @@ def run() -> list[tuple[str, float, str]]:
         }
         score = median_process_seconds([*hmip, "score", str(lead)], RUNS, environment, f"hmip score ({LEAD_CASES:,})")
         report = median_process_seconds(
-            [*hmip, "report", str(lead), "--out", str(folder / "report.pdf")], SLOW_RUNS, environment,
+            [*hmip, "report", str(lead), "--out", str(folder / "report.pdf")],
+            SLOW_RUNS,
+            environment,
             f"hmip report ({LEAD_CASES:,})",
         )
     targets = {"hmip --help": "≤ 0.15 s", "hmip --version": "≤ 0.15 s", "hmip info FILE (86 cases)": "≤ 0.25 s"}

@@ -49,9 +49,12 @@ def write_file(
     refs: list[str],
 ) -> Path:
     """An inspection file holding complete cases with random valid answers, audited as the app audits them."""
-    with InspectionFile.create(
-        path, inspection_id=inspection_id, area="Bench", assessor=assessor, role=role, instrument=instrument
-    ) as file, file.transaction():
+    with (
+        InspectionFile.create(
+            path, inspection_id=inspection_id, area="Bench", assessor=assessor, role=role, instrument=instrument
+        ) as file,
+        file.transaction(),
+    ):
         stamp = file.clock()
         for ref in refs:
             case_uuid = file.new_uuid()
@@ -67,14 +70,23 @@ def write_file(
                 [(case_uuid, qid, value, assessor, stamp) for qid, value in values.items()],
             )
             if role == "lead":  # as the merge writes a case into the lead's file: one entry for its answers
-                answers = [{"action": "answers-merge", "case_ref": ref,
-                            "new_value": json.dumps(values, ensure_ascii=False, sort_keys=True)}]
+                answers = [
+                    {
+                        "action": "answers-merge",
+                        "case_ref": ref,
+                        "new_value": json.dumps(values, ensure_ascii=False, sort_keys=True),
+                    }
+                ]
             else:  # as the assessor's form writes them: one entry per answer
-                answers = [{"action": "answer", "case_ref": ref, "question_id": q, "new_value": v}
-                           for q, v in values.items()]
+                answers = [
+                    {"action": "answer", "case_ref": ref, "question_id": q, "new_value": v} for q, v in values.items()
+                ]
             file.audit_many(
-                [{"action": "case-add", "case_ref": ref}, *answers,
-                 {"action": "status", "case_ref": ref, "old_value": "draft", "new_value": "complete"}],
+                [
+                    {"action": "case-add", "case_ref": ref},
+                    *answers,
+                    {"action": "status", "case_ref": ref, "old_value": "draft", "new_value": "complete"},
+                ],
             )
     return path
 
@@ -97,15 +109,23 @@ def run() -> list[tuple[str, float, str]]:
         folder = Path(tmp)
         team = [
             write_file(
-                folder / f"assessor-{n:02d}.hmip", instrument, rng, inspection_id="BENCH-2014",
-                assessor=f"Assessor {n:02d}", role="inspector",
+                folder / f"assessor-{n:02d}.hmip",
+                instrument,
+                rng,
+                inspection_id="BENCH-2014",
+                assessor=f"Assessor {n:02d}",
+                role="inspector",
                 refs=[f"BN-{n:02d}-{c:03d}" for c in range(CASES_PER_FILE)],
             )
             for n in range(FILES)
         ]
         empty_lead = folder / "empty-lead.hmip"
         InspectionFile.create(
-            empty_lead, inspection_id="BENCH-2014", area="Bench", assessor="Lee Lead", role="lead",
+            empty_lead,
+            inspection_id="BENCH-2014",
+            area="Bench",
+            assessor="Lee Lead",
+            role="lead",
             instrument=instrument,
         ).close()
         runs = iter(range(1000))
@@ -130,8 +150,13 @@ def run() -> list[tuple[str, float, str]]:
 
         leads = [
             write_file(
-                folder / f"inspection-{n:02d}.hmip", instrument, rng, inspection_id=f"INSP-{n:02d}",
-                assessor=f"Lead {n:02d}", role="lead", refs=[f"C-{c:03d}" for c in range(CASES_PER_INSPECTION)],
+                folder / f"inspection-{n:02d}.hmip",
+                instrument,
+                rng,
+                inspection_id=f"INSP-{n:02d}",
+                assessor=f"Lead {n:02d}",
+                role="lead",
+                refs=[f"C-{c:03d}" for c in range(CASES_PER_INSPECTION)],
             )
             for n in range(INSPECTIONS)
         ]
@@ -153,6 +178,7 @@ def run() -> list[tuple[str, float, str]]:
         (aggregate_name, aggregate_seconds[0], "< 10 s"),
         (f"{aggregate_name}, CPU time", aggregate_seconds[1], "-"),
     ]
+
 
 if __name__ == "__main__":
     for name, seconds, target in run():

@@ -34,12 +34,18 @@ def run() -> list[tuple[str, float, str]]:
         out.mkdir()
         kdf = median_seconds(lambda _i: package.derive_cost_seconds(), 5)
         write = median_seconds(lambda i: package.write_package(source, out / f"p{i}.hmipx", PASSPHRASE), 5)
-        read = median_seconds(lambda i: package.open_package(out / f"p{i}.hmipx", PASSPHRASE, out, name=f"o{i}.hmip"), 5)
+        read = median_seconds(
+            lambda i: package.open_package(out / f"p{i}.hmipx", PASSPHRASE, out, name=f"o{i}.hmip"), 5
+        )
         plain_open = median_seconds(lambda _i: InspectionFile.open(source, read_only=True).close(), 11)
         untrusted_open = median_seconds(lambda _i: open_untrusted(source).close(), 11)
         ratio = (out / "p0.hmipx").stat().st_size / source.stat().st_size
     return [
-        (f"key derivation alone ({package.DEFAULT_KDF.describe()})", kdf, "0.3-0.5 s: costly to guess, once per package"),
+        (
+            f"key derivation alone ({package.DEFAULT_KDF.describe()})",
+            kdf,
+            "0.3-0.5 s: costly to guess, once per package",
+        ),
         ("package an 86-case file (snapshot, compress, encrypt, write)", write, "< 1 s"),
         ("open an 86-case package (decrypt, check, write .hmip)", read, "< 1 s"),
         ("package size / file size ratio", ratio, "smaller than the file"),

@@ -31,9 +31,16 @@ def aggregate_sized_file(path: Path, cases: int = AGGREGATE_CASES, seed: int = 1
     instrument = default_instrument()
     rng = random.Random(seed)
     jitter = _question_jitter(rng, instrument)
-    with InspectionFile.create(path, inspection_id="AGGREGATE-2014", area="England and Wales",
-                               assessor="Aggregate lead", role="lead", instrument=instrument,
-                               start_date="2013-04-01", end_date="2014-03-31") as inspection:
+    with InspectionFile.create(
+        path,
+        inspection_id="AGGREGATE-2014",
+        area="England and Wales",
+        assessor="Aggregate lead",
+        role="lead",
+        instrument=instrument,
+        start_date="2013-04-01",
+        end_date="2014-03-31",
+    ) as inspection:
         bench = Provenance(assessor="bench", action="answer", detail="benchmark")
         completed = Provenance(assessor="bench", action="merge-status", detail="benchmark")
         for start in range(0, cases, 250):
@@ -137,8 +144,11 @@ def run() -> list[tuple[str, float, str]]:
         (f"86-case demo: PDF ({demo_info.pages} pages)", demo_pdf, "< 3 s"),
         (f"86-case demo: web edition ({demo_size // 1024} KB, one page)", demo_web, "< 1 s"),
         ("86-case demo: both editions from one scoring", demo_both, "< 3 s"),
-        ("86-case demo: app preview, first (report tools loaded when the tab opened)", first_warm,
-         "close to the second"),
+        (
+            "86-case demo: app preview, first (report tools loaded when the tab opened)",
+            first_warm,
+            "close to the second",
+        ),
         ("86-case demo: app preview, first, asked for while the tools load", first_at_once, "-"),
         ("86-case demo: app preview, second", second, "< 3 s"),
         (f"{LEAD_CASES:,} cases: PDF ({lead_info.pages} pages)", lead_pdf, "< 5 s"),

@@ -34,8 +34,10 @@ def second_marked(instrument: Instrument, cases: list[CaseInput], rng: random.Ra
     for n, case in enumerate(cases):
         marks: dict[str, dict[str, str]] = {"First Marker": dict(case.values)}
         if n % 10 == 0:
-            again = {qid: value if rng.random() > 0.125 else rng.choice(instrument.by_id[qid].options).value
-                     for qid, value in case.values.items()}
+            again = {
+                qid: value if rng.random() > 0.125 else rng.choice(instrument.by_id[qid].options).value
+                for qid, value in case.values.items()
+            }
             marks["Second Marker"] = effective_values(instrument, again)
         marked.append(MarkedCase(case_ref=case.case_ref, marks=marks))
     return marked

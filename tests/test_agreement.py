@@ -203,7 +203,9 @@ def test_the_file_gives_each_assessors_own_answers_as_last_merged(lead_with_doub
     # Bob's later file counts (not his first); his stale s.proposal is no judgement, so no pair.
     assert result.questions["s.proposal"].values.pairs == 0
     assert [(p.first_value, p.second_value) for p in result.questions["s.quality"].pairs] == [("yes", "na")]
-    assert [(p.first_value, p.second_value) for p in result.questions["p.plan"].pairs] == [("sufficient", "insufficient")]
+    assert [(p.first_value, p.second_value) for p in result.questions["p.plan"].pairs] == [
+        ("sufficient", "insufficient")
+    ]
     assert result.questions["p.plan"].line is not None and result.questions["p.plan"].line.agreement == 0
     assert [(p.first, p.second) for p in result.assessor_pairs] == [("Ann Smith", "Bob Jones")]
 
@@ -228,7 +230,9 @@ def test_hmip_agreement_json_and_table(lead_with_double_marking: Path, capsys: p
     assert text.index("p.plan") < text.index("r.rmp")  # lowest agreement first
 
 
-def test_agreement_needs_the_leads_merged_file(tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str]) -> None:
+def test_agreement_needs_the_leads_merged_file(
+    tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str]
+) -> None:
     ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-1": None})
     assert main(["agreement", str(ann)]) == 3
     assert "ann.hmip is Ann Smith's own inspector file" in capsys.readouterr().err
@@ -285,5 +289,8 @@ def test_the_exports_carry_the_same_tables(lead_with_double_marking: Path, tmp_p
         ("p.plan", "sufficient", "insufficient"),
     }
     scores = {(r["level"], r["key"]): r for r in rows("scores")}
-    low, high = float(scores[("outcome", "sentence")]["interval_low"]), float(scores[("outcome", "sentence")]["interval_high"])
+    low, high = (
+        float(scores[("outcome", "sentence")]["interval_low"]),
+        float(scores[("outcome", "sentence")]["interval_high"]),
+    )
     assert low <= float(scores[("outcome", "sentence")]["score"]) <= high

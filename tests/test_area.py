@@ -39,8 +39,9 @@ def write(path: Path, text: str) -> Path:
 @pytest.fixture
 def lead(tmp_path: Path) -> Path:
     path = tmp_path / "lead.hmip"
-    InspectionFile.create(path, inspection_id="GWY-2014", area="Gwynedd", assessor="Jane Whitfield",
-                          role="lead").close()
+    InspectionFile.create(
+        path, inspection_id="GWY-2014", area="Gwynedd", assessor="Jane Whitfield", role="lead"
+    ).close()
     return path
 
 
@@ -135,8 +136,12 @@ def test_a_refused_import_changes_nothing(lead: Path, tmp_path: Path, capsys: py
 
 
 def test_findings_set_checks_area_data_too(lead: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    broken = write(tmp_path / "area.json", json.dumps({"tables": [{"title": "T", "columns": [{"name": "x"}],
-                                                                   "rows": [{"label": "a", "values": ["many"]}]}]}))
+    broken = write(
+        tmp_path / "area.json",
+        json.dumps(
+            {"tables": [{"title": "T", "columns": [{"name": "x"}], "rows": [{"label": "a", "values": ["many"]}]}]}
+        ),
+    )
     assert main(["findings", "set", str(lead), area.FIELD, "--file", str(broken)]) == 3
     assert "not valid area data" in capsys.readouterr().err
     with pytest.raises(UserError):
@@ -156,7 +161,7 @@ def test_the_report_prints_the_tables_with_their_sources_as_footnotes(
         info = build_report(inspection, out)
     assert area.FIELD not in info.missing_texts
     text = report_text(out)
-    appendix = text[text.index("Appendix 1: Contextual information about the area inspected Demographic data"):]
+    appendix = text[text.index("Appendix 1: Contextual information about the area inspected Demographic data") :]
     assert "Local authority Unemployment¹ Population² Minority ethnic population²" in appendix
     assert "Ynys Môn 7.4% 69,700 n/a" in appendix
     assert "¹ Source: Labour market indicators 2012 ² Source: Census 2011" in appendix

@@ -22,8 +22,9 @@ SAVE_TIMEOUT = 5_000
 @pytest.fixture
 def lead_path(tmp_path: Path) -> Path:
     path = tmp_path / "lead.hmip"
-    InspectionFile.create(path, inspection_id="GWY-2014", area="Gwynedd", assessor="Jane Whitfield",
-                          role="lead").close()
+    InspectionFile.create(
+        path, inspection_id="GWY-2014", area="Gwynedd", assessor="Jane Whitfield", role="lead"
+    ).close()
     return path
 
 

@@ -139,9 +139,15 @@ OPERATIONS = st.lists(
         st.sampled_from(["KT-001", "KT-002", "KT-003"]),
         st.sampled_from(
             [
-                ("cd.gender", "male"), ("cd.gender", "female"), ("cd.gender", None),
-                ("cd.report", "written"), ("cd.report", "none"), ("s.quality", "yes"),
-                ("f.acc.identified", "yes"), ("f.acc.progress", "good"), ("p.plan", "not-done"),
+                ("cd.gender", "male"),
+                ("cd.gender", "female"),
+                ("cd.gender", None),
+                ("cd.report", "written"),
+                ("cd.report", "none"),
+                ("s.quality", "yes"),
+                ("f.acc.identified", "yes"),
+                ("f.acc.progress", "good"),
+                ("p.plan", "not-done"),
             ]
         ),
         st.sampled_from([None, "", "a note", "another note"]),
@@ -198,29 +204,69 @@ def sealed_files(folder: Path, instrument: Instrument) -> tuple[Path, Path]:
 
 # (name, which file, statements as a database browser would run them, words the first problem holds)
 HAND_EDITS = [
-    ("status", "ann", ["UPDATE cases SET status = 'complete' WHERE case_ref = 'KT-002'"],
-     "case KT-002: its details (reference, status, practice illustration) changed"),
-    ("note", "ann", ["UPDATE answers SET note = 'no plan' WHERE question_id = 'p.plan'"],
-     "case KT-001: its answers (a value, note or assessor) changed"),
-    ("illustration", "ann", ["UPDATE cases SET illustration_text = 'Nothing of note.' WHERE case_ref = 'KT-001'"],
-     "case KT-001: its details"),
-    ("illustration flag", "lead", ["UPDATE cases SET illustration = 0 WHERE case_ref = 'KT-001'"],
-     "case KT-001: its details"),
-    ("assessor", "lead", ["UPDATE answers SET assessor = 'Bob Jones' WHERE question_id = 'cd.gender'"],
-     "its answers (a value, note or assessor) changed"),
-    ("last audit entry", "ann", ["DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)"],
-     "end of the audit log: the audit log ends at entry"),
-    ("last audit entry, counter too", "lead",
-     ["DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)",
-      "UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'audit'"],
-     "HMIP Desktop last wrote entry"),
+    (
+        "status",
+        "ann",
+        ["UPDATE cases SET status = 'complete' WHERE case_ref = 'KT-002'"],
+        "case KT-002: its details (reference, status, practice illustration) changed",
+    ),
+    (
+        "note",
+        "ann",
+        ["UPDATE answers SET note = 'no plan' WHERE question_id = 'p.plan'"],
+        "case KT-001: its answers (a value, note or assessor) changed",
+    ),
+    (
+        "illustration",
+        "ann",
+        ["UPDATE cases SET illustration_text = 'Nothing of note.' WHERE case_ref = 'KT-001'"],
+        "case KT-001: its details",
+    ),
+    (
+        "illustration flag",
+        "lead",
+        ["UPDATE cases SET illustration = 0 WHERE case_ref = 'KT-001'"],
+        "case KT-001: its details",
+    ),
+    (
+        "assessor",
+        "lead",
+        ["UPDATE answers SET assessor = 'Bob Jones' WHERE question_id = 'cd.gender'"],
+        "its answers (a value, note or assessor) changed",
+    ),
+    (
+        "last audit entry",
+        "ann",
+        ["DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)"],
+        "end of the audit log: the audit log ends at entry",
+    ),
+    (
+        "last audit entry, counter too",
+        "lead",
+        [
+            "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)",
+            "UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'audit'",
+        ],
+        "HMIP Desktop last wrote entry",
+    ),
     ("audit entry renumbered", "ann", ["UPDATE audit SET seq = 0 WHERE seq = 1"], "entries are numbered 0 to"),
     ("conflict deleted", "lead", ["DELETE FROM conflicts"], "case KT-001: its conflicts (sides or resolution) changed"),
     ("findings", "lead", ["UPDATE findings SET text = 'The service failed.'"], "the findings texts changed"),
-    ("owner's role", "ann", ["UPDATE assessors SET role = 'lead'"], "the inspection's details or the team list changed"),
-    ("case deleted", "ann", ["DELETE FROM answers WHERE case_uuid IN (SELECT uuid FROM cases WHERE case_ref = 'KT-002')",
-                             "DELETE FROM cases WHERE case_ref = 'KT-002'"],
-     "the file holds None but the audit log's last entry says"),
+    (
+        "owner's role",
+        "ann",
+        ["UPDATE assessors SET role = 'lead'"],
+        "the inspection's details or the team list changed",
+    ),
+    (
+        "case deleted",
+        "ann",
+        [
+            "DELETE FROM answers WHERE case_uuid IN (SELECT uuid FROM cases WHERE case_ref = 'KT-002')",
+            "DELETE FROM cases WHERE case_ref = 'KT-002'",
+        ],
+        "the file holds None but the audit log's last entry says",
+    ),
     ("provenance", "lead", ["UPDATE case_sources SET status = 'draft'"], "what the team files said about it"),
     ("import ledger", "lead", ["DELETE FROM imports WHERE file_name = 'bob.hmip'"], "the import ledger changed"),
 ]
@@ -228,8 +274,13 @@ HAND_EDITS = [
 
 @pytest.mark.parametrize(("name", "which", "statements", "expected"), HAND_EDITS, ids=[e[0] for e in HAND_EDITS])
 def test_a_hand_edit_of_any_judged_state_fails_verification(
-    tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str],
-    name: str, which: str, statements: list[str], expected: str,
+    tmp_path: Path,
+    mini_instrument: Instrument,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    which: str,
+    statements: list[str],
+    expected: str,
 ) -> None:
     ann, lead = sealed_files(tmp_path, mini_instrument)
     path = {"ann": ann, "lead": lead}[which]
@@ -264,8 +315,15 @@ def test_files_written_only_by_the_app_pass_and_say_what_was_checked(
         result = verify_file(path)
         assert result.ok, result.problems
         assert [c.name for c in result.checks] == [
-            "integrity", "schema", "file details", "audit chain", "end of the audit log",
-            "answers against the log", "seals", "case references", "completeness",
+            "integrity",
+            "schema",
+            "file details",
+            "audit chain",
+            "end of the audit log",
+            "answers against the log",
+            "seals",
+            "case references",
+            "completeness",
         ]
     assert [c.skipped != "" for c in verify_file(lead).checks][-1]  # a lead's file: completeness not asked
     assert main(["verify", str(lead), "--json"]) == 0
@@ -296,7 +354,11 @@ def test_a_file_of_schema_2_is_read_as_it_is_and_sealed_when_opened_for_editing(
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
         with InspectionFile.create(
-            tmp_path / "old.hmip", inspection_id="KENT-2014", area="Kent", assessor="Olga Old", instrument=mini_instrument
+            tmp_path / "old.hmip",
+            inspection_id="KENT-2014",
+            area="Kent",
+            assessor="Olga Old",
+            instrument=mini_instrument,
         ) as old:
             old.set_answer("KT-001", "cd.gender", "female", "seen", create_case=True)
             assert old.schema_version() == 2
@@ -325,16 +387,24 @@ def test_seals_in_bulk_equal_seals_one_by_one(tmp_path: Path, mini_instrument: I
 @pytest.mark.parametrize(
     ("statements", "then", "expected"),
     [
-        (["UPDATE cases SET status = 'complete' WHERE case_ref = 'KT-002'"],
-         lambda f: f.set_illustration("KT-002", True, "Reworded in the app."),
-         "case KT-002: its details (reference, status, practice illustration) changed outside HMIP Desktop"),
-        (["UPDATE answers SET note = 'softer wording' WHERE question_id = 'cd.rosh'"],
-         lambda f: f.set_answer("KT-002", "cd.rosh", "low"),
-         "case KT-002: its answers (a value, note or assessor) changed outside HMIP Desktop"),
-        (["DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)",
-          "UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'audit'"],
-         lambda f: f.set_answer("KT-002", "cd.gender", "male"),
-         "HMIP Desktop last wrote entry"),
+        (
+            ["UPDATE cases SET status = 'complete' WHERE case_ref = 'KT-002'"],
+            lambda f: f.set_illustration("KT-002", True, "Reworded in the app."),
+            "case KT-002: its details (reference, status, practice illustration) changed outside HMIP Desktop",
+        ),
+        (
+            ["UPDATE answers SET note = 'softer wording' WHERE question_id = 'cd.rosh'"],
+            lambda f: f.set_answer("KT-002", "cd.rosh", "low"),
+            "case KT-002: its answers (a value, note or assessor) changed outside HMIP Desktop",
+        ),
+        (
+            [
+                "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)",
+                "UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'audit'",
+            ],
+            lambda f: f.set_answer("KT-002", "cd.gender", "male"),
+            "HMIP Desktop last wrote entry",
+        ),
     ],
     ids=["status, then the illustration", "note, then the same answer", "log cut, then any save"],
 )

@@ -25,10 +25,26 @@ def mini_path(mini_file: InspectionFile) -> Path:
 
 def test_new_info_and_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "lead.hmip"
-    assert main(["new", str(path), "--inspection", "KENT-2014", "--area", "Kent", "--assessor", "Lee Lead", "--role", "lead"]) == 0
+    assert (
+        main(
+            [
+                "new",
+                str(path),
+                "--inspection",
+                "KENT-2014",
+                "--area",
+                "Kent",
+                "--assessor",
+                "Lee Lead",
+                "--role",
+                "lead",
+            ]
+        )
+        == 0
+    )
     assert main(["info", str(path), "--json"]) == 0
     out = capsys.readouterr().out
-    info = json.loads(out[out.index("{"):])
+    info = json.loads(out[out.index("{") :])
     assert info["inspection"] == {"id": "KENT-2014", "area": "Kent", "start_date": "", "end_date": ""}
     assert info["assessor"] == {"name": "Lee Lead", "role": "lead"}
     assert info["instrument"]["id"] == "iaow-2013-14" and len(info["instrument"]["sha256"]) == 64
@@ -76,7 +92,10 @@ def test_cases_import_and_list(mini_path: Path, tmp_path: Path, capsys: pytest.C
     assert "2 new case(s)" in capsys.readouterr().out
     assert main(["cases", "list", str(mini_path), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["case_ref"], r["status"], r["answered"]) for r in rows] == [("KT-001", "draft", 2), ("KT-002", "draft", 1)]
+    assert [(r["case_ref"], r["status"], r["answered"]) for r in rows] == [
+        ("KT-001", "draft", 2),
+        ("KT-002", "draft", 1),
+    ]
 
 
 def test_cases_import_refuses_personal_data_columns_unless_dropped(
@@ -121,7 +140,9 @@ def test_answers_import_is_all_or_nothing(mini_path: Path, tmp_path: Path, capsy
         assert inspection.values_for(inspection.get_case("KT-002").uuid) == {"s.quality": "yes", "cd.report": "written"}
 
 
-def test_answers_import_refuses_conflicting_duplicates(mini_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_answers_import_refuses_conflicting_duplicates(
+    mini_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dup = tmp_path / "dup.csv"
     dup.write_text("case_ref,question_id,value\nKT-1,cd.gender,male\nKT-1,cd.gender,male\nKT-1,cd.gender,female\n")
     assert main(["answers", "import", str(mini_path), str(dup)]) == EXIT_BAD_INPUT
@@ -130,7 +151,9 @@ def test_answers_import_refuses_conflicting_duplicates(mini_path: Path, tmp_path
 
 def test_answers_import_reads_windows_1252(mini_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     legacy = tmp_path / "legacy.csv"
-    legacy.write_bytes("case_ref,question_id,value,note\r\nKT-1,cd.gender,male,caf\xe9 \x96 visit\r\n".encode("latin-1"))
+    legacy.write_bytes(
+        "case_ref,question_id,value,note\r\nKT-1,cd.gender,male,caf\xe9 \x96 visit\r\n".encode("latin-1")
+    )
     assert main(["answers", "import", str(mini_path), str(legacy)]) == 0
     assert "windows-1252" in capsys.readouterr().out
     with InspectionFile.open(mini_path, read_only=True) as inspection:
@@ -143,8 +166,15 @@ def test_complete_and_reopen(mini_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["case", "complete", str(mini_path), "KT-001"]) == EXIT_BAD_INPUT
     assert "cd.rosh" in capsys.readouterr().err
     for qid, value in [
-        ("cd.rosh", "low"), ("cd.report", "none"), ("f.acc.identified", "yes"), ("f.acc.interventions", "yes"),
-        ("f.acc.progress", "good"), ("p.plan", "not-done"), ("r.rmp", "na"), ("v.victims", "no"), ("l.oversight", "yes"),
+        ("cd.rosh", "low"),
+        ("cd.report", "none"),
+        ("f.acc.identified", "yes"),
+        ("f.acc.interventions", "yes"),
+        ("f.acc.progress", "good"),
+        ("p.plan", "not-done"),
+        ("r.rmp", "na"),
+        ("v.victims", "no"),
+        ("l.oversight", "yes"),
     ]:
         assert main(["answer", str(mini_path), "KT-001", qid, value]) == 0
     assert main(["case", "complete", str(mini_path), "KT-001"]) == 0

@@ -19,7 +19,9 @@ def path(mini_file: InspectionFile) -> Path:
     return mini_file.path
 
 
-def test_writes_are_refused_while_the_app_holds_the_lock(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_writes_are_refused_while_the_app_holds_the_lock(
+    path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     app_lock = FileLock(path)  # what an open app window holds (this process is alive, so it is not stale)
     assert app_lock.acquire() is None
     before = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -42,7 +42,16 @@ for args in json.loads(sys.argv[1]):
 """
 
 #: Third-party packages no command loads unless it needs them.
-HEAVY_PACKAGES = {"pydantic", "reportlab", "cryptography", "openpyxl", "sqlite_utils", "statsmodels", "numpy", "PySide6"}
+HEAVY_PACKAGES = {
+    "pydantic",
+    "reportlab",
+    "cryptography",
+    "openpyxl",
+    "sqlite_utils",
+    "statsmodels",
+    "numpy",
+    "PySide6",
+}
 #: The machinery behind the commands, by what uses it.
 MERGE = {
     "hmip_desktop.model.merge.files",
@@ -69,9 +78,13 @@ def run_hmip(*commands: list[str]) -> list[tuple[int, set[str]]]:
         [sys.executable, "-c", CHILD, json.dumps(commands)], capture_output=True, text=True, timeout=300
     )
     exits = [line.split(" ", 1)[1] for line in done.stdout.splitlines() if line.startswith("EXIT ")]
-    loaded = [line.split(" ", 1)[1] if " " in line else "" for line in done.stdout.splitlines() if line.startswith("LOADED")]
+    loaded = [
+        line.split(" ", 1)[1] if " " in line else "" for line in done.stdout.splitlines() if line.startswith("LOADED")
+    ]
     assert len(exits) == len(commands), done.stderr[-3000:]
-    return [(int(code) if code.isdigit() else -1, set(names.split())) for code, names in zip(exits, loaded, strict=True)]
+    return [
+        (int(code) if code.isdigit() else -1, set(names.split())) for code, names in zip(exits, loaded, strict=True)
+    ]
 
 
 def loaded_of(modules: set[str], names: set[str]) -> set[str]:
@@ -110,7 +123,10 @@ def test_help_and_version_load_only_the_command_line() -> None:
     for command, (code, modules) in zip(commands, results, strict=True):
         assert code == 0, command
         ours = {m for m in modules if m.startswith("hmip_desktop.")}
-        beyond_the_cli = {m for m in ours if not m.startswith("hmip_desktop.cli")} - {"hmip_desktop.model", "hmip_desktop.model.errors"}
+        beyond_the_cli = {m for m in ours if not m.startswith("hmip_desktop.cli")} - {
+            "hmip_desktop.model",
+            "hmip_desktop.model.errors",
+        }
         assert beyond_the_cli == set(), f"`hmip {' '.join(command)}` loads {sorted(beyond_the_cli)}"
         assert heavy(modules) == set(), f"`hmip {' '.join(command)}` loads {sorted(heavy(modules))}"
 
@@ -118,7 +134,9 @@ def test_help_and_version_load_only_the_command_line() -> None:
 @pytest.fixture
 def assessor_file(tmp_path: Path, mini_instrument: Instrument) -> Path:
     path = tmp_path / "ann.hmip"
-    with InspectionFile.create(path, inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", instrument=mini_instrument) as file:
+    with InspectionFile.create(
+        path, inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", instrument=mini_instrument
+    ) as file:
         question = mini_instrument.questions[0]
         file.set_answer("KT-0001", question.id, question.options[0].value, create_case=True)
     return path

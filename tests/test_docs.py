@@ -39,7 +39,13 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 def test_linked_docs_exist() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for target in ["docs/user-guide.md", "docs/instrument.md", "docs/security.md", "docs/architecture.md", "docs/screenshots/case-form.png"]:
+    for target in [
+        "docs/user-guide.md",
+        "docs/instrument.md",
+        "docs/security.md",
+        "docs/architecture.md",
+        "docs/screenshots/case-form.png",
+    ]:
         if target in readme:
             assert (ROOT / target).exists(), target
 

@@ -14,7 +14,7 @@ from hmip_desktop.model.file.store import InspectionFile
 
 @pytest.fixture
 def answered(mini_file: InspectionFile) -> InspectionFile:
-    mini_file.set_answer("KT-001", "cd.gender", "female", "=HYPERLINK(\"x\")", create_case=True)
+    mini_file.set_answer("KT-001", "cd.gender", "female", '=HYPERLINK("x")', create_case=True)
     mini_file.set_answer("KT-001", "cd.report", "written")
     mini_file.set_answer("KT-001", "s.quality", "no")
     mini_file.set_answer("KT-002", "cd.gender", "male", create_case=True)

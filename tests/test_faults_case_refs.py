@@ -49,7 +49,9 @@ def test_the_same_reference_in_another_letter_case_is_the_same_case(mini_file: I
     [case] = mini_file.list_cases()
     assert case.case_ref == "KT-001"  # the first spelling is kept
     assert mini_file.values_for(case.uuid) == {"cd.gender": "female", "cd.rosh": "high", "cd.report": "none"}
-    with pytest.raises(CaseError, match=r"case kt-001 already exists as KT-001 \(references differ only in letter case\)"):
+    with pytest.raises(
+        CaseError, match=r"case kt-001 already exists as KT-001 \(references differ only in letter case\)"
+    ):
         mini_file.add_case("kt-001")
     assert mini_file.get_case("kT-001").uuid == case.uuid
 
@@ -79,7 +81,9 @@ def test_csv_rows_in_either_letter_case_are_one_case(mini_file: InspectionFile, 
     assert mini_file.values_for(mini_file.get_case("KT-002").uuid) == {"cd.rosh": "low", "cd.gender": "male"}
 
 
-def test_a_sample_listing_a_case_twice_in_two_letter_cases_is_refused(mini_file: InspectionFile, tmp_path: Path) -> None:
+def test_a_sample_listing_a_case_twice_in_two_letter_cases_is_refused(
+    mini_file: InspectionFile, tmp_path: Path
+) -> None:
     sample = tmp_path / "s.csv"
     sample.write_text("case_ref,cd.gender\nKT-010,male\nkt-010,male\n")
     before = mini_file.path.read_bytes()

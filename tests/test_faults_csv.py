@@ -93,7 +93,9 @@ def test_a_header_with_an_empty_column_name_gets_a_clear_message(
     assert message in error.message and error.message.startswith("a.csv: ")
 
 
-def test_the_cli_names_the_line_and_changes_nothing(saved: InspectionFile, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_names_the_line_and_changes_nothing(
+    saved: InspectionFile, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = saved.path
     saved.close()
     csv_path = tmp_path / "answers.csv"

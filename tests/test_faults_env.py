@@ -50,8 +50,24 @@ def hmip_on_read_only(folder: Path, *argv: str, cwd: Path) -> subprocess.Complet
     """`hmip ARGV` with `folder` mounted read-only for that process only."""
     env = {**os.environ, "HMIP_PASSPHRASE": PASSPHRASE}
     return subprocess.run(
-        ["unshare", "-rm", "sh", "-c", REMOUNT, "sh", str(folder), sys.executable, "-m", "hmip_desktop.cli.main", *argv],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=120,
+        [
+            "unshare",
+            "-rm",
+            "sh",
+            "-c",
+            REMOUNT,
+            "sh",
+            str(folder),
+            sys.executable,
+            "-m",
+            "hmip_desktop.cli.main",
+            *argv,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
     )
 
 
@@ -139,10 +155,16 @@ def test_demo_onto_an_existing_file(files: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("dates", "message"),
     [
-        (["--start-date", "next monday"], "the fieldwork start date 'next monday' is not a date; write it as YYYY-MM-DD"),
+        (
+            ["--start-date", "next monday"],
+            "the fieldwork start date 'next monday' is not a date; write it as YYYY-MM-DD",
+        ),
         (["--start-date", "2014-02-30"], "the fieldwork start date '2014-02-30' is not a date"),
         (["--end-date", "13/01/2014"], "the fieldwork end date '13/01/2014' is not a date"),
-        (["--start-date", "2014-01-24", "--end-date", "2014-01-13"], "the fieldwork ends (2014-01-13) before it starts"),
+        (
+            ["--start-date", "2014-01-24", "--end-date", "2014-01-13"],
+            "the fieldwork ends (2014-01-13) before it starts",
+        ),
     ],
 )
 def test_new_refuses_a_date_that_is_not_one(
@@ -163,7 +185,9 @@ def test_new_keeps_good_dates(tmp_path: Path) -> None:
 
 
 def test_new_into_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    err = run(["new", str(tmp_path / "no" / "ann.hmip"), "--inspection", "K", "--area", "Kent", "--assessor", "A"], capsys)
+    err = run(
+        ["new", str(tmp_path / "no" / "ann.hmip"), "--inspection", "K", "--area", "Kent", "--assessor", "A"], capsys
+    )
     assert "cannot write ann.hmip: the folder" in err and "does not exist" in err
     assert list(tmp_path.iterdir()) == []
 
@@ -173,7 +197,12 @@ def no_terminal(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key != "HMIP_PASSPHRASE"}
     return subprocess.run(
         [sys.executable, "-m", "hmip_desktop.cli.main", *argv],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=cwd, env=env, start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
         timeout=120,
     )
 
@@ -183,8 +212,13 @@ def test_no_terminal_and_no_passphrase_is_a_message(files: Path) -> None:
     for argv in (["package", "ann.hmip", "--out", "ann.hmipx"], ["unpackage", "bob.hmipx", "--out", "bob.hmip"]):
         if argv[0] == "unpackage":
             env = {**os.environ, "HMIP_PASSPHRASE": PASSPHRASE}
-            made = subprocess.run([sys.executable, "-m", "hmip_desktop.cli.main", "package", "ann.hmip", "--out",
-                                   "bob.hmipx"], cwd=files, env=env, capture_output=True, text=True)
+            made = subprocess.run(
+                [sys.executable, "-m", "hmip_desktop.cli.main", "package", "ann.hmip", "--out", "bob.hmipx"],
+                cwd=files,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             assert made.returncode == 0, made.stderr
             before = snapshot(files)
         result = no_terminal(argv, files)

@@ -99,7 +99,9 @@ def test_a_reading_command_finishes_a_cut_off_save(
     assert verify_file(path).ok
 
 
-def test_the_app_s_read_only_open_finishes_it_too(saved: tuple[Path, dict[tuple[str, str], tuple[str | None, str]]]) -> None:
+def test_the_app_s_read_only_open_finishes_it_too(
+    saved: tuple[Path, dict[tuple[str, str], tuple[str | None, str]]],
+) -> None:
     path, before = saved
     cut_off_save(path)
     with InspectionFile.open(path, read_only=True) as inspection:

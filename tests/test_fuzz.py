@@ -219,7 +219,9 @@ def read_everything(path: Path) -> None:
 
 @FUZZ
 @given(mutations=MUTATIONS, cut=st.one_of(st.none(), st.floats(min_value=0, max_value=1)))
-def test_file_opener_mutations(template: Path, tmp_path: Path, mutations: list[tuple[float, int]], cut: float | None) -> None:
+def test_file_opener_mutations(
+    template: Path, tmp_path: Path, mutations: list[tuple[float, int]], cut: float | None
+) -> None:
     tried["file-opener"] += 1
     target = tmp_path / "mutated.hmip"
     target.write_bytes(mutate(template.read_bytes(), mutations, cut))

@@ -35,8 +35,14 @@ ROOT = Path(__file__).resolve().parents[1]
 AXE_JS = Path(os.environ.get("HMIP_AXE_JS", ROOT / ".axe" / "node_modules" / "axe-core" / "axe.min.js"))
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -52,10 +58,24 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Insp
     inspection.set_finding(ff.CONTEXT_AREA, "## Figures\n\n| Place | People |\n|---|---|\n| Bangor | 18,000 |")
     inspection.set_finding(
         "area.data",
-        json.dumps({"tables": [{"title": "Poblogaeth ŵ", "label": "Ardal", "columns": [
-            {"name": "Population", "source": "Census 2011"}, {"name": "Unemployment", "source": "ONS 2012"}],
-            "rows": [{"label": "Ynys Môn", "values": ["69,700", "7.4%"]},
-                     {"label": "Gwynedd", "values": ["121,900", "n/a"]}]}]}),
+        json.dumps(
+            {
+                "tables": [
+                    {
+                        "title": "Poblogaeth ŵ",
+                        "label": "Ardal",
+                        "columns": [
+                            {"name": "Population", "source": "Census 2011"},
+                            {"name": "Unemployment", "source": "ONS 2012"},
+                        ],
+                        "rows": [
+                            {"label": "Ynys Môn", "values": ["69,700", "7.4%"]},
+                            {"label": "Gwynedd", "values": ["121,900", "n/a"]},
+                        ],
+                    }
+                ]
+            }
+        ),
     )
     pdf, web = folder / "report.pdf", folder / "web"
     info = build_report(inspection, pdf, html_dir=web)
@@ -270,12 +290,16 @@ def contrast(foreground: str, background: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def test_chart_text_meets_aa_contrast_where_the_checker_cannot_tell(editions: tuple[Path, Path, InspectionFile]) -> None:
+def test_chart_text_meets_aa_contrast_where_the_checker_cannot_tell(
+    editions: tuple[Path, Path, InspectionFile],
+) -> None:
     """axe leaves text inside an SVG image "to review" (it cannot see the background): every pair is checked here."""
     raw = editions[1].read_text(encoding="utf-8")
     pairs = set()
     for chart in re.findall(r"<svg .*?</svg>", raw, re.S):
-        bars = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="(#[0-9a-f]{6})"', chart)
+        bars = re.findall(
+            r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="(#[0-9a-f]{6})"', chart
+        )
         for x, y, fill in re.findall(r'<text x="([\d.]+)" y="([\d.]+)"[^>]* fill="(#[0-9a-f]{6})"', chart):
             behind = "#ffffff"
             for bx, by, bw, bh, colour in bars:
@@ -352,9 +376,17 @@ def run_axe(browser: str, axe: Path, page: Path, work: Path) -> dict[str, list[d
     checked.write_text(source[:end] + script + source[end:], encoding="utf-8")
     profile = work / "chromium-profile"
     completed = subprocess.run(
-        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=60000", "--dump-dom",
-         checked.as_uri()],
-        capture_output=True, text=True, timeout=180,
+        [
+            browser,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=60000",
+            "--dump-dom",
+            checked.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     checked.unlink()
     found = re.search(r'data-axe-result="([^"]*)"', completed.stdout)
@@ -369,8 +401,10 @@ def test_no_wcag_22_aa_violations_in_headless_chromium(
 ) -> None:
     browser, axe = browser_or_skip()
     result = run_axe(browser, axe, editions[1], tmp_path)
-    print(f"axe-core at WCAG 2.2 AA: {len(result['passes'])} rules passed, {len(result['violations'])} violations, "
-          f"{len(result['incomplete'])} to review, {len(result['inapplicable'])} not applicable")
+    print(
+        f"axe-core at WCAG 2.2 AA: {len(result['passes'])} rules passed, {len(result['violations'])} violations, "
+        f"{len(result['incomplete'])} to review, {len(result['inapplicable'])} not applicable"
+    )
     for item in result["incomplete"]:
         print("to review:", item)
     assert result["violations"] == []
@@ -385,7 +419,8 @@ def test_the_checker_finds_a_violation_when_there_is_one(
     browser, axe = browser_or_skip()
     broken = tmp_path / "broken.html"
     raw = editions[1].read_text(encoding="utf-8")
-    broken.write_text(raw.replace('<html lang="en-GB">', "<html>").replace("--muted: #595959", "--muted: #c8c8c8"),
-                      encoding="utf-8")
+    broken.write_text(
+        raw.replace('<html lang="en-GB">', "<html>").replace("--muted: #595959", "--muted: #c8c8c8"), encoding="utf-8"
+    )
     found = {v["id"] for v in run_axe(browser, axe, broken, tmp_path)["violations"]}
     assert {"html-has-lang", "color-contrast"} <= found

@@ -46,8 +46,13 @@ def outside_env(home: Path) -> dict[str, str]:
     """An environment with nothing pointing at the checkout, and settings and logs kept in `home`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "HMIP_"))}
     env.update(
-        HOME=str(home), USERPROFILE=str(home), APPDATA=str(home / "AppData"), LOCALAPPDATA=str(home / "Local"),
-        XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"),
+        HOME=str(home),
+        USERPROFILE=str(home),
+        APPDATA=str(home / "AppData"),
+        LOCALAPPDATA=str(home / "Local"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
     )
     home.mkdir(parents=True, exist_ok=True)
     return env
@@ -139,7 +144,10 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     moved = tmp_path_factory.mktemp("moved") / "HMIP Desktop"
     done = subprocess.run(
         [sys.executable, ROOT / "dev.py", "bundle", "--copy-to", moved],
-        cwd=ROOT, capture_output=True, text=True, timeout=1500,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     return moved

@@ -121,7 +121,10 @@ REQUIRED_FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "requirements delivered": ("out.requirements", ("yes", "no")),
     "sentence plan objectives achieved fully or partly": ("out.objectives", ("fully", "partly", "not-achieved")),
     "change of offender manager caused little disruption": ("out.om_change", ("yes", "no")),
-    "no further offence (caution, charge or conviction)": ("out.further_offence", ("none", "caution", "charged", "convicted")),
+    "no further offence (caution, charge or conviction)": (
+        "out.further_offence",
+        ("none", "caution", "charged", "convicted"),
+    ),
     "reoffending assessment: 4 not done, 11 too late, 18 insufficient": (
         "lor.quality",
         ("not-done", "too-late", "insufficient"),
@@ -465,9 +468,20 @@ def test_gates_open_and_close(instrument: Instrument) -> None:
         "rosh.analysis_required": "no",
     }
     closed = relevant_question_ids(instrument, base)
-    for qid in ("psr.info", "psr.clear", "vcs.offered", "cp.plan_objectives", "deliv.custody_contact",
-                "harm.oversight", "mappa.effective", "cd.mappa_level", "omi.training", "rmp.quality",
-                "rosh.analysis_quality", "factor.drugs.interventions"):
+    for qid in (
+        "psr.info",
+        "psr.clear",
+        "vcs.offered",
+        "cp.plan_objectives",
+        "deliv.custody_contact",
+        "harm.oversight",
+        "mappa.effective",
+        "cd.mappa_level",
+        "omi.training",
+        "rmp.quality",
+        "rosh.analysis_quality",
+        "factor.drugs.interventions",
+    ):
         assert qid not in closed, qid
     # Restorative justice is asked in every case, not only victim contact scheme cases.
     assert "rj.considered" in closed
@@ -487,9 +501,21 @@ def test_gates_open_and_close(instrument: Instrument) -> None:
             "factor.drugs.identified": "yes",
         },
     )
-    for qid in ("psr.info", "psr.clear", "vcs.offered", "cp.plan_objectives", "deliv.custody_contact",
-                "harm.oversight", "mappa.effective", "cd.mappa_level", "omi.training", "rmp.quality",
-                "rosh.analysis_quality", "factor.drugs.interventions", "factor.drugs.progress"):
+    for qid in (
+        "psr.info",
+        "psr.clear",
+        "vcs.offered",
+        "cp.plan_objectives",
+        "deliv.custody_contact",
+        "harm.oversight",
+        "mappa.effective",
+        "cd.mappa_level",
+        "omi.training",
+        "rmp.quality",
+        "rosh.analysis_quality",
+        "factor.drugs.interventions",
+        "factor.drugs.progress",
+    ):
         assert qid in open_, qid
 
     oral = relevant_question_ids(instrument, base | {"cd.report_type": "oral"})

@@ -52,31 +52,45 @@ SMALL: dict[str, Any] = {
         {"key": "case-details", "title": "Case details"},
         {"key": "assessment-planning", "title": "Assessment"},
     ],
-    "outcomes": [{"key": "public", "number": 1, "title": "Protecting the public", "expectation": "Work keeps people safe"}],
+    "outcomes": [
+        {"key": "public", "number": 1, "title": "Protecting the public", "expectation": "Work keeps people safe"}
+    ],
     "criteria": [{"code": "1.1", "outcome": "public", "title": "Assessment", "stage": "assessment-planning"}],
     "factors": [{"key": "drugs", "label": "Drug misuse"}],
     "stages": [{"key": "assessment-planning", "title": "Assessment and planning"}],
     "questions": [
         {
-            "id": "cd.gender", "section": "case-details", "criterion": None, "text": "Gender",
+            "id": "cd.gender",
+            "section": "case-details",
+            "criterion": None,
+            "text": "Gender",
             "options": [
                 {"value": "male", "label": "Male", "above_line": None},
                 {"value": "female", "label": "Female", "above_line": None},
             ],
         },
         {
-            "id": "a.done", "section": "assessment-planning", "criterion": "1.1", "text": "Was it done?", "help": "Look",
+            "id": "a.done",
+            "section": "assessment-planning",
+            "criterion": "1.1",
+            "text": "Was it done?",
+            "help": "Look",
             "options": [
                 {"value": "yes", "label": "Yes", "above_line": True},
                 {"value": "no", "label": "No", "above_line": False},
                 {"value": "na", "label": "Not applicable", "above_line": None},
             ],
-            "outcomes": ["public"], "key": True, "short": "Done",
+            "outcomes": ["public"],
+            "key": True,
+            "short": "Done",
             "relevant_if": {"question": "cd.gender", "in": ["male", "female"]},
             "factor": {"factor": "drugs", "aspect": "identified"},
         },
         {
-            "id": "a.well", "section": "assessment-planning", "criterion": "1.1", "text": "Was it done well?",
+            "id": "a.well",
+            "section": "assessment-planning",
+            "criterion": "1.1",
+            "text": "Was it done well?",
             "options": [
                 {"value": "yes", "label": "Yes", "above_line": True},
                 {"value": "no", "label": "No", "above_line": False},
@@ -116,7 +130,10 @@ def test_the_identity_hash_is_the_one_pydantic_gave() -> None:
 
 
 def shipped_and_fixture_files() -> list[Any]:
-    return [*assets.assets(assets.INSTRUMENTS, ".json"), *sorted(Path(os.environ["HMIP_INSTRUMENT_PATH"]).glob("*.json"))]
+    return [
+        *assets.assets(assets.INSTRUMENTS, ".json"),
+        *sorted(Path(os.environ["HMIP_INSTRUMENT_PATH"]).glob("*.json")),
+    ]
 
 
 @pytest.mark.parametrize("path", shipped_and_fixture_files(), ids=lambda path: path.name)
@@ -172,9 +189,17 @@ def test_every_problem_is_reported_with_its_place_in_the_file() -> None:
         (("questions", 1, "outcomes"), "public", 'questions.1.outcomes: should be a list, not "public"'),
         (("questions", 1, "text"), 3, "questions.1.text: should be text, not 3"),
         (("glossary",), ["OASys"], "glossary: should be an object, not list"),
-        (("questions", 1, "options"), [{"value": "yes", "label": "Yes", "above_line": True}], "should have at least 2 item(s)"),
+        (
+            ("questions", 1, "options"),
+            [{"value": "yes", "label": "Yes", "above_line": True}],
+            "should have at least 2 item(s)",
+        ),
         (("questions", 1, "relevant_if"), {"question": "cd.gender"}, "questions.1.relevant_if.ValueRule.in: missing"),
-        (("questions", 1, "relevant_if"), {"all": []}, "questions.1.relevant_if.AllRule.all: should have at least 1 item(s)"),
+        (
+            ("questions", 1, "relevant_if"),
+            {"all": []},
+            "questions.1.relevant_if.AllRule.all: should have at least 1 item(s)",
+        ),
     ],
 )
 def test_input_types_are_json_types_exactly(path: tuple[str | int, ...], value: Any, message: str) -> None:
@@ -211,7 +236,10 @@ def test_the_alias_or_the_field_name_is_accepted_and_the_dump_uses_the_alias() -
     by_name = copy.deepcopy(SMALL)
     by_name["questions"][1]["relevant_if"] = {"question": "cd.gender", "in_": ["male", "female"]}
     assert validate_instrument(by_alias) == validate_instrument(by_name) == build(Instrument, by_name)
-    assert to_json(validate_instrument(by_name))["questions"][1]["relevant_if"] == {"question": "cd.gender", "in": ["male", "female"]}
+    assert to_json(validate_instrument(by_name))["questions"][1]["relevant_if"] == {
+        "question": "cd.gender",
+        "in": ["male", "female"],
+    }
     identity = InstrumentIdentity(id="tiny", version="2.3", sha256="ab" * 32)
     assert to_json(identity) == {"id": "tiny", "version": "2.3", "sha256": "ab" * 32}
 
@@ -316,8 +344,12 @@ def test_pydantic_checks_a_file_once_and_later_loads_build_it_from_the_record(
         pytest.param(lambda record: record.replace(b'"schema": 1', b'"schema": 0'), id="older-schema-revision"),
         pytest.param(lambda record: record.replace(b'"hmip": "', b'"hmip": "0.0.'), id="another-app-version"),
         pytest.param(lambda record: record.replace(b'"pydantic": "', b'"pydantic": "1.'), id="another-pydantic"),
-        pytest.param(lambda record: record.replace(b'"identity_sha256": "', b'"identity_sha256": "0'), id="bad-identity"),
-        pytest.param(lambda record: record.replace(b'"identity_sha256": "c', b'"identity_sha256": "d'), id="wrong-identity"),
+        pytest.param(
+            lambda record: record.replace(b'"identity_sha256": "', b'"identity_sha256": "0'), id="bad-identity"
+        ),
+        pytest.param(
+            lambda record: record.replace(b'"identity_sha256": "c', b'"identity_sha256": "d'), id="wrong-identity"
+        ),
     ],
 )
 def test_a_damaged_or_stale_record_is_ignored_and_written_again(
@@ -335,7 +367,9 @@ def test_a_damaged_or_stale_record_is_ignored_and_written_again(
     assert len(validations) == 2
 
 
-def test_a_record_that_does_not_fit_the_bytes_is_not_trusted(cache_dir: Path, validations: list[str], small_file: Path) -> None:
+def test_a_record_that_does_not_fit_the_bytes_is_not_trusted(
+    cache_dir: Path, validations: list[str], small_file: Path
+) -> None:
     """A record claiming that a file pydantic would refuse was accepted: the builder cannot make the
     recorded identity from it, so pydantic checks it and says what is wrong."""
     load_instrument(small_file)
@@ -362,7 +396,9 @@ def test_an_unwritable_cache_folder_only_means_checking_every_time(
     assert {p.name for p in tmp_path.iterdir()} == {"not-a-folder", "tiny.json"}
 
 
-def test_a_record_is_written_whole_or_not_at_all(cache_dir: Path, monkeypatch: pytest.MonkeyPatch, small_file: Path) -> None:
+def test_a_record_is_written_whole_or_not_at_all(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch, small_file: Path
+) -> None:
     def failing_replace(source: str, target: Any) -> None:
         raise OSError("disk full")
 

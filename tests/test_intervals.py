@@ -186,16 +186,15 @@ def test_answers_that_do_not_count_change_no_interval(count: int, seed: int, ext
             case_ref=c.case_ref,
             complete=True,
             values={
-                qid: value for qid, value in c.values.items()
+                qid: value
+                for qid, value in c.values.items()
                 if not (value == not_counted.get(qid) and rng.random() < 0.7)
             },
         )
         for c in cases
     ]
     # ... and cases where every scored question that can be is answered "does not count".
-    nothing = [
-        CaseInput(uuid=f"x{n}", case_ref=f"X{n}", complete=True, values=dict(not_counted)) for n in range(extra)
-    ]
+    nothing = [CaseInput(uuid=f"x{n}", case_ref=f"X{n}", complete=True, values=dict(not_counted)) for n in range(extra)]
     without = score_cases(instrument, blank, include_incomplete=True)
     with_more = score_cases(instrument, [*cases, *nothing], include_incomplete=True)
     counts = {qid: (q.applicable, q.above_line) for qid, q in without.questions.items()}
@@ -213,14 +212,18 @@ def test_more_cases_narrower_intervals_and_correlation_widens_them(mini_instrume
         return interval[1] - interval[0]
 
     assert width(many, "reoffending") < width(few, "reoffending") / 2
+
     # Outcome 4 over 100 cases, each question 50 % above the line. Answers that go together (a case above
     # or below on both) double the variance of answers that do not (each combination in 25 cases): the
     # interval is √2 times as wide, where treating answers as independent would make them equal.
     def public(pairs: list[tuple[str, str]]) -> ScoringResult:
-        return score_cases(mini_instrument, [
-            CaseInput(uuid=f"u{n}", case_ref=f"C{n:03d}", complete=True, values={"r.rmp": a, "v.victims": b})
-            for n, (a, b) in enumerate(pairs)
-        ])
+        return score_cases(
+            mini_instrument,
+            [
+                CaseInput(uuid=f"u{n}", case_ref=f"C{n:03d}", complete=True, values={"r.rmp": a, "v.victims": b})
+                for n, (a, b) in enumerate(pairs)
+            ],
+        )
 
     together = public([("yes", "yes")] * 50 + [("no", "no")] * 50)
     apart = public([("yes", "yes"), ("yes", "no"), ("no", "yes"), ("no", "no")] * 25)
@@ -263,7 +266,9 @@ def test_hmip_score_json_gives_every_figure_an_interval(tmp_path: Path, capsys: 
     assert "95% interval" in capsys.readouterr().out
 
 
-def test_the_reports_scoring_appendix_states_the_outcome_ranges(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_reports_scoring_appendix_states_the_outcome_ranges(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from pypdf import PdfReader
 
     from hmip_desktop.model.demo import generate_demo

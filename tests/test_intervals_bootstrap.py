@@ -124,9 +124,9 @@ def case_fields(instrument: Instrument, cases: Sequence[CaseInput]) -> list[list
     return fields
 
 
-def figures(fields: Sequence[Sequence[int]], slots: int, groups: Mapping[str, Sequence[int]]) -> tuple[
-    list[tuple[int, int]], dict[str, list[int]], dict[str, Fraction | None]
-]:
+def figures(
+    fields: Sequence[Sequence[int]], slots: int, groups: Mapping[str, Sequence[int]]
+) -> tuple[list[tuple[int, int]], dict[str, list[int]], dict[str, Fraction | None]]:
     """Each slot's (N, A), the groups with only questions that count somewhere, and the exact figures."""
     totals = [[0, 0] for _ in range(slots)]
     for case in fields:

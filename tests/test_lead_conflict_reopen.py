@@ -51,7 +51,12 @@ def test_a_resolved_conflict_reopens_holds_its_case_out_again_and_is_audited(mas
     # The decided answer stays until the next decision.
     assert master.values_for(conflict.case_uuid)["p.plan"] == "not-done"
     entry = [e for e in master.audit_entries() if e.action == "conflict-reopen"][-1]
-    assert (entry.case_ref, entry.question_id, entry.old_value, entry.actor) == ("KT-001", "p.plan", "not-done", "Lee Lead")
+    assert (entry.case_ref, entry.question_id, entry.old_value, entry.actor) == (
+        "KT-001",
+        "p.plan",
+        "not-done",
+        "Lee Lead",
+    )
     assert f"conflict #{conflict.id} reopened by Lee Lead" in entry.detail
     assert entry.detail.endswith(": Ann's reading was right after all")
 

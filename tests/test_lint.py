@@ -16,8 +16,18 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
 
 
+#: Everything of ours that is Python.
+SOURCES = ("hmip_desktop", "tests", "benchmarks", "packaging", "dev.py", "setup.py")
+
+
 def test_ruff_finds_nothing() -> None:
-    result = run(sys.executable, "-m", "ruff", "check", "--no-cache", "hmip_desktop", "tests", "benchmarks", "dev.py")
+    result = run(sys.executable, "-m", "ruff", "check", "--no-cache", *SOURCES)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_is_formatted() -> None:
+    """`ruff format` leaves every file as it is (run it before committing)."""
+    result = run(sys.executable, "-m", "ruff", "format", "--check", "--no-cache", *SOURCES)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -142,7 +142,9 @@ def test_describe_reads_well() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["acquire", "release"]), st.integers(0, 2)), max_size=25))
-def test_at_most_one_holder_whatever_the_order(tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]]) -> None:
+def test_at_most_one_holder_whatever_the_order(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]]
+) -> None:
     target = tmp_path_factory.mktemp("lock") / "ann.hmip"
     locks = [FileLock(target) for _ in range(3)]
     for action, index in steps:
@@ -272,7 +274,9 @@ def test_commands_run_side_by_side_all_save(mini_file: InspectionFile) -> None:
     commands = [
         subprocess.Popen(
             [sys.executable, "-m", "hmip_desktop.cli.main", "answer", str(path), ref, "cd.gender", "female"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for ref in refs
     ]

@@ -55,7 +55,12 @@ def test_merge_adds_cases_with_provenance_and_a_ledger_entry(
     assert case.uuid == source_case.uuid  # the assessor's case id is kept for provenance
     [said] = provenance(lead, case.uuid)[(case.uuid, "p.plan")]
     assert (said.file_uuid, said.file_name, said.assessor, said.revision, said.value) == (
-        file_uuid, "ann.hmip", "Ann Smith", plan_revision, "sufficient")
+        file_uuid,
+        "ann.hmip",
+        "Ann Smith",
+        plan_revision,
+        "sufficient",
+    )
     ledger = lead.conn.execute(
         "SELECT file_uuid, file_name, sha256, assessor, cases_added, answers_changed FROM imports"
     ).fetchall()
@@ -73,12 +78,20 @@ def test_lead_file_stays_tamper_evident_after_merging(
     assert verify_audit_chain(lead) is None
     assert audit_consistency(lead) == []
     actions = [e.action for e in lead.audit_entries()]
-    for action in ("merge-case-add", "answers-merge", "merge-file", "conflict-raise", "answer-resolve",
-                   "conflict-resolve"):
+    for action in (
+        "merge-case-add",
+        "answers-merge",
+        "merge-file",
+        "conflict-raise",
+        "answer-resolve",
+        "conflict-resolve",
+    ):
         assert action in actions
 
 
-def test_backup_is_taken_before_the_first_write(lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument) -> None:
+def test_backup_is_taken_before_the_first_write(
+    lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument
+) -> None:
     ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None})
     bob = team_file(tmp_path, "bob.hmip", "Bob Jones", mini_instrument, {"KT-002": None})
     merge_files(lead, [ann])
@@ -126,7 +139,9 @@ def test_merging_the_same_file_again_changes_nothing_and_says_so(
     assert sha256(lead.path) == before
 
 
-def test_same_content_in_other_bytes_changes_no_case(lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument) -> None:
+def test_same_content_in_other_bytes_changes_no_case(
+    lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument
+) -> None:
     ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None, "KT-002": None})
     merge_files(lead, [ann])
     before = content(lead)
@@ -138,12 +153,12 @@ def test_same_content_in_other_bytes_changes_no_case(lead: InspectionFile, tmp_p
     assert content(lead) == before
 
 
-def test_non_conflicting_files_in_any_order_give_the_same_master(
-    tmp_path: Path, mini_instrument: Instrument
-) -> None:
+def test_non_conflicting_files_in_any_order_give_the_same_master(tmp_path: Path, mini_instrument: Instrument) -> None:
     team = tmp_path / "team"
     team.mkdir()
-    ann = team_file(team, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None, "KT-002": {**FULL_CASE, "cd.gender": "female"}})
+    ann = team_file(
+        team, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None, "KT-002": {**FULL_CASE, "cd.gender": "female"}}
+    )
     bob = team_file(team, "bob.hmip", "Bob Jones", mini_instrument, {"KT-003": {**FULL_CASE, "cd.report": "none"}})
     with new_file(team, "cy.hmip", "Cy Quinn", mini_instrument) as cy:
         add_case(cy, "KT-001", FULL_CASE, complete=True, notes={"p.plan": "seen the plan"})  # double marking, agreeing
@@ -165,7 +180,9 @@ def test_non_conflicting_files_in_any_order_give_the_same_master(
 # -- re-sent files --------------------------------------------------------------------------------
 
 
-def test_resent_file_applies_the_assessors_changes(lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument) -> None:
+def test_resent_file_applies_the_assessors_changes(
+    lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument
+) -> None:
     ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None, "KT-002": None})
     merge_files(lead, [ann])
     with InspectionFile.open(ann) as source:
@@ -227,7 +244,9 @@ def test_resent_change_that_agrees_with_the_lead_is_no_conflict(
     assert list_conflicts(lead) == []
 
 
-def test_older_copy_after_a_newer_one_is_ignored(lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument) -> None:
+def test_older_copy_after_a_newer_one_is_ignored(
+    lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument
+) -> None:
     ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None}, complete=False)
     old_copy = tmp_path / "old" / "ann.hmip"
     old_copy.parent.mkdir()
@@ -263,7 +282,10 @@ def test_differing_double_marking_raises_a_conflict_per_answer(
 ) -> None:
     ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None, "KT-002": None})
     bob = team_file(
-        tmp_path, "bob.hmip", "Bob Jones", mini_instrument,
+        tmp_path,
+        "bob.hmip",
+        "Bob Jones",
+        mini_instrument,
         {"KT-001": {**FULL_CASE, "p.plan": "insufficient", "r.rmp": "yes"}},
     )
     [_first, second] = merge_files(lead, [ann, bob]).files
@@ -283,7 +305,9 @@ def test_resent_file_that_comes_to_agree_settles_the_conflict(
     lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument
 ) -> None:
     ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None})
-    bob = team_file(tmp_path, "bob.hmip", "Bob Jones", mini_instrument, {"KT-001": {**FULL_CASE, "p.plan": "insufficient"}})
+    bob = team_file(
+        tmp_path, "bob.hmip", "Bob Jones", mini_instrument, {"KT-001": {**FULL_CASE, "p.plan": "insufficient"}}
+    )
     merge_files(lead, [ann, bob])
     with InspectionFile.open(bob) as source:
         source.reopen_case("KT-001")
@@ -312,13 +336,21 @@ def test_resolve_by_taking_an_assessors_side(conflicted: tuple[InspectionFile, P
     assert score_file(lead).cases_held_out == 1
     resolved = resolve_conflict(lead, "KT-001", "p.plan", take="bob jones", note="checked the record")
     assert (resolved.resolution_value, resolved.resolved_by, resolved.resolution_note) == (
-        "not-done", "Lee Lead", "checked the record")
+        "not-done",
+        "Lee Lead",
+        "checked the record",
+    )
     answer = lead.answers_for(lead.get_case("KT-001").uuid)["p.plan"]
     assert (answer.value, answer.assessor) == ("not-done", "Bob Jones")
     assert list_conflicts(lead) == []
     assert score_file(lead).cases_scored == 1
     entry = [e for e in lead.audit_entries() if e.action == "conflict-resolve"][-1]
-    assert (entry.case_ref, entry.question_id, entry.new_value, entry.actor) == ("KT-001", "p.plan", "not-done", "Lee Lead")
+    assert (entry.case_ref, entry.question_id, entry.new_value, entry.actor) == (
+        "KT-001",
+        "p.plan",
+        "not-done",
+        "Lee Lead",
+    )
 
 
 def test_resolve_by_value(conflicted: tuple[InspectionFile, Path, Path]) -> None:

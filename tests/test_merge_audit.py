@@ -16,15 +16,18 @@ from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.model.merge.files import merge_files
 
-TEXT = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(['"quoted"', "back\\slash", "tab\there", "ŵŷ", "\u2028"]))
+TEXT = st.one_of(
+    st.none(), st.text(max_size=30), st.sampled_from(['"quoted"', "back\\slash", "tab\there", "ŵŷ", "\u2028"])
+)
 #: What a doctored file can hold where text belongs.
 DOCTORED = st.one_of(TEXT, st.integers(), st.floats(allow_nan=False))
 
 
 @settings(max_examples=300)
-@given(prev=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64), fields=st.fixed_dictionaries({
-    name: DOCTORED for name in AUDIT_FIELDS
-}))
+@given(
+    prev=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+    fields=st.fixed_dictionaries({name: DOCTORED for name in AUDIT_FIELDS}),
+)
 def test_entry_hash_is_the_documented_json_hash(prev: str, fields: dict[str, object]) -> None:
     assert entry_hash(prev, **fields) == reference_hash(prev, fields)
 
@@ -56,7 +59,7 @@ def edit_outside(path: Path, statement: str) -> None:
 @pytest.fixture
 def assessor_file(tmp_path: Path, mini_instrument: Instrument) -> Path:
     with new_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument) as ann:
-        add_case(ann, "KT-001", FULL_CASE, complete=True, notes={"p.plan": "a \"quoted\" note ŵ"})
+        add_case(ann, "KT-001", FULL_CASE, complete=True, notes={"p.plan": 'a "quoted" note ŵ'})
         add_case(ann, "KT-002", {"cd.gender": "female", "p.plan": "not-done"})
         ann.set_answer("KT-002", "p.plan", "insufficient")
         ann.set_answer("KT-002", "cd.gender", None)

@@ -40,18 +40,25 @@ def test_merge_create_conflicts_resolve(team: list[Path], tmp_path: Path, capsys
     assert "created lead.hmip for inspection KENT-2014 (Lee Lead, lead)" in out
     assert "[1/2] ann.hmip" in err and "[2/2] bob.hmip" in err
     assert "ann.hmip: merged (Ann Smith): 2 case(s) added" in out
-    assert "bob.hmip: merged (Bob Jones): 0 case(s) added, 1 updated, 0 unchanged, 0 answer(s) changed, 1 conflict(s) raised" in out
+    assert (
+        "bob.hmip: merged (Bob Jones): 0 case(s) added, 1 updated, 0 unchanged, 0 answer(s) changed, 1 conflict(s) raised"
+        in out
+    )
 
     code, out, _ = run(capsys, "conflicts", str(lead), "--json")
     [conflict] = json.loads(out)
     assert (conflict["case_ref"], conflict["question_id"]) == ("KT-001", "p.plan")
     assert [(s["value"], s["assessor"], s["note"]) for s in conflict["sides"]] == [
-        ("sufficient", "Ann Smith", ""), ("not-done", "Bob Jones", "")]
+        ("sufficient", "Ann Smith", ""),
+        ("not-done", "Bob Jones", ""),
+    ]
 
     code, out, _ = run(capsys, "conflicts", str(lead))
     assert "KT-001  p.plan" in out and "not-done (Not done)  Bob Jones, bob.hmip rev 1" in out
 
-    code, out, _ = run(capsys, "resolve", str(lead), "KT-001", "p.plan", "--take", "Bob Jones", "--note", "read the plan")
+    code, out, _ = run(
+        capsys, "resolve", str(lead), "KT-001", "p.plan", "--take", "Bob Jones", "--note", "read the plan"
+    )
     assert code == 0 and "resolved KT-001 p.plan = not-done; 0 open conflict(s) left" in out
     code, out, _ = run(capsys, "conflicts", str(lead))
     assert "no open conflicts" in out
@@ -63,7 +70,9 @@ def test_merge_create_conflicts_resolve(team: list[Path], tmp_path: Path, capsys
     assert [row["file"] for row in json.loads(out)] == ["ann.hmip", "bob.hmip"]
 
 
-def test_merge_reports_refused_files_and_exits_3(team: list[Path], tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str]) -> None:
+def test_merge_reports_refused_files_and_exits_3(
+    team: list[Path], tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str]
+) -> None:
     new_file(tmp_path, "lead.hmip", "Lee Lead", mini_instrument, role="lead").close()
     empty = tmp_path / "empty.hmip"
     empty.write_bytes(b"")
@@ -74,7 +83,9 @@ def test_merge_reports_refused_files_and_exits_3(team: list[Path], tmp_path: Pat
     assert "empty (0 bytes)" in summary["files"][0]["reason"]
 
 
-def test_merge_needs_an_existing_master_or_create(team: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_merge_needs_an_existing_master_or_create(
+    team: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _out, err = run(capsys, "merge", str(tmp_path / "nope.hmip"), str(team[0]))
     assert code == 3 and "does not exist" in err and "--create" in err
     code, _out, err = run(capsys, "merge", str(tmp_path / "nope.hmip"), str(team[0]), "--create")
@@ -91,7 +102,9 @@ def test_resolve_by_value(team: list[Path], tmp_path: Path, capsys: pytest.Captu
     assert code == 0 and "= insufficient" in out
 
 
-def test_merge_encrypted_package(team: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_merge_encrypted_package(
+    team: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     package = tmp_path / "ann.hmipx"
     write_package(team[0], package, PASSPHRASE, kdf=FAST_KDF)
     lead = tmp_path / "lead.hmip"
@@ -111,7 +124,9 @@ def test_merge_encrypted_package(team: list[Path], tmp_path: Path, capsys: pytes
 def test_export_and_aggregate(team: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lead = tmp_path / "lead.hmip"
     run(capsys, "merge", str(lead), *map(str, team), "--create", "--lead", "Lee Lead")
-    code, out, err = run(capsys, "export", str(lead), "--csv", str(tmp_path / "csv"), "--xlsx", str(tmp_path / "all.xlsx"))
+    code, out, err = run(
+        capsys, "export", str(lead), "--csv", str(tmp_path / "csv"), "--xlsx", str(tmp_path / "all.xlsx")
+    )
     assert code == 0, err
     assert "cases.csv, answers.csv, scores.csv" in out and (tmp_path / "all.xlsx").exists()
     code, _out, err = run(capsys, "export", str(lead))

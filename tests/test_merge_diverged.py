@@ -41,9 +41,12 @@ def outcome(lead: InspectionFile) -> dict[str, Any]:
     cases = {}
     for case in lead.list_cases():
         cases[case.case_ref] = (
-            case.status, case.illustration, case.illustration_text,
+            case.status,
+            case.illustration,
+            case.illustration_text,
             {
-                qid: ("disputed", disputed[(case.case_ref, qid)]) if (case.case_ref, qid) in disputed
+                qid: ("disputed", disputed[(case.case_ref, qid)])
+                if (case.case_ref, qid) in disputed
                 else (a.value, a.note)
                 for qid, a in sorted(answers.get(case.uuid, {}).items())
             },
@@ -106,7 +109,9 @@ def test_two_laptops_that_disagree_on_an_answer_raise_a_conflict(
             [conflict] = list_conflicts(lead)
             assert (conflict.case_ref, conflict.question_id) == ("KT-001", "p.plan")
             assert sorted((s.value, s.assessor, s.source) for s in conflict.sides) == [
-                ("insufficient", "Ann Smith", "ann.hmip"), ("not-done", "Ann Smith", "ann.hmip")]
+                ("insufficient", "Ann Smith", "ann.hmip"),
+                ("not-done", "Ann Smith", "ann.hmip"),
+            ]
             assert lead.answers_for(lead.get_case("KT-001").uuid)["r.rmp"].value == "yes"
             result = score_file(lead)
             assert (result.cases_scored, result.cases_held_out) == (1, 1)  # KT-002 scored, KT-001 held out
@@ -148,7 +153,9 @@ def test_a_diverged_copy_that_changes_a_lead_amendment_raises_a_conflict(
         merge_files(lead, [office])
         [conflict] = list_conflicts(lead)
         assert sorted((s.value, s.assessor) for s in conflict.sides) == [
-            ("not-done", "Ann Smith"), ("sufficient", "Lee Lead")]
+            ("not-done", "Ann Smith"),
+            ("sufficient", "Lee Lead"),
+        ]
         assert lead.answers_for(lead.get_case("KT-001").uuid)["p.plan"].value == "sufficient"  # never overwritten
 
 
@@ -165,8 +172,10 @@ def test_a_file_merged_before_lineages_were_kept_still_takes_a_newer_copy(
 
         for case_uuid, source_id, said in rows:
             old = {k: v[:4] for k, v in json.loads(said).items() if not k.startswith("#")}
-            lead.conn.execute("UPDATE case_sources SET answers = ? WHERE case_uuid = ? AND source_id = ?",
-                              (json.dumps(old), case_uuid, source_id))
+            lead.conn.execute(
+                "UPDATE case_sources SET answers = ? WHERE case_uuid = ? AND source_id = ?",
+                (json.dumps(old), case_uuid, source_id),
+            )
         lead.conn.execute("COMMIT")
         edit(ann, "KT-001", p_plan="not-done")
         [result] = merge_files(lead, [ann]).files
@@ -180,8 +189,7 @@ EDITABLE = ["cd.gender", "cd.rosh", "p.plan", "r.rmp", "v.victims", "l.oversight
 CASES = ["KT-001", "KT-002"]
 
 EDIT = st.one_of(
-    st.tuples(st.just("answer"), st.sampled_from(CASES), st.sampled_from(EDITABLE), st.integers(0, 2),
-              st.booleans()),
+    st.tuples(st.just("answer"), st.sampled_from(CASES), st.sampled_from(EDITABLE), st.integers(0, 2), st.booleans()),
     st.tuples(st.just("status"), st.sampled_from(CASES), st.booleans()),
     st.tuples(st.just("illustration"), st.sampled_from(CASES), st.booleans()),
 )
@@ -239,13 +247,17 @@ def expected_positions(copies: list[Copy], key: tuple[str, str]) -> list[Any]:
     """The values of the newest versions among the copies: those no other copy has seen and replaced."""
     versions = {(copy.history[key][-1], copy.values[key]) for copy in copies}
     return [
-        value for last, value in versions
+        value
+        for last, value in versions
         if not any(last in copy.history[key] and copy.history[key][-1] != last for copy in copies)
     ]
 
 
-@settings(max_examples=int(os.environ.get("HMIP_DIVERGED_EXAMPLES", "12")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("HMIP_DIVERGED_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(family=FAMILY, data=st.data())
 def test_any_family_of_copies_merges_the_same_in_every_order(family: list[Any], data: st.DataObject) -> None:
     instrument = mini()

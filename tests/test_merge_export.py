@@ -21,7 +21,7 @@ from hmip_desktop.model.merge.files import merge_files
 from hmip_desktop.scoring.by_inspection import scores_by_inspection
 from hmip_desktop.scoring.load import score_file
 
-DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+44 1234", "-1+2", "@SUM(A1)", "\tcmd", "\rcmd"]
+DANGEROUS = ['=HYPERLINK("http://x","y")', "+44 1234", "-1+2", "@SUM(A1)", "\tcmd", "\rcmd"]
 
 
 @pytest.mark.parametrize("text", DANGEROUS)
@@ -42,7 +42,9 @@ def master(tmp_path: Path, mini_instrument: Instrument) -> InspectionFile:
         add_case(ann, "KT-001", FULL_CASE, complete=True, notes={"p.plan": DANGEROUS[0], "r.rmp": "-3 points"})
         add_case(ann, "KT-002", {**FULL_CASE, "cd.gender": "female"}, complete=True)
         ann.set_illustration("KT-002", True, "=cmd|' /C calc'!A0")
-    bob = team_file(team, "bob.hmip", "Bob Jones", mini_instrument, {"KT-001": None, "KT-003": {**FULL_CASE, "p.plan": "not-done"}})
+    bob = team_file(
+        team, "bob.hmip", "Bob Jones", mini_instrument, {"KT-001": None, "KT-003": {**FULL_CASE, "p.plan": "not-done"}}
+    )
     with new_file(tmp_path, "lead.hmip", "Lee Lead", mini_instrument, role="lead") as lead:
         merge_files(lead, [team / "ann.hmip", bob])
     lead = InspectionFile.open(tmp_path / "lead.hmip")
@@ -60,8 +62,15 @@ def test_csv_export_has_labels_provenance_scores_and_no_formulas(master: Inspect
     written = write_csv(export_tables(master), out)
     # KT-001 is double-marked (Ann and Bob), so the agreement tables come too (tests/test_agreement.py).
     assert [p.name for p in written] == [
-        "cases.csv", "answers.csv", "scores.csv", "factors.csv", "agreement_overall.csv", "agreement_assessors.csv",
-        "agreement_questions.csv", "agreement_pairs.csv", "questions.csv",
+        "cases.csv",
+        "answers.csv",
+        "scores.csv",
+        "factors.csv",
+        "agreement_overall.csv",
+        "agreement_assessors.csv",
+        "agreement_questions.csv",
+        "agreement_pairs.csv",
+        "questions.csv",
     ]
 
     cases = {row["case_ref"]: row for row in read_csv(out / "cases.csv")}
@@ -95,8 +104,15 @@ def test_workbook_holds_only_text_and_numbers(master: InspectionFile, tmp_path: 
     path = write_xlsx(export_tables(master), tmp_path / "export.xlsx")
     workbook = load_workbook(path)
     assert workbook.sheetnames == [
-        "cases", "answers", "scores", "factors", "agreement_overall", "agreement_assessors", "agreement_questions",
-        "agreement_pairs", "questions",
+        "cases",
+        "answers",
+        "scores",
+        "factors",
+        "agreement_overall",
+        "agreement_assessors",
+        "agreement_questions",
+        "agreement_pairs",
+        "questions",
     ]
     found_note = False
     for sheet in workbook.worksheets:
@@ -119,22 +135,31 @@ def test_workbook_name_must_end_in_xlsx(master: InspectionFile, tmp_path: Path) 
 # -- aggregate ----------------------------------------------------------------------------------------
 
 
-def inspection_lead(folder: Path, instrument: Instrument, inspection: str, cases: dict[str, dict[str, str] | None]) -> Path:
+def inspection_lead(
+    folder: Path, instrument: Instrument, inspection: str, cases: dict[str, dict[str, str] | None]
+) -> Path:
     """A merged lead file of one inspection (one assessor's file merged)."""
     folder.mkdir()
     team = team_file(folder, "team.hmip", "Ann Smith", instrument, cases, inspection=inspection)
-    with new_file(folder, "lead.hmip", f"Lead {inspection[:4].title()}", instrument, role="lead", inspection=inspection) as lead:
+    with new_file(
+        folder, "lead.hmip", f"Lead {inspection[:4].title()}", instrument, role="lead", inspection=inspection
+    ) as lead:
         merge_files(lead, [team])
     return folder / "lead.hmip"
 
 
 @pytest.fixture
 def inspections(tmp_path: Path, mini_instrument: Instrument) -> list[Path]:
-    kent = inspection_lead(tmp_path / "kent", mini_instrument, "KENT-2014",
-                           {"KT-001": None, "KT-002": {**FULL_CASE, "p.plan": "not-done"}})
+    kent = inspection_lead(
+        tmp_path / "kent", mini_instrument, "KENT-2014", {"KT-001": None, "KT-002": {**FULL_CASE, "p.plan": "not-done"}}
+    )
     # The same case reference in another inspection is another case.
-    surrey = inspection_lead(tmp_path / "surrey", mini_instrument, "SURREY-2014",
-                             {"KT-001": {**FULL_CASE, "cd.gender": "female", "r.rmp": "yes"}})
+    surrey = inspection_lead(
+        tmp_path / "surrey",
+        mini_instrument,
+        "SURREY-2014",
+        {"KT-001": {**FULL_CASE, "cd.gender": "female", "r.rmp": "yes"}},
+    )
     return [kent, surrey]
 
 
@@ -186,7 +211,9 @@ def test_aggregate_carries_open_conflicts(tmp_path: Path, mini_instrument: Instr
         assert score_file(aggregate).cases_held_out == 1
 
 
-def test_aggregate_refuses_what_does_not_belong(inspections: list[Path], tmp_path: Path, mini_instrument: Instrument) -> None:
+def test_aggregate_refuses_what_does_not_belong(
+    inspections: list[Path], tmp_path: Path, mini_instrument: Instrument
+) -> None:
     assessor_file = inspections[0].parent / "team.hmip"
     summary = build_aggregate(tmp_path / "out.hmip", [*inspections, inspections[0], assessor_file])
     assert [name for name, _reason in summary.refused] == ["lead.hmip", "team.hmip"]
@@ -204,5 +231,8 @@ def test_aggregate_refuses_what_does_not_belong(inspections: list[Path], tmp_pat
 
 def test_merge_into_an_aggregate_is_refused(inspections: list[Path], tmp_path: Path) -> None:
     build_aggregate(tmp_path / "all.hmip", inspections)
-    with InspectionFile.open(tmp_path / "all.hmip") as aggregate, pytest.raises(UserError, match="aggregate of inspections"):
+    with (
+        InspectionFile.open(tmp_path / "all.hmip") as aggregate,
+        pytest.raises(UserError, match="aggregate of inspections"),
+    ):
         merge_files(aggregate, [inspections[0].parent / "team.hmip"])

@@ -62,8 +62,9 @@ def other_lead(tmp_path: Path, mini_instrument: Instrument) -> Path:
     team = tmp_path / "team"
     team.mkdir()
     ann = team_file(team, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None, "KT-002": None})
-    bob = team_file(team, "bob.hmip", "Bob Jones", mini_instrument,
-                    {"KT-001": {**FULL_CASE, "p.plan": "not-done", "r.rmp": "yes"}})
+    bob = team_file(
+        team, "bob.hmip", "Bob Jones", mini_instrument, {"KT-001": {**FULL_CASE, "p.plan": "not-done", "r.rmp": "yes"}}
+    )
     with new_file(tmp_path, "other-lead.hmip", "Ola Other", mini_instrument, role="lead") as other:
         merge_files(other, [ann, bob])
         from hmip_desktop.model.merge.conflicts import resolve_conflict
@@ -191,7 +192,7 @@ def test_a_wal_mode_file_without_its_wal_is_merged_as_it_stands(
     [
         ("John Smith 01/02/1980", True),  # a name and a date of birth, behind an aggregate's inspection id
         ("KT-001\n", False),  # a trailing new line slips past a `$` in the pattern
-        ("=HYPERLINK(\"http://x\")", True),  # a spreadsheet formula
+        ('=HYPERLINK("http://x")', True),  # a spreadsheet formula
         (" KT-003", False),
     ],
     ids=["name-and-birth-date", "newline", "formula", "leading-space"],
@@ -238,8 +239,14 @@ def test_two_refs_differing_only_in_letter_case_in_one_file_are_refused(
 def test_a_case_forced_to_complete_with_questions_unanswered_merges_as_a_draft(
     lead: InspectionFile, tmp_path: Path, mini_instrument: Instrument
 ) -> None:
-    ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument,
-                    {"KT-001": None, "KT-002": {"cd.gender": "male"}}, complete=False)
+    ann = team_file(
+        tmp_path,
+        "ann.hmip",
+        "Ann Smith",
+        mini_instrument,
+        {"KT-001": None, "KT-002": {"cd.gender": "male"}},
+        complete=False,
+    )
     with InspectionFile.open(ann) as source:
         source.complete_case("KT-001")
     _sql(ann, "UPDATE cases SET status = 'complete' WHERE case_ref = 'KT-002'")  # a hand edit
@@ -296,8 +303,9 @@ def test_a_disk_full_during_the_backup_leaves_no_partial_backup(
 
 def _can_mount_tmpfs(point: Path, size: str = "256k") -> bool:
     point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True, check=False
+    )
     return done.returncode == 0
 
 
@@ -334,12 +342,18 @@ def test_a_really_full_disk_during_the_backup(tmp_path: Path, mini_instrument: I
 @pytest.mark.parametrize(
     ("edit", "warning"),
     [
-        ("UPDATE answers SET note = 'added later' WHERE question_id = 'p.plan'",
-         "case KT-001: its answers (a value, note or assessor) changed outside HMIP Desktop"),
-        ("UPDATE answers SET assessor = 'Bob Jones' WHERE question_id = 'r.rmp'",
-         "case KT-001: its answers (a value, note or assessor) changed outside HMIP Desktop"),
-        ("UPDATE cases SET illustration = 1, illustration_text = 'made up'",
-         "case KT-001: its details (reference, status, practice illustration) changed outside HMIP Desktop"),
+        (
+            "UPDATE answers SET note = 'added later' WHERE question_id = 'p.plan'",
+            "case KT-001: its answers (a value, note or assessor) changed outside HMIP Desktop",
+        ),
+        (
+            "UPDATE answers SET assessor = 'Bob Jones' WHERE question_id = 'r.rmp'",
+            "case KT-001: its answers (a value, note or assessor) changed outside HMIP Desktop",
+        ),
+        (
+            "UPDATE cases SET illustration = 1, illustration_text = 'made up'",
+            "case KT-001: its details (reference, status, practice illustration) changed outside HMIP Desktop",
+        ),
         ("DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)", "deleted outside the app"),
     ],
     ids=["note", "assessor", "illustration", "last-audit-entry"],

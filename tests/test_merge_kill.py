@@ -96,7 +96,11 @@ def start_merge(lead: Path, team: list[Path], temp: Path, mark: str) -> subproce
     env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(temp), MARK: mark}
     return subprocess.Popen(
         [sys.executable, str(RUNNER), str(lead), PASSPHRASE, *map(str, team)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 

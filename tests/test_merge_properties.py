@@ -51,8 +51,10 @@ def test_split_merged_in_any_order_scores_as_one_file(
 ) -> None:
     instrument = mini()
     rng = random.Random(seed)
-    cases = [(f"KT-{n:03d}", draw_answers(rng, instrument), owner, complete, double)
-             for n, (owner, complete, double) in enumerate(split)]
+    cases = [
+        (f"KT-{n:03d}", draw_answers(rng, instrument), owner, complete, double)
+        for n, (owner, complete, double) in enumerate(split)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         with new_file(folder, "single.hmip", "Sam Single", instrument) as single:

@@ -44,14 +44,22 @@ def empty_lead(tmp_path: Path, mini_instrument: Instrument) -> Path:
 def team(tmp_path: Path, mini_instrument: Instrument) -> list[Path]:
     """Files of every kind: merged, refused, a package, a conflict, a duplicate, one merged before (di)."""
     ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-001": None, "KT-002": None})
-    bob = team_file(tmp_path, "bob.hmip", "Bob Jones", mini_instrument,
-                    {"KT-001": {**FULL_CASE, "p.plan": "not-done"}, "KT-003": None}, complete=False)
+    bob = team_file(
+        tmp_path,
+        "bob.hmip",
+        "Bob Jones",
+        mini_instrument,
+        {"KT-001": {**FULL_CASE, "p.plan": "not-done"}, "KT-003": None},
+        complete=False,
+    )
     cy = team_file(tmp_path, "cy.hmip", "Cy Quinn", mini_instrument, {"KT-004": None})
     write_package(cy, tmp_path / "cy.hmipx", PASSPHRASE, kdf=FAST)
     team_file(tmp_path, "di.hmip", "Di Patel", mini_instrument, {"KT-005": None})
     empty = tmp_path / "empty.hmip"
     empty.write_bytes(b"")
-    surrey = team_file(tmp_path, "surrey.hmip", "Sue Brown", mini_instrument, {"SY-001": None}, inspection="SURREY-2014")
+    surrey = team_file(
+        tmp_path, "surrey.hmip", "Sue Brown", mini_instrument, {"SY-001": None}, inspection="SURREY-2014"
+    )
     return [ann, empty, bob, tmp_path / "cy.hmipx", surrey, tmp_path / "di.hmip", ann]
 
 
@@ -75,7 +83,10 @@ def merge_into_copy(
         if first is not None:
             merge_files(master, [empty_lead.parent / first], readers=0)
         summary = merge_files(
-            master, files, readers=readers, passphrase_for=passphrase_for,
+            master,
+            files,
+            readers=readers,
+            passphrase_for=passphrase_for,
             progress=lambda i, n, name: progress.append((i, n, name)),
         )
         dump = list(master.conn.iterdump())
@@ -89,7 +100,13 @@ def test_workers_merge_exactly_what_the_serial_merge_does(empty_lead: Path, team
     pooled_summary, pooled_dump, pooled_progress, pooled_asked = pooled
     assert [f.to_json() for f in pooled_summary.files] == [f.to_json() for f in serial_summary.files]
     assert [f.status for f in serial_summary.files] == [
-        "merged", "refused", "merged", "merged", "refused", "unchanged", "unchanged"
+        "merged",
+        "refused",
+        "merged",
+        "merged",
+        "refused",
+        "unchanged",
+        "unchanged",
     ]
     assert serial_summary.files[2].conflicts_raised > 0
     assert pooled_dump == serial_dump  # every table, the audit chain's hashes included
@@ -208,8 +225,11 @@ def test_a_worker_finds_an_instrument_added_after_the_workers_first_started(
     first = tmp_path / "first"
     first.mkdir()
     with new_file(first, "lead.hmip", "Lee Lead", mini_instrument, role="lead") as master:
-        merge_files(master, [team_file(first, f"{n}.hmip", "Ann Smith", mini_instrument, {f"KT-00{n}": None})
-                             for n in (1, 2)], readers=2)
+        merge_files(
+            master,
+            [team_file(first, f"{n}.hmip", "Ann Smith", mini_instrument, {f"KT-00{n}": None}) for n in (1, 2)],
+            readers=2,
+        )
     data = json.loads((FIXTURE_INSTRUMENTS / "mini-test.json").read_text(encoding="utf-8"))
     data["version"] = "0.3"
     extra = tmp_path / "instruments"

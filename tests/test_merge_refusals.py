@@ -135,8 +135,12 @@ REFUSALS: list[tuple[BadFile, str]] = [
 
 @pytest.mark.parametrize(("make_bad", "message"), REFUSALS, ids=[f.__name__ for f, _m in REFUSALS])
 def test_refused_file_leaves_master_byte_for_byte_unchanged(
-    master: InspectionFile, good_file: Path, tmp_path: Path, mini_instrument: Instrument,
-    make_bad: BadFile, message: str,
+    master: InspectionFile,
+    good_file: Path,
+    tmp_path: Path,
+    mini_instrument: Instrument,
+    make_bad: BadFile,
+    message: str,
 ) -> None:
     bad = make_bad(tmp_path, good_file, mini_instrument)
     bad_before = bad.read_bytes()
@@ -167,16 +171,18 @@ def test_one_refused_file_does_not_stop_the_others(
 def test_trigger_in_an_incoming_file_never_runs(
     master: InspectionFile, good_file: Path, tmp_path: Path, mini_instrument: Instrument
 ) -> None:
-    _sql(good_file, "CREATE TABLE ran (x)", "CREATE TRIGGER mark AFTER UPDATE ON meta BEGIN INSERT INTO ran VALUES (1); END")
+    _sql(
+        good_file,
+        "CREATE TABLE ran (x)",
+        "CREATE TRIGGER mark AFTER UPDATE ON meta BEGIN INSERT INTO ran VALUES (1); END",
+    )
     merge_files(master, [good_file])
     conn = sqlite3.connect(good_file)
     assert conn.execute("SELECT count(*) FROM ran").fetchone()[0] == 0
     conn.close()
 
 
-def test_a_journal_that_is_not_hot_beside_the_file_changes_nothing(
-    master: InspectionFile, good_file: Path
-) -> None:
+def test_a_journal_that_is_not_hot_beside_the_file_changes_nothing(master: InspectionFile, good_file: Path) -> None:
     """SQLite ignores a journal whose header was zeroed (a finished save); so does the merge, and says nothing.
 
     A hot journal is rolled back in the private copy (tests/test_merge_faults.py)."""
@@ -201,7 +207,9 @@ def test_older_schema_is_migrated_in_a_copy_and_merged(
     assert content(master)["KT-003"][3]["p.plan"] == ("sufficient", "")
 
 
-def test_master_that_is_not_a_lead_file_is_refused(good_file: Path, tmp_path: Path, mini_instrument: Instrument) -> None:
+def test_master_that_is_not_a_lead_file_is_refused(
+    good_file: Path, tmp_path: Path, mini_instrument: Instrument
+) -> None:
     with new_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument) as not_lead:
         before = sha256(not_lead.path)
         with pytest.raises(UserError, match="Ann Smith's inspector file; merge into a lead file"):

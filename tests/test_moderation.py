@@ -61,7 +61,9 @@ def test_the_plan_is_proportional_blind_to_nobody_and_repeatable(
 def test_shares_are_exact() -> None:
     """ceil(0.1 x 30) is 3: with floats it would be ceil(3.0000000000000004) = 4."""
     assert parse_share("0.1") == parse_share("10%") == parse_share("1/10") == Fraction(1, 10)
-    plan = plan_moderation(sample({"Ann Smith": 15, "Bob Jones": 15}), share=parse_share("0.1"), seed=1, second_markers=NAMES)
+    plan = plan_moderation(
+        sample({"Ann Smith": 15, "Bob Jones": 15}), share=parse_share("0.1"), seed=1, second_markers=NAMES
+    )
     assert plan.chosen == 3
     for bad in ("0", "1.5", "-0.1", "ten", "150%", ""):
         with pytest.raises(UserError, match="--share"):
@@ -69,16 +71,22 @@ def test_shares_are_exact() -> None:
 
 
 def test_cases_go_to_the_least_loaded_second_marker() -> None:
-    plan = plan_moderation(sample({"Ann Smith": 20, "Bob Jones": 20}), share=Fraction(1, 2), seed=4,
-                           second_markers=["Lee Quality", "Jo Lead"])
+    plan = plan_moderation(
+        sample({"Ann Smith": 20, "Bob Jones": 20}),
+        share=Fraction(1, 2),
+        seed=4,
+        second_markers=["Lee Quality", "Jo Lead"],
+    )
     loads = [len(plan.cases_for(name)) for name in ("Jo Lead", "Lee Quality")]
     assert loads == [10, 10] and plan.second_markers == ("Jo Lead", "Lee Quality")
 
 
 def test_another_seed_draws_another_sample() -> None:
     cases = sample({"Ann Smith": 40, "Bob Jones": 40})
-    plans = {tuple(plan_moderation(cases, share=Fraction(1, 10), seed=seed, second_markers=NAMES).assignments)
-             for seed in range(5)}
+    plans = {
+        tuple(plan_moderation(cases, share=Fraction(1, 10), seed=seed, second_markers=NAMES).assignments)
+        for seed in range(5)
+    }
     assert len(plans) > 1
 
 
@@ -158,9 +166,23 @@ def test_the_cli_plan_is_the_same_for_the_same_seed(
     assert "To draw this plan again: --seed " in text and "moderation-" in text
 
 
-def test_an_existing_file_is_never_overwritten(lead_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_existing_file_is_never_overwritten(
+    lead_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
-    args = ["moderation", "plan", str(lead_file), "--share", "1", "--seed", "3", "--out", str(out), "--to", "Lee Quality"]
+    args = [
+        "moderation",
+        "plan",
+        str(lead_file),
+        "--share",
+        "1",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+        "--to",
+        "Lee Quality",
+    ]
     assert main(args) == 0
     written = (out / "moderation-lee-quality.csv").read_bytes()
     (out / "moderation-lee-quality.csv").write_text("the marker's own notes")
@@ -170,13 +192,17 @@ def test_an_existing_file_is_never_overwritten(lead_file: Path, tmp_path: Path, 
     assert written.startswith(b"case_ref,")
 
 
-def test_the_plan_needs_a_lead_file_with_cases(tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_plan_needs_a_lead_file_with_cases(
+    tmp_path: Path, mini_instrument: Instrument, capsys: pytest.CaptureFixture[str]
+) -> None:
     ann = team_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument, {"KT-1": None})
     assert main(["moderation", "plan", str(ann), "--share", "0.1", "--out", str(tmp_path / "o")]) == 3
     assert "lead's merged file" in capsys.readouterr().err
     with new_file(tmp_path, "lead.hmip", "Jo Lead", mini_instrument, role="lead"):
         pass
-    assert main(["moderation", "plan", str(tmp_path / "lead.hmip"), "--share", "0.1", "--out", str(tmp_path / "o")]) == 3
+    assert (
+        main(["moderation", "plan", str(tmp_path / "lead.hmip"), "--share", "0.1", "--out", str(tmp_path / "o")]) == 3
+    )
     assert "nothing to second-mark" in capsys.readouterr().err
     assert main(["moderation", "plan", str(ann), "--share", "2", "--out", str(tmp_path / "o")]) == 3
     assert not (tmp_path / "o").exists()

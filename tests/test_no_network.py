@@ -9,8 +9,23 @@ import hmip_desktop
 
 PACKAGE = Path(hmip_desktop.__file__).parent
 NETWORK_MODULES = {
-    "aiohttp", "ftplib", "http", "httpx", "imaplib", "poplib", "requests", "smtplib", "socketserver", "ssl",
-    "telnetlib", "urllib", "urllib3", "webbrowser", "xmlrpc", "PySide6.QtNetwork", "PySide6.QtWebEngineCore",
+    "aiohttp",
+    "ftplib",
+    "http",
+    "httpx",
+    "imaplib",
+    "poplib",
+    "requests",
+    "smtplib",
+    "socketserver",
+    "ssl",
+    "telnetlib",
+    "urllib",
+    "urllib3",
+    "webbrowser",
+    "xmlrpc",
+    "PySide6.QtNetwork",
+    "PySide6.QtWebEngineCore",
 }
 #: socket is allowed for the host name (edit lock) and a local socketpair (signal wake-up), nothing else.
 SOCKET_CALLS_ALLOWED = {"gethostname", "socketpair", "socket"}
@@ -41,12 +56,16 @@ def test_no_module_imports_a_network_client() -> None:
             for node in ast.walk(tree)
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "socket"
         }
-        offenders += [f"{path.relative_to(PACKAGE)}: socket.{use}" for use in sorted(socket_uses - SOCKET_CALLS_ALLOWED)]
+        offenders += [
+            f"{path.relative_to(PACKAGE)}: socket.{use}" for use in sorted(socket_uses - SOCKET_CALLS_ALLOWED)
+        ]
     assert offenders == []
 
 
 def test_the_check_sees_a_network_import() -> None:
     tree = ast.parse("import urllib.request\nfrom http.client import HTTPSConnection\nfrom PySide6 import QtCore\n")
     assert sorted(m for m in imported_modules(tree) if is_network(m)) == [
-        "http.client", "http.client.HTTPSConnection", "urllib.request",
+        "http.client",
+        "http.client.HTTPSConnection",
+        "urllib.request",
     ]

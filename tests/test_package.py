@@ -124,7 +124,17 @@ def listing(folder: Path) -> set[str]:
         (lambda d: d[:5] + b"\x02" + d[6:], PackageUnsupported, "format 2"),
         (lambda d: d[:6] + b"\x07" + d[7:], PackageUnsupported, "does not know"),
     ],
-    ids=["wrong-passphrase", "one-byte-short", "body-cut", "header-cut", "extended", "magic", "empty", "version", "kdf-id"],
+    ids=[
+        "wrong-passphrase",
+        "one-byte-short",
+        "body-cut",
+        "header-cut",
+        "extended",
+        "magic",
+        "empty",
+        "version",
+        "kdf-id",
+    ],
 )
 def test_refusals_write_nothing(made: Path, tmp_path: Path, damage, error, message) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.hmipx"
@@ -357,7 +367,11 @@ def test_cli_package_and_unpackage(source: Path, tmp_path: Path, fast_cli_kdf: N
 
 
 def test_cli_reads_the_environment_and_refuses_cleanly(
-    source: Path, tmp_path: Path, fast_cli_kdf: None, monkeypatch: pytest.MonkeyPatch, capsys  # type: ignore[no-untyped-def]
+    source: Path,
+    tmp_path: Path,
+    fast_cli_kdf: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("HMIP_PASSPHRASE", PASSPHRASE)
     assert main(["package", str(source)]) == 0
@@ -390,13 +404,19 @@ def test_merge_takes_a_package_and_refuses_a_wrong_passphrase(source: Path, tmp_
 
     made = write_package(source, tmp_path / "ann.hmipx", PASSPHRASE, kdf=FAST).path
     with InspectionFile.create(
-        tmp_path / "lead.hmip", inspection_id="KENT-2014", area="Kent", assessor="Lead Person", role="lead",
+        tmp_path / "lead.hmip",
+        inspection_id="KENT-2014",
+        area="Kent",
+        assessor="Lead Person",
+        role="lead",
         instrument=mini_instrument,
     ) as master:
         before = master.path.read_bytes()
         refused = merge_files(master, [made], passphrase_for=lambda _path: "a wrong passphrase")
         assert refused.files[0].status == "refused" and "passphrase does not open" in refused.files[0].reason
         assert master.path.read_bytes() == before
-        merged = merge_files(master, [made], passphrase_for=passphrase_hook(None, environ={"HMIP_PASSPHRASE": PASSPHRASE}))
+        merged = merge_files(
+            master, [made], passphrase_for=passphrase_hook(None, environ={"HMIP_PASSPHRASE": PASSPHRASE})
+        )
         assert merged.files[0].status == "merged", merged.files[0].describe()
         assert answers(master.path) == answers(source)

@@ -48,8 +48,14 @@ def make_inspection(
     rng = random.Random(seed)
     jitter = _question_jitter(rng, instrument)
     inspection = InspectionFile.create(
-        path, inspection_id="GWY-2014", area=area, assessor="Jane Whitfield", role="lead",
-        instrument=instrument, start_date="2014-02-03", end_date="2014-02-14",
+        path,
+        inspection_id="GWY-2014",
+        area=area,
+        assessor="Jane Whitfield",
+        role="lead",
+        instrument=instrument,
+        start_date="2014-02-03",
+        end_date="2014-02-14",
     )
     for n in range(cases):
         ref = f"GW-{n:04d}"
@@ -156,8 +162,9 @@ def test_the_sample_appendix_charts_the_engines_group_counts(lead_file: Inspecti
     build_report(lead_file, out)
     sample, _ = builder.breakdown_questions(lead_file.instrument)
     result = score_file(lead_file, by=sample)
-    appendix = next(t for t in page_texts(out) if "Contextual information about the inspected case sample" in t
-                    and "Gender" in t)
+    appendix = next(
+        t for t in page_texts(out) if "Contextual information about the inspected case sample" in t and "Gender" in t
+    )
     gender = result.breakdowns["cd.gender"]
     for group in gender.groups:
         assert f"{group.label} {group.cases}" in appendix
@@ -251,11 +258,13 @@ def test_bookmarks_and_contents_links_reach_every_chapter_criterion_and_appendix
 
     page_numbers = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages)}
     contents_page = reader.pages[1]
-    targets = sorted({
-        page_numbers[annotation.get_object()["/Dest"][0].idnum]
-        for annotation in contents_page.get("/Annots", [])
-        if annotation.get_object().get("/Subtype") == "/Link"
-    })
+    targets = sorted(
+        {
+            page_numbers[annotation.get_object()["/Dest"][0].idnum]
+            for annotation in contents_page.get("/Annots", [])
+            if annotation.get_object().get("/Subtype") == "/Link"
+        }
+    )
     assert targets == sorted({page for _depth, _title, page in bookmarks})
 
 
@@ -331,11 +340,20 @@ def test_the_leads_texts_and_illustrations_appear_where_chosen(lead_file: Inspec
     lead_file.set_illustration("GW-0003", True, "Peter met his offender manager at the prison gate.")
     lead_file.set_finding(ff.strengths_field("public"), "- Risk screenings were timely.\n- MAPPA cases were well run.")
     lead_file.set_finding(ff.RECOMMENDATIONS, "1. checks are routine\n2. reviews are timely")
-    lead_file.set_finding(ff.ILLUSTRATIONS, json.dumps({
-        "GW-0003": {"chapter": "sentence", "title": "a personal induction"},
-        "GW-0009": {"chapter": "public", "title": "managing risk", "text": "Brian was managed at *MAPPA* level 2."},
-        "NO-SUCH": {"chapter": "public", "text": "never shown"},
-    }))
+    lead_file.set_finding(
+        ff.ILLUSTRATIONS,
+        json.dumps(
+            {
+                "GW-0003": {"chapter": "sentence", "title": "a personal induction"},
+                "GW-0009": {
+                    "chapter": "public",
+                    "title": "managing risk",
+                    "text": "Brian was managed at *MAPPA* level 2.",
+                },
+                "NO-SUCH": {"chapter": "public", "text": "never shown"},
+            }
+        ),
+    )
     out = tmp_path / "report.pdf"
     info = build_report(lead_file, out)
     assert any("NO-SUCH" in warning for warning in info.warnings)
@@ -412,7 +430,9 @@ def test_unknown_findings_field_is_a_user_error(
     assert "chapter must be one of" in capsys.readouterr().err
 
 
-def test_report_command_writes_the_pdf(lead_file: InspectionFile, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_command_writes_the_pdf(
+    lead_file: InspectionFile, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = str(lead_file.path)
     lead_file.close()
     out = tmp_path / "out.pdf"

@@ -125,7 +125,12 @@ def seed_answers(instrument: Instrument) -> list[dict[str, str]]:
 
 def write_cases(path: Path, instrument: Instrument, answers: list[dict[str, str]]) -> InspectionFile:
     inspection = InspectionFile.create(
-        path, inspection_id="KENT-2014", area="Kent", assessor="Jane Whitfield", role="lead", instrument=instrument,
+        path,
+        inspection_id="KENT-2014",
+        area="Kent",
+        assessor="Jane Whitfield",
+        role="lead",
+        instrument=instrument,
     )
     for n, values in enumerate(answers):
         with inspection.transaction():

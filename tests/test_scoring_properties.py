@@ -63,7 +63,13 @@ def test_case_order_does_not_matter(cases: list[CaseInput], seed: int, include: 
 
 def not_counted_fillers(instrument: Instrument) -> dict[str, str]:
     """For each scored question, a not-counted option that no relevance rule looks at."""
-    gated = {(rule.question, value) for q in instrument.questions if q.relevant_if for rule in iter_value_rules(q.relevant_if) for value in rule.in_}
+    gated = {
+        (rule.question, value)
+        for q in instrument.questions
+        if q.relevant_if
+        for rule in iter_value_rules(q.relevant_if)
+        for value in rule.in_
+    }
     fillers = {}
     for question in instrument.scored_questions:
         for option in question.options:
@@ -81,7 +87,10 @@ def scores_only(result: Any) -> Any:
         # The factor table's percentages keep "too early to judge" in their base (the factor is linked to
         # offending), so a not-counted answer moves them by design; what was sufficient does not move.
         result.factors and [(r.identified, r.interventions_above, r.progress_above) for r in result.factors],
-        {qid: [(g.cases, {k: o.score for k, o in g.outcomes.items()}) for g in b.groups] for qid, b in result.breakdowns.items()},
+        {
+            qid: [(g.cases, {k: o.score for k, o in g.outcomes.items()}) for g in b.groups]
+            for qid, b in result.breakdowns.items()
+        },
     )
 
 

@@ -38,7 +38,12 @@ def test_round_trip(tmp_path: Path, mini_file: InspectionFile) -> None:
     with InspectionFile.open(path, read_only=True) as again:
         case = again.get_case("KT-001")
         answer = again.answers_for(case.uuid)["cd.gender"]
-        assert (answer.value, answer.note, answer.assessor, answer.revision) == ("female", "from the record", "Ann Smith", 1)
+        assert (answer.value, answer.note, answer.assessor, answer.revision) == (
+            "female",
+            "from the record",
+            "Ann Smith",
+            1,
+        )
         assert case.illustration and "children" in case.illustration_text
         info = again.info()
         assert (info.inspection_id, info.area, info.owner.role) == ("KENT-2014", "Kent", "inspector")
@@ -72,7 +77,9 @@ def test_question_that_does_not_apply_is_refused(mini_file: InspectionFile) -> N
     mini_file.set_answer("KT-001", "s.quality", "yes")
 
 
-def test_changing_a_gate_makes_answers_stale_but_keeps_them(mini_file: InspectionFile, mini_instrument: Instrument) -> None:
+def test_changing_a_gate_makes_answers_stale_but_keeps_them(
+    mini_file: InspectionFile, mini_instrument: Instrument
+) -> None:
     mini_file.set_answer("KT-001", "cd.report", "written", create_case=True)
     mini_file.set_answer("KT-001", "s.quality", "yes")
     mini_file.set_answer("KT-001", "s.proposal", "no")

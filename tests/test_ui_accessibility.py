@@ -95,9 +95,10 @@ def test_every_focusable_control_of_the_case_list_and_form_is_named(qtbot: QtBot
         assert unnamed_focusable(opened) == [], section
     opened.workspace.show_case_list()
     assert unnamed_focusable(opened) == []
-    names = {QAccessible.queryAccessibleInterface(w).text(QAccessible.Text.Name) for w in (
-        opened.workspace.cases.table, opened.workspace.cases.search, form.navigator
-    )}
+    names = {
+        QAccessible.queryAccessibleInterface(w).text(QAccessible.Text.Name)
+        for w in (opened.workspace.cases.table, opened.workspace.cases.search, form.navigator)
+    }
     assert names == {"Cases", "Find a case by reference", "Form parts"}
 
 
@@ -137,7 +138,9 @@ def test_a_question_row_says_question_answer_and_applicability_and_announces_cha
     opened.show_inapplicable_action.trigger()
     quality = row(opened, "s.quality")
     quality_interface = QAccessible.queryAccessibleInterface(quality)
-    assert quality_interface.text(QAccessible.Text.Description).startswith("Does not apply to this case: it applies when")
+    assert quality_interface.text(QAccessible.Text.Description).startswith(
+        "Does not apply to this case: it applies when"
+    )
     click_option(qtbot, opened, "cd.report", 1)
     assert row(opened, "s.quality") is quality  # (its page shown again, as the user would)
     assert quality_interface.text(QAccessible.Text.Description).startswith("No answer yet.")

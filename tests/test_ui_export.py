@@ -1,4 +1,4 @@
-""""Export for lead…": passphrase twice, where to save, a package written off the GUI thread."""
+""" "Export for lead…": passphrase twice, where to save, a package written off the GUI thread."""
 
 from __future__ import annotations
 
@@ -198,7 +198,16 @@ def test_draft_cases_are_named_before_exporting(qtbot: QtBot, opened: MainWindow
     for ref in ("KT-0001", "KT-0002", "KT-0003"):
         add_case(opened, ref)
     form = form_of(opened)
-    for question_id in ("cd.gender", "cd.rosh", "cd.report", "f.acc.identified", "p.plan", "r.rmp", "v.victims", "l.oversight"):
+    for question_id in (
+        "cd.gender",
+        "cd.rosh",
+        "cd.report",
+        "f.acc.identified",
+        "p.plan",
+        "r.rmp",
+        "v.victims",
+        "l.oversight",
+    ):
         click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
     assert form.mark_complete()  # KT-0003 complete, two drafts left
     dialog = open_dialog(opened)
@@ -214,7 +223,16 @@ def test_draft_cases_are_named_before_exporting(qtbot: QtBot, opened: MainWindow
 
 def test_no_warning_when_every_case_is_complete(qtbot: QtBot, opened: MainWindow) -> None:
     add_case(opened, "KT-0001")
-    for question_id in ("cd.gender", "cd.rosh", "cd.report", "f.acc.identified", "p.plan", "r.rmp", "v.victims", "l.oversight"):
+    for question_id in (
+        "cd.gender",
+        "cd.rosh",
+        "cd.report",
+        "f.acc.identified",
+        "p.plan",
+        "r.rmp",
+        "v.victims",
+        "l.oversight",
+    ):
         click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
     assert form_of(opened).mark_complete()
     dialog = open_dialog(opened)

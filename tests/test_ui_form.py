@@ -28,7 +28,16 @@ from hmip_desktop.ui.main_window import MainWindow
 pytestmark = QT_STRICT
 
 #: The mini-test instrument's questions that apply to a fresh case, in form order.
-FRESH_RELEVANT = ["cd.gender", "cd.rosh", "cd.report", "f.acc.identified", "p.plan", "r.rmp", "v.victims", "l.oversight"]
+FRESH_RELEVANT = [
+    "cd.gender",
+    "cd.rosh",
+    "cd.report",
+    "f.acc.identified",
+    "p.plan",
+    "r.rmp",
+    "v.victims",
+    "l.oversight",
+]
 
 
 def test_an_answer_clicked_is_in_the_file_at_once(qtbot: QtBot, opened: MainWindow) -> None:
@@ -79,7 +88,11 @@ def test_the_whole_form_can_be_completed_without_the_mouse(qtbot: QtBot, opened:
     assert form_of(opened).gaps_now() == []
     press(qtbot, Qt.Key.Key_Return)  # nothing left: says so and stays put
     with qtbot.waitSignal(opened.session.case_changed):
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(
+            QApplication.focusWidget(),
+            Qt.Key.Key_Return,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
     with InspectionFile.open(opened.session.path, read_only=True) as inspection:
         assert inspection.get_case("KT-0001").is_complete
     # Alt+Page Down goes on to the next case, on its first question.
@@ -94,7 +107,9 @@ def test_a_note_is_saved_after_a_pause_in_typing(qtbot: QtBot, opened: MainWindo
     note.setFocus()
     qtbot.keyClicks(note, "Taken from the OASys summary")
     assert stored_notes(opened.session.path, "KT-0001") == {}  # still typing
-    qtbot.waitUntil(lambda: stored_notes(opened.session.path, "KT-0001") == {"cd.gender": "Taken from the OASys summary"})
+    qtbot.waitUntil(
+        lambda: stored_notes(opened.session.path, "KT-0001") == {"cd.gender": "Taken from the OASys summary"}
+    )
 
 
 def test_leaving_a_note_saves_it_without_waiting(qtbot: QtBot, opened: MainWindow) -> None:
@@ -134,7 +149,11 @@ def test_undo_and_redo_answers_across_the_case(qtbot: QtBot, opened: MainWindow)
     assert stored_values(path, "KT-0001") == {"cd.gender": "male"}
     assert focused_question(opened) == "p.plan"  # undo shows what it changed
     assert row(opened, "p.plan").value() is None
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        QApplication.focusWidget(),
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     assert stored_values(path, "KT-0001") == {"cd.gender": "male", "p.plan": "insufficient"}
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert stored_values(path, "KT-0001") == {"cd.gender": "female", "p.plan": "insufficient"}
@@ -208,7 +227,10 @@ def test_questions_that_do_not_apply_can_be_shown_greyed_with_the_reason(qtbot: 
     opened.show_inapplicable_action.trigger()
     quality = row(opened, "s.quality")
     assert shown(opened, "s.quality") and not quality.options.isEnabled()
-    assert quality.status.text() == "Does not apply to this case: it applies when “Report for sentencing” is “Written” or “Oral”."
+    assert (
+        quality.status.text()
+        == "Does not apply to this case: it applies when “Report for sentencing” is “Written” or “Oral”."
+    )
     form_of(opened).focus_question("s.quality")
     press(qtbot, Qt.Key.Key_1)
     assert stored_values(opened.session.path, "KT-0001") == {}
@@ -352,7 +374,9 @@ def test_a_refused_write_shows_a_plain_message_and_keeps_the_old_answer(
 def test_the_real_instrument(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     instrument = default_instrument()
     path = tmp_path / "helen.hmip"
-    InspectionFile.create(path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=instrument).close()
+    InspectionFile.create(
+        path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=instrument
+    ).close()
     assert window.open_file(path)
     first = add_case(window, "KT-0001")
     form = form_of(window)
@@ -374,4 +398,6 @@ def test_the_real_instrument(qtbot: QtBot, window: MainWindow, tmp_path: Path) -
     form.set_case(first)
     form.set_case(second)
     assert all(row(window, qid) is widget for qid, widget in rows_before.items())
-    assert stored_values(window.session.path, "KT-0001") == {instrument.questions[0].id: instrument.questions[0].options[0].value}
+    assert stored_values(window.session.path, "KT-0001") == {
+        instrument.questions[0].id: instrument.questions[0].options[0].value
+    }

@@ -103,14 +103,22 @@ def test_encrypted_package_asks_for_the_passphrase(qtbot: QtBot, lead: LeadWorks
     assert statuses["david-okafor.hmipx"] == ("refused", "not imported: no passphrase given")
 
 
-def test_files_dropped_on_the_workspace_are_imported(
-    qtbot: QtBot, window: MainWindow, team: dict[str, Path]
-) -> None:
+def test_files_dropped_on_the_workspace_are_imported(qtbot: QtBot, window: MainWindow, team: dict[str, Path]) -> None:
     assert window.open_file(team["lead"])
     assert window.workspace is not None and window.workspace.drops is not None
     lead = lead_of(window)
     titles = [window.workspace.tabText(i) for i in range(window.workspace.count())]
-    assert titles == ["Cases", "Case form", "Team files", "Conflicts", "Scores", "Agreement", "Findings", "Area", "Report"]
+    assert titles == [
+        "Cases",
+        "Case form",
+        "Team files",
+        "Conflicts",
+        "Scores",
+        "Agreement",
+        "Findings",
+        "Area",
+        "Report",
+    ]
     assert window.workspace.acceptDrops()
 
     mime = QMimeData()
@@ -328,7 +336,8 @@ def test_dashboard_follows_an_amended_answer(qtbot: QtBot, lead: LeadWorkspace, 
     session = lead.session
     # The lead amends a judgement on a complete case: reopen, change, complete again (all audited).
     question = next(
-        q for q in session.instrument.scored_questions
+        q
+        for q in session.instrument.scored_questions
         if snapshot.result.questions[q.id].applicable and q.relevant_if is None
     )
     case_input = next(c for c in snapshot.inputs if c.complete and not c.held_out and question.id in c.values)
@@ -348,9 +357,7 @@ def test_dashboard_follows_an_amended_answer(qtbot: QtBot, lead: LeadWorkspace, 
 # -- findings ------------------------------------------------------------------------------------
 
 
-def test_a_finding_is_autosaved_audited_and_persisted(
-    qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path]
-) -> None:
+def test_a_finding_is_autosaved_audited_and_persisted(qtbot: QtBot, lead: LeadWorkspace, team: dict[str, Path]) -> None:
     editor = lead.findings.narrative
     editor.select_field(ff.summary_field("sentencing"))
     assert "Summary of Outcome 1" in editor.title.text()
@@ -397,7 +404,11 @@ def test_illustrations_are_chosen_per_chapter_and_edited(
     with InspectionFile.open(team["lead"], read_only=True) as inspection:
         chosen = json.loads(inspection.finding(ff.ILLUSTRATIONS))
     assert chosen == {
-        case_ref: {"chapter": "public", "title": "Good practice: a home visit", "text": "The offender manager visited at once."}
+        case_ref: {
+            "chapter": "public",
+            "title": "Good practice: a home visit",
+            "text": "The offender manager visited at once.",
+        }
     }
     editor.reload()
     assert model.rows[0].included and model.rows[0].chapter == "public"
@@ -465,7 +476,9 @@ def test_the_app_shows_the_lead_tabs_for_a_lead_file_on_every_launch(
             qtbot.waitUntil(lambda main=main: main.session is not None)
             assert main.workspace is not None
             titles = [main.workspace.tabText(i) for i in range(main.workspace.count())]
-            assert titles[-7:] == ["Team files", "Conflicts", "Scores", "Agreement", "Findings", "Area", "Report"], attempt
+            assert titles[-7:] == ["Team files", "Conflicts", "Scores", "Agreement", "Findings", "Area", "Report"], (
+                attempt
+            )
             assert reporter.dialog is None and main.findChild(QMessageBox, "userError") is None
         finally:
             reporter.uninstall()

@@ -58,7 +58,10 @@ def test_the_view_shows_hmip_agreement_lowest_first(panel: AgreementPanel, qtmod
     names = [panel.assessors.index(row, 0).data() for row in range(panel.assessors.rowCount())]
     assert len([name for name in names if QUALITY_LEAD[0] in name]) == 4
     # The questions view sorts lowest agreement first.
-    shown = [panel.question_order.index(row, 2).data(Qt.ItemDataRole.UserRole + 3) for row in range(panel.question_order.rowCount())]
+    shown = [
+        panel.question_order.index(row, 2).data(Qt.ItemDataRole.UserRole + 3)
+        for row in range(panel.question_order.rowCount())
+    ]
     assert shown == sorted(shown) and shown[0] < 1
     assert panel.question_order.rowCount() == sum(1 for q in expected.questions.values() if q.values.pairs)
 
@@ -85,9 +88,15 @@ def test_a_pair_of_assessors_lists_their_answers(panel: AgreementPanel) -> None:
     assert f"{differ} of {chosen.pairs} answers differ" in panel.pairs_title.text()
 
 
-def test_a_lead_file_without_double_marking_says_what_to_do(qtbot: QtBot, tmp_path: Path, mini_instrument: Instrument) -> None:
+def test_a_lead_file_without_double_marking_says_what_to_do(
+    qtbot: QtBot, tmp_path: Path, mini_instrument: Instrument
+) -> None:
     InspectionFile.create(
-        tmp_path / "lead.hmip", inspection_id="KENT-2014", area="Kent", assessor="Jo Lead", role="lead",
+        tmp_path / "lead.hmip",
+        inspection_id="KENT-2014",
+        area="Kent",
+        assessor="Jo Lead",
+        role="lead",
         instrument=mini_instrument,
     ).close()
     session = InspectionSession.open(tmp_path / "lead.hmip")
@@ -132,8 +141,11 @@ def test_plan_moderation_draws_the_sample_and_writes_blind_files(
 
     # Only a quality lead, added by name.
     for name in list(dialog.markers.chosen()):
-        dialog.markers.setData(dialog.markers.index(dialog.markers.rows.index(name), 0), Qt.CheckState.Unchecked.value,
-                               Qt.ItemDataRole.CheckStateRole)
+        dialog.markers.setData(
+            dialog.markers.index(dialog.markers.rows.index(name), 0),
+            Qt.CheckState.Unchecked.value,
+            Qt.ItemDataRole.CheckStateRole,
+        )
     assert dialog.plan is None and not dialog.write_button.isEnabled()
     assert "Tick at least one second marker" in dialog.summary.text()
     qtbot.keyClicks(dialog.new_marker, "Lee Quality")

@@ -158,9 +158,7 @@ def test_a_resolved_conflict_is_reopened_from_history(
     assert detail.conflict is not None and detail.conflict.id == conflict.id and detail.controls.isVisible()
     with InspectionFile.open(double_marked["lead"], read_only=True) as inspection:
         [entry] = [e for e in inspection.audit_entries() if e.action == "conflict-reopen"]
-        assert inspection.case_by_uuid(conflict.case_uuid).uuid in {
-            c.case_uuid for c in list_conflicts(inspection)
-        }
+        assert inspection.case_by_uuid(conflict.case_uuid).uuid in {c.case_uuid for c in list_conflicts(inspection)}
     assert entry.question_id == conflict.question_id and entry.detail.endswith(": The assessor sent new evidence")
 
 

@@ -127,9 +127,7 @@ def test_the_team_table_gets_the_height_of_the_team_files_tab(
     assert team_view.height() > summary.height()
 
 
-def test_a_findings_save_reaches_the_saved_label(
-    qtbot: QtBot, lead_window: MainWindow, team: dict[str, Path]
-) -> None:
+def test_a_findings_save_reaches_the_saved_label(qtbot: QtBot, lead_window: MainWindow, team: dict[str, Path]) -> None:
     workspace = lead_window.workspace
     assert workspace is not None
     lead = lead_of(lead_window)

@@ -109,7 +109,9 @@ def test_cases_behind_rows_and_model(
     with_drafts = rows_behind(mini_instrument, cases, Figure("question", "p.plan", "Plan"), include_incomplete=True)
     assert {r.case_ref for r in with_drafts} == {"A", "B", "D"}
     group = rows_behind(
-        mini_instrument, cases, Figure("group", "cd.gender", "Male", within=("cd.gender", "male")),
+        mini_instrument,
+        cases,
+        Figure("group", "cd.gender", "Male", within=("cd.gender", "male")),
         include_incomplete=False,
     )
     assert [r.case_ref for r in group] == ["B", "C"]
@@ -156,8 +158,13 @@ def test_import_summary_model_and_sentence(qtmodeltester: ModelTester) -> None:
     summary = MergeSummary(
         files=[
             FileResult("ann.hmip", "merged", assessor="Ann", cases_added=10, cases_updated=2, conflicts_raised=1),
-            FileResult("ann-again.hmip", "unchanged", reason="already merged (identical to import #1); nothing to do",
-                       assessor="Ann", cases_unchanged=12),
+            FileResult(
+                "ann-again.hmip",
+                "unchanged",
+                reason="already merged (identical to import #1); nothing to do",
+                assessor="Ann",
+                cases_unchanged=12,
+            ),
             FileResult("junk.hmip", "refused", reason="junk.hmip is not an HMIP inspection file"),
         ]
     )
@@ -177,13 +184,20 @@ def test_import_summary_model_and_sentence(qtmodeltester: ModelTester) -> None:
 
 
 def test_team_status_and_model(qtmodeltester: ModelTester, tmp_path: Path, mini_instrument: Instrument) -> None:
-    ann = InspectionFile.create(tmp_path / "ann.hmip", inspection_id="KENT-2014", area="Kent", assessor="Ann Smith",
-                                instrument=mini_instrument)
+    ann = InspectionFile.create(
+        tmp_path / "ann.hmip", inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", instrument=mini_instrument
+    )
     ann.set_answer("K1", "cd.gender", "male", create_case=True)
     ann.set_answer("K2", "cd.gender", "female", create_case=True)
     ann.close()
-    lead = InspectionFile.create(tmp_path / "lead.hmip", inspection_id="KENT-2014", area="Kent", assessor="Lee Lead",
-                                 role="lead", instrument=mini_instrument)
+    lead = InspectionFile.create(
+        tmp_path / "lead.hmip",
+        inspection_id="KENT-2014",
+        area="Kent",
+        assessor="Lee Lead",
+        role="lead",
+        instrument=mini_instrument,
+    )
     merge_files(lead, [tmp_path / "ann.hmip"])
     status = {member.name: member for member in team_status(lead)}
     assert status["Ann Smith"].cases == 2 and status["Ann Smith"].complete == 0

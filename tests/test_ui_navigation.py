@@ -124,7 +124,16 @@ def test_keys_that_cannot_do_anything_say_why(qtbot: QtBot, opened: MainWindow) 
     assert status(opened).startswith("This question does not apply to this case: it applies when")
     # A complete case: typing an answer or a note is refused with the way out.
     form = form_of(opened)
-    for question_id in ("cd.gender", "cd.rosh", "cd.report", "f.acc.identified", "p.plan", "r.rmp", "v.victims", "l.oversight"):
+    for question_id in (
+        "cd.gender",
+        "cd.rosh",
+        "cd.report",
+        "f.acc.identified",
+        "p.plan",
+        "r.rmp",
+        "v.victims",
+        "l.oversight",
+    ):
         click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
     key(qtbot, Qt.Key.Key_Return, CTRL_SHIFT)
     assert form.state is not None and form.state.case.is_complete
@@ -142,7 +151,16 @@ def test_keys_that_cannot_do_anything_say_why(qtbot: QtBot, opened: MainWindow) 
 def test_reopen_has_a_shortcut(qtbot: QtBot, opened: MainWindow) -> None:
     add_case(opened, "KT-0001")
     form = form_of(opened)
-    for question_id in ("cd.gender", "cd.rosh", "cd.report", "f.acc.identified", "p.plan", "r.rmp", "v.victims", "l.oversight"):
+    for question_id in (
+        "cd.gender",
+        "cd.rosh",
+        "cd.report",
+        "f.acc.identified",
+        "p.plan",
+        "r.rmp",
+        "v.victims",
+        "l.oversight",
+    ):
         click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
     assert form.mark_complete()
     with qtbot.waitSignal(opened.session.case_changed):
@@ -227,12 +245,16 @@ def progress_numbers(window: MainWindow) -> tuple[int, int]:
     return int(words[0]), int(words[3])
 
 
-def test_progress_never_drops_while_a_real_case_is_answered_by_keys(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+def test_progress_never_drops_while_a_real_case_is_answered_by_keys(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
     """The issue's "5 of 98, then 22 of 119": with gates opening questions all the way, the two
     numbers the header shows only grow, and end at every part finished."""
     instrument = default_instrument()
     path = tmp_path / "helen.hmip"
-    InspectionFile.create(path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=instrument).close()
+    InspectionFile.create(
+        path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=instrument
+    ).close()
     assert window.open_file(path)
     add_case(window, "KT-0001")
     form = form_of(window)
@@ -295,7 +317,9 @@ def test_case_list_progress_and_sorting_follow_parts_finished(qtbot: QtBot, open
     assert model.index(model.row_of(busy), PROGRESS).data() == "2 of 9 parts"  # case details and 1.1 (none apply)
     opened.workspace.show_case_list()
     header = panel.table.horizontalHeader()
-    position = QPoint(header.sectionViewportPosition(PROGRESS) + header.sectionSize(PROGRESS) // 2, header.height() // 2)
+    position = QPoint(
+        header.sectionViewportPosition(PROGRESS) + header.sectionSize(PROGRESS) // 2, header.height() // 2
+    )
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=position)
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=position)
     assert panel.proxy.index(0, CASE).data() == "KT-0002"
@@ -320,7 +344,9 @@ def test_at_150_percent_text_the_navigator_and_case_list_fit_their_text(
 ) -> None:
     instrument = default_instrument()
     path = tmp_path / "helen.hmip"
-    InspectionFile.create(path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=instrument).close()
+    InspectionFile.create(
+        path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=instrument
+    ).close()
     window = MainWindow(settings)
     qtbot.addWidget(window)
     window.resize(1280, 800)

@@ -41,7 +41,13 @@ def test_every_own_text_colour_passes_aa_on_every_surface(qapp: QApplication, na
     palette = reference_palettes()[name]
     rows = contrast_table(palette)
     own = colours_for(palette)
-    print(f"\n{name}: " + ", ".join(f"{c}={getattr(own, c).name()}" for c in ("done", "attention", "problem", "heading", "muted", "current", "notice", "panel")))
+    print(
+        f"\n{name}: "
+        + ", ".join(
+            f"{c}={getattr(own, c).name()}"
+            for c in ("done", "attention", "problem", "heading", "muted", "current", "notice", "panel")
+        )
+    )
     for text, surface, ratio in rows:
         print(f"  {text:18} on {surface:14} {ratio:5.2f}:1")
     assert min(ratio for _text, _surface, ratio in rows) >= TEXT_CONTRAST

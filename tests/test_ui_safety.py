@@ -142,6 +142,7 @@ def test_an_unexpected_error_shows_copyable_details_logs_and_the_app_carries_on(
     reporter = ExceptionReporter(lambda: opened)
     reporter.install()
     try:
+
         def broken_slot() -> None:
             raise ZeroDivisionError("a bug in a slot")
 
@@ -174,6 +175,7 @@ def test_an_expected_error_reaching_the_hook_is_only_a_plain_message(qtbot: QtBo
     reporter = ExceptionReporter(lambda: opened)
     reporter.install()
     try:
+
         def refused() -> None:
             raise CaseError("case KT-0001 is marked complete; reopen it before changing answers")
 
@@ -233,7 +235,9 @@ def test_run_on_file_uses_its_own_connection(qtbot: QtBot, mini_file: Inspection
     mini_file.add_case("KT-0001")
 
     def work(inspection: InspectionFile, _progress: object) -> tuple[bool, list[str]]:
-        return inspection is not mini_file and inspection.conn is not mini_file.conn, [c.case_ref for c in inspection.list_cases()]
+        return inspection is not mini_file and inspection.conn is not mini_file.conn, [
+            c.case_ref for c in inspection.list_cases()
+        ]
 
     job = run_on_file(mini_file.path, work, read_only=True)
     with qtbot.waitSignal(job.finished) as finished:
@@ -255,7 +259,9 @@ def test_importing_the_case_sample(qtbot: QtBot, opened: MainWindow, tmp_path: P
     assert panel.import_button.isEnabled()
 
 
-def test_a_bad_case_sample_is_refused_with_every_bad_row_listed(qtbot: QtBot, opened: MainWindow, tmp_path: Path) -> None:
+def test_a_bad_case_sample_is_refused_with_every_bad_row_listed(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path
+) -> None:
     sample = tmp_path / "sample.csv"
     sample.write_text(
         "case_ref,cd.gender,cd.rosh\nKT-0001,male,high\nJo Bloggs,male,low\nKT-0003,dragon,low\n", encoding="utf-8"
@@ -319,7 +325,9 @@ def run_driver(path: Path, mode: str, folder: Path) -> subprocess.Popen[str]:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_a_killed_app_keeps_every_acknowledged_answer_and_its_lock_is_replaced(mini_file: InspectionFile, tmp_path: Path) -> None:
+def test_a_killed_app_keeps_every_acknowledged_answer_and_its_lock_is_replaced(
+    mini_file: InspectionFile, tmp_path: Path
+) -> None:
     mini_file.add_case("KT-0001")
     child = run_driver(mini_file.path, "answer", tmp_path)
     try:

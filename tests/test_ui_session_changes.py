@@ -75,7 +75,10 @@ def test_each_operation_says_once_what_it_changed(session: InspectionSession) ->
     session.set_answer(kt2, "s.quality", "no")
     events = heard.take()
     assert events == [
-        ("saved", None), ("answer", (kt2, "s.quality")), ("case", kt2), ("changed", Changes.of(answers=[(kt2, "s.quality")]))
+        ("saved", None),
+        ("answer", (kt2, "s.quality")),
+        ("case", kt2),
+        ("changed", Changes.of(answers=[(kt2, "s.quality")])),
     ]
     session.set_note(kt2, "s.quality", "the report was late")
     assert heard.changes() == Changes.of(answers=[(kt2, "s.quality")])

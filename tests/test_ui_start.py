@@ -52,12 +52,21 @@ def test_a_new_inspection_file_through_the_dialog(qtbot: QtBot, window: MainWind
     assert window.windowTitle() == "kent-2014-ann-smith.hmip — Ann Smith (Local assessor) — HMIP Desktop"
     with InspectionFile.open(path, read_only=True) as inspection:
         info = inspection.info()
-    assert (info.inspection_id, info.area, info.owner.name, info.owner.role) == ("KENT-2014", "Kent", "Ann Smith", "local-assessor")
+    assert (info.inspection_id, info.area, info.owner.name, info.owner.role) == (
+        "KENT-2014",
+        "Kent",
+        "Ann Smith",
+        "local-assessor",
+    )
     assert window.recent.paths() == [path.resolve()]
 
 
-def test_a_new_file_is_never_written_over_an_existing_one(qtbot: QtBot, window: MainWindow, mini_file: InspectionFile) -> None:
-    assert not window.create_file(mini_file.path, {"inspection_id": "X-1", "area": "Kent", "assessor": "Bo", "role": "inspector"})
+def test_a_new_file_is_never_written_over_an_existing_one(
+    qtbot: QtBot, window: MainWindow, mini_file: InspectionFile
+) -> None:
+    assert not window.create_file(
+        mini_file.path, {"inspection_id": "X-1", "area": "Kent", "assessor": "Bo", "role": "inspector"}
+    )
     box = window.findChild(QMessageBox, "userError")
     assert box is not None and "already exists" in box.text()
     assert window.session is None

@@ -87,7 +87,12 @@ def _instrument_records_made() -> None:
 def test_opening_a_file_loads_nothing_it_does_not_show(tmp_path: Path, mini_instrument: Instrument, role: str) -> None:
     path = tmp_path / f"{role}.hmip"
     InspectionFile.create(
-        path, inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", role=role, instrument=mini_instrument  # type: ignore[arg-type]
+        path,
+        inspection_id="KENT-2014",
+        area="Kent",
+        assessor="Ann Smith",
+        role=role,
+        instrument=mini_instrument,  # type: ignore[arg-type]
     ).close()
     tabs, modules = start_app(path, tmp_path / "run")
     assert heavy(modules) == set()

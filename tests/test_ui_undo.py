@@ -23,7 +23,9 @@ def test_the_file_always_matches_the_undo_history(
     qapp: QApplication, tmp_path_factory: pytest.TempPathFactory, mini_instrument: Instrument, data: st.DataObject
 ) -> None:
     path = tmp_path_factory.mktemp("undo") / "ann.hmip"
-    InspectionFile.create(path, inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", instrument=mini_instrument).close()
+    InspectionFile.create(
+        path, inspection_id="KENT-2014", area="Kent", assessor="Ann Smith", instrument=mini_instrument
+    ).close()
     session = InspectionSession.open(path)
     stacks = CaseUndoStacks()
     try:

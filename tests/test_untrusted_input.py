@@ -161,7 +161,9 @@ def test_file_over_the_size_limit_is_refused_before_reading_rows(seeded: Inspect
     refused_without_change(seeded, csv_path, import_answers, "limited to")
 
 
-def test_control_characters_are_dropped_from_notes_and_refused_elsewhere(seeded: InspectionFile, tmp_path: Path) -> None:
+def test_control_characters_are_dropped_from_notes_and_refused_elsewhere(
+    seeded: InspectionFile, tmp_path: Path
+) -> None:
     csv_path = tmp_path / "a.csv"
     csv_path.write_text(
         'case_ref,question_id,value,note\nKT-002,cd.rosh,high,"bell\x07 escape\x1b[31m tab\tline\nend\x7f"\n',
@@ -180,7 +182,7 @@ def test_control_characters_are_dropped_from_notes_and_refused_elsewhere(seeded:
 def test_case_refs_that_look_like_names_or_injection_are_refused(seeded: InspectionFile, tmp_path: Path) -> None:
     csv_path = tmp_path / "a.csv"
     csv_path.write_text(
-        "case_ref,question_id,value\nJohn Smith,cd.rosh,high\n\"x'); DROP TABLE answers;--\",cd.rosh,high\n"
+        'case_ref,question_id,value\nJohn Smith,cd.rosh,high\n"x\'); DROP TABLE answers;--",cd.rosh,high\n'
         "=HYPERLINK(1),cd.rosh,high\n",
         encoding="utf-8",
     )
@@ -189,8 +191,15 @@ def test_case_refs_that_look_like_names_or_injection_are_refused(seeded: Inspect
 
 
 def test_import_of_an_answer_to_a_complete_case_is_refused(seeded: InspectionFile, tmp_path: Path) -> None:
-    for qid, value in [("cd.rosh", "low"), ("cd.report", "none"), ("f.acc.identified", "not-relevant"),
-                       ("p.plan", "sufficient"), ("r.rmp", "no"), ("v.victims", "yes"), ("l.oversight", "yes")]:
+    for qid, value in [
+        ("cd.rosh", "low"),
+        ("cd.report", "none"),
+        ("f.acc.identified", "not-relevant"),
+        ("p.plan", "sufficient"),
+        ("r.rmp", "no"),
+        ("v.victims", "yes"),
+        ("l.oversight", "yes"),
+    ]:
         seeded.set_answer("KT-001", qid, value)
     seeded.complete_case("KT-001")
     csv_path = tmp_path / "a.csv"
@@ -236,7 +245,11 @@ def test_exports_name_no_path_on_anyone_s_machine(mini_instrument: Instrument, t
     ) as ann:
         ann.set_answer("KT-001", "cd.gender", "female", "seen in the record", create_case=True)
     with InspectionFile.create(
-        tmp_path / "lead.hmip", inspection_id="KENT-2014", area="Kent", assessor="Lead Person", role="lead",
+        tmp_path / "lead.hmip",
+        inspection_id="KENT-2014",
+        area="Kent",
+        assessor="Lead Person",
+        role="lead",
         instrument=mini_instrument,
     ) as master:
         assert merge_files(master, [team / "ann.hmip"]).files[0].status == "merged"
@@ -377,7 +390,9 @@ def test_file_carrying_code_is_refused_and_the_code_never_runs(valid_file: Path,
 def test_names_with_uri_characters_open_the_right_file(mini_instrument: Instrument, tmp_path: Path) -> None:
     for name in ("a#b.hmip", "c?d.hmip", "e%41.hmip"):
         path = tmp_path / name
-        InspectionFile.create(path, inspection_id="K-1", area="Kent", assessor="Ann Smith", instrument=mini_instrument).close()
+        InspectionFile.create(
+            path, inspection_id="K-1", area="Kent", assessor="Ann Smith", instrument=mini_instrument
+        ).close()
         with InspectionFile.open(path, read_only=True) as inspection:
             assert inspection.path == path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a#b.hmip", "c?d.hmip", "e%41.hmip"]  # no stray files
@@ -419,7 +434,9 @@ def made(valid_file: Path, tmp_path: Path) -> Path:
     ],
     ids=["wrong-passphrase", "truncated-body", "flipped-bit"],
 )
-def test_untrusted_package_is_refused_and_nothing_written(made: Path, tmp_path: Path, damage, passphrase, error) -> None:  # type: ignore[no-untyped-def]
+def test_untrusted_package_is_refused_and_nothing_written(
+    made: Path, tmp_path: Path, damage, passphrase, error
+) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.hmipx"
     bad.write_bytes(damage(made.read_bytes()))
     dest = tmp_path / "dest"

@@ -97,5 +97,7 @@ def test_saves_in_the_app_alone_log_nothing_and_verify(tmp_path: Path, mini_inst
     with InspectionFile.open(path) as inspection:
         for value in ("male", "female", "male"):
             inspection.set_answer("KT-002", "cd.gender", value)
-        assert inspection.conn.execute("SELECT count(*) FROM audit WHERE action = ?", (OUTSIDE_EDIT,)).fetchone()[0] == 0
+        assert (
+            inspection.conn.execute("SELECT count(*) FROM audit WHERE action = ?", (OUTSIDE_EDIT,)).fetchone()[0] == 0
+        )
     assert verify_file(path).ok

@@ -32,8 +32,9 @@ def cmd_area_import(args: argparse.Namespace) -> int:
     with open_for_edit(args.file) as inspection:
         inspection.set_finding(area.FIELD, data.to_json())
     figures = sum(len(t.rows) * len(t.columns) for t in data.tables)
-    print(f"saved the area's figures: {len(data.tables)} table(s), {figures:,} figures, "
-          f"{len(data.sources())} source(s)")
+    print(
+        f"saved the area's figures: {len(data.tables)} table(s), {figures:,} figures, {len(data.sources())} source(s)"
+    )
     return 0
 
 

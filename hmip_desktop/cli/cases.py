@@ -12,7 +12,9 @@ from hmip_desktop.cli.output import print_json, print_table
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cases = subparsers.add_parser("cases", help="import the case sample, list cases")
     cases_sub = cases.add_subparsers(dest="cases_command", metavar="ACTION", required=True)
-    cases_import = cases_sub.add_parser("import", help="import the case sample from CSV (case_ref + case-detail columns)")
+    cases_import = cases_sub.add_parser(
+        "import", help="import the case sample from CSV (case_ref + case-detail columns)"
+    )
     cases_import.add_argument("file", type=Path)
     cases_import.add_argument("csv", type=Path)
     cases_import.add_argument(
@@ -47,7 +49,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     case = subparsers.add_parser("case", help="mark a case complete or reopen it")
     case_sub = case.add_subparsers(dest="case_command", metavar="ACTION", required=True)
-    for action, helptext in (("complete", "mark complete (all relevant questions answered)"), ("reopen", "back to draft")):
+    for action, helptext in (
+        ("complete", "mark complete (all relevant questions answered)"),
+        ("reopen", "back to draft"),
+    ):
         sub = case_sub.add_parser(action, help=helptext)
         sub.add_argument("file", type=Path)
         sub.add_argument("case_ref")
@@ -92,7 +97,13 @@ def cmd_cases_list(args: argparse.Namespace) -> int:
     print_table(
         ["case", "status", "answered", "illustration", "last edited"],
         [
-            (r["case_ref"], r["status"], f"{r['answered']}/{r['relevant']}", "yes" if r["illustration"] else "", r["updated_at"][:16])
+            (
+                r["case_ref"],
+                r["status"],
+                f"{r['answered']}/{r['relevant']}",
+                "yes" if r["illustration"] else "",
+                r["updated_at"][:16],
+            )
             for r in rows
         ],
     )
@@ -110,7 +121,9 @@ def cmd_answer(args: argparse.Namespace) -> int:
         stale = relevance.stale_question_ids(inspection.instrument, inspection.values_for(case.uuid))
     print(f"saved {args.case_ref} {args.question_id} = {record.value} ({label}), revision {record.revision}")
     if stale:
-        print(f"note: {len(stale)} earlier answer(s) no longer apply and will not be scored: {', '.join(sorted(stale))}")
+        print(
+            f"note: {len(stale)} earlier answer(s) no longer apply and will not be scored: {', '.join(sorted(stale))}"
+        )
     return 0
 
 

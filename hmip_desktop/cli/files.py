@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     info.set_defaults(handler=cmd_info)
 
     unlock = subparsers.add_parser(
-        "unlock", help="remove the edit lock left by a program that is no longer running (a crash, a laptop switched off)"
+        "unlock",
+        help="remove the edit lock left by a program that is no longer running (a crash, a laptop switched off)",
     )
     unlock.add_argument("file", type=Path)
     unlock.set_defaults(handler=cmd_unlock)

@@ -24,7 +24,6 @@ AGGREGATE_OWNER = "HMIP aggregate"
 EXIT_SOME_REFUSED = 3
 
 
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     merge = subparsers.add_parser(
         "merge", help="merge the team's files (.hmip, or encrypted .hmipx) into the lead's file"
@@ -151,8 +150,19 @@ def cmd_imports(args: argparse.Namespace) -> int:
             "SELECT id, imported_at, file_name, assessor, sha256, kind, cases_added, cases_updated, answers_changed, "
             "conflicts_raised, warning FROM imports ORDER BY id"
         ).fetchall()
-    keys = ["id", "imported_at", "file", "assessor", "sha256", "kind", "cases_added", "cases_updated",
-            "answers_changed", "conflicts_raised", "warning"]
+    keys = [
+        "id",
+        "imported_at",
+        "file",
+        "assessor",
+        "sha256",
+        "kind",
+        "cases_added",
+        "cases_updated",
+        "answers_changed",
+        "conflicts_raised",
+        "warning",
+    ]
     records = [dict(zip(keys, row)) for row in rows]
     if args.json:
         print_json(records)
@@ -162,8 +172,20 @@ def cmd_imports(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["#", "when", "file", "assessor", "sha256", "added", "updated", "answers", "conflicts"],
-        [(r["id"], r["imported_at"][:16], r["file"], r["assessor"], r["sha256"][:12], r["cases_added"],
-          r["cases_updated"], r["answers_changed"], r["conflicts_raised"]) for r in records],
+        [
+            (
+                r["id"],
+                r["imported_at"][:16],
+                r["file"],
+                r["assessor"],
+                r["sha256"][:12],
+                r["cases_added"],
+                r["cases_updated"],
+                r["answers_changed"],
+                r["conflicts_raised"],
+            )
+            for r in records
+        ],
         align="rllllrrrr",
     )
     return 0
@@ -177,21 +199,23 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         conflicts = list_conflicts(master, include_resolved=args.all)
         instrument = master.instrument
     if args.json:
-        print_json([
-            {
-                "id": c.id,
-                "case_ref": c.case_ref,
-                "question_id": c.question_id,
-                "open": c.is_open,
-                "sides": [side.to_json() for side in c.sides],
-                "raised_at": c.raised_at,
-                "resolved_at": c.resolved_at,
-                "resolved_by": c.resolved_by,
-                "resolution_value": c.resolution_value,
-                "resolution_note": c.resolution_note,
-            }
-            for c in conflicts
-        ])
+        print_json(
+            [
+                {
+                    "id": c.id,
+                    "case_ref": c.case_ref,
+                    "question_id": c.question_id,
+                    "open": c.is_open,
+                    "sides": [side.to_json() for side in c.sides],
+                    "raised_at": c.raised_at,
+                    "resolved_at": c.resolved_at,
+                    "resolved_by": c.resolved_by,
+                    "resolution_value": c.resolution_value,
+                    "resolution_note": c.resolution_note,
+                }
+                for c in conflicts
+            ]
+        )
         return 0
     if not conflicts:
         print("no open conflicts" if not args.all else "no conflicts")
@@ -206,7 +230,9 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
             note = f"  note: {_one_line(side.note)}" if side.note else ""
             print(f"    {side.value} ({label})  {side.assessor}, {side.source} rev {side.revision}{note}")
     open_count = sum(1 for c in conflicts if c.is_open)
-    print(f"{open_count} open conflict(s); settle each with `hmip resolve MASTER CASE_REF QUESTION_ID VALUE|--take NAME`")
+    print(
+        f"{open_count} open conflict(s); settle each with `hmip resolve MASTER CASE_REF QUESTION_ID VALUE|--take NAME`"
+    )
     return 0
 
 

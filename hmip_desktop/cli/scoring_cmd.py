@@ -132,10 +132,7 @@ def print_breakdown(result: ScoringResult, breakdown: Breakdown) -> None:
     rows = []
     for group in breakdown.groups:
         mark = " *" if group.too_small else ""
-        rows.append(
-            [f"{group.label}{mark}", group.cases]
-            + [shown(group.outcomes[o.key].percent) for o in outcomes]
-        )
+        rows.append([f"{group.label}{mark}", group.cases] + [shown(group.outcomes[o.key].percent) for o in outcomes])
     print_table(["Group", "Cases"] + [o.key for o in outcomes], rows, align="lr" + "r" * len(outcomes))
     if any(group.too_small for group in breakdown.groups):
         print(f"* fewer than {MIN_GROUP_CASES} cases: too small to compare")

@@ -28,8 +28,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print_table(
             ["check", "result", "covers"],
             [
-                (check.name, "skipped" if check.skipped else ("ok" if check.ok else f"{len(check.problems)} problem(s)"),
-                 check.skipped or check.covers)
+                (
+                    check.name,
+                    "skipped" if check.skipped else ("ok" if check.ok else f"{len(check.problems)} problem(s)"),
+                    check.skipped or check.covers,
+                )
                 for check in result.checks
             ],
         )

@@ -103,8 +103,19 @@ def answers_table(inspection: InspectionFile) -> Table:
     inspection_of = case_inspection_ids(inspection)
     sources = provenance(inspection)
     headers = [
-        "inspection", "case_ref", "question_id", "criterion", "value", "label", "applies", "note",
-        "assessor", "revision", "updated_at", "credited", "other_sources",
+        "inspection",
+        "case_ref",
+        "question_id",
+        "criterion",
+        "value",
+        "label",
+        "applies",
+        "note",
+        "assessor",
+        "revision",
+        "updated_at",
+        "credited",
+        "other_sources",
     ]
     order = {q.id: n for n, q in enumerate(instrument.questions)}
     rows: list[list[Cell]] = []
@@ -118,21 +129,23 @@ def answers_table(inspection: InspectionFile) -> Table:
             said = sources.get((case.uuid, qid), [])
             credited = [s for s in said if s.value == answer.value]
             others = [s for s in said if s.value != answer.value]
-            rows.append([
-                inspection_of[case.uuid],
-                case.case_ref,
-                qid,
-                question.criterion if question else "",
-                answer.value,
-                question.label_for(answer.value) if question else answer.value,
-                _yes(qid in relevant),
-                answer.note,
-                answer.assessor,
-                answer.revision,
-                answer.updated_at,
-                "; ".join(f"{s.assessor} ({s.file_name} rev {s.revision})" for s in credited),
-                "; ".join(f"{s.assessor} ({s.file_name} rev {s.revision}): {s.value}" for s in others),
-            ])
+            rows.append(
+                [
+                    inspection_of[case.uuid],
+                    case.case_ref,
+                    qid,
+                    question.criterion if question else "",
+                    answer.value,
+                    question.label_for(answer.value) if question else answer.value,
+                    _yes(qid in relevant),
+                    answer.note,
+                    answer.assessor,
+                    answer.revision,
+                    answer.updated_at,
+                    "; ".join(f"{s.assessor} ({s.file_name} rev {s.revision})" for s in credited),
+                    "; ".join(f"{s.assessor} ({s.file_name} rev {s.revision}): {s.value}" for s in others),
+                ]
+            )
     return Table("answers", headers, rows)
 
 
@@ -142,24 +155,76 @@ def _score_cell(score: Fraction | None) -> Cell:
 
 def scores_table(inspection: InspectionFile, result: ScoringResult) -> Table:
     instrument = inspection.instrument
-    headers = ["level", "key", "title", "percent", "score", "above_line", "applicable", "questions",
-               "interval_low", "interval_high"]
+    headers = [
+        "level",
+        "key",
+        "title",
+        "percent",
+        "score",
+        "above_line",
+        "applicable",
+        "questions",
+        "interval_low",
+        "interval_high",
+    ]
     rows: list[list[Cell]] = [
         ["cases", "scored", "Cases in the scores", None, None, None, result.cases_scored, None, None, None],
-        ["cases", "held_out", "Cases held out by an open conflict", None, None, None, result.cases_held_out, None,
-         None, None],
+        [
+            "cases",
+            "held_out",
+            "Cases held out by an open conflict",
+            None,
+            None,
+            None,
+            result.cases_held_out,
+            None,
+            None,
+            None,
+        ],
         ["cases", "incomplete", "Draft cases left out", None, None, None, result.cases_incomplete, None, None, None],
     ]
     for key, outcome in result.outcomes.items():
-        rows.append(["outcome", key, outcome.title, outcome.percent, _score_cell(outcome.score), None, None,
-                     len(outcome.questions), *_interval_cells(outcome.interval)])
+        rows.append(
+            [
+                "outcome",
+                key,
+                outcome.title,
+                outcome.percent,
+                _score_cell(outcome.score),
+                None,
+                None,
+                len(outcome.questions),
+                *_interval_cells(outcome.interval),
+            ]
+        )
     for code, criterion in result.criteria.items():
-        rows.append(["criterion", code, criterion.title, criterion.percent, _score_cell(criterion.score), None,
-                     None, len(criterion.questions), *_interval_cells(criterion.interval)])
+        rows.append(
+            [
+                "criterion",
+                code,
+                criterion.title,
+                criterion.percent,
+                _score_cell(criterion.score),
+                None,
+                None,
+                len(criterion.questions),
+                *_interval_cells(criterion.interval),
+            ]
+        )
     for qid, question in result.questions.items():
-        rows.append(["question", qid, instrument.question(qid).chart_label, question.percent,
-                     _score_cell(question.score), question.above_line, question.applicable, None,
-                     *_interval_cells(question.interval)])
+        rows.append(
+            [
+                "question",
+                qid,
+                instrument.question(qid).chart_label,
+                question.percent,
+                _score_cell(question.score),
+                question.above_line,
+                question.applicable,
+                None,
+                *_interval_cells(question.interval),
+            ]
+        )
     return Table("scores", headers, rows)
 
 
@@ -171,11 +236,29 @@ def _interval_cells(interval: tuple[float, float] | None) -> list[Cell]:
 
 
 def factors_table(result: ScoringResult) -> Table:
-    headers = ["factor", "identified", "identified_of", "interventions_sufficient_percent", "interventions_above",
-               "interventions_applicable", "progress_sufficient_percent", "progress_above", "progress_applicable"]
+    headers = [
+        "factor",
+        "identified",
+        "identified_of",
+        "interventions_sufficient_percent",
+        "interventions_above",
+        "interventions_applicable",
+        "progress_sufficient_percent",
+        "progress_above",
+        "progress_applicable",
+    ]
     rows: list[list[Cell]] = [
-        [r.label, r.identified, r.identified_of, r.interventions_sufficient, r.interventions_above,
-         r.interventions_applicable, r.progress_sufficient, r.progress_above, r.progress_applicable]
+        [
+            r.label,
+            r.identified,
+            r.identified_of,
+            r.interventions_sufficient,
+            r.interventions_above,
+            r.interventions_applicable,
+            r.progress_sufficient,
+            r.progress_above,
+            r.progress_applicable,
+        ]
         for r in result.factors
     ]
     return Table("factors", headers, rows)
@@ -206,29 +289,54 @@ def agreement_tables(inspection: InspectionFile, result: AgreementResult) -> lis
     assessors = Table(
         "agreement_assessors",
         ["first", "second", "cases", "pairs", "agreement", "line_agreement"],
-        [[p.first, p.second, p.cases, p.pairs, _figure(p.agreement), _figure(p.line_agreement)]
-         for p in result.assessor_pairs],
+        [
+            [p.first, p.second, p.cases, p.pairs, _figure(p.agreement), _figure(p.line_agreement)]
+            for p in result.assessor_pairs
+        ],
     )
     question_rows: list[list[Cell]] = []
     for qid, q in result.questions.items():
         line = q.line
-        question_rows.append([
-            qid, instrument.question(qid).criterion or "", instrument.question(qid).chart_label,
-            q.values.pairs, _figure(q.values.agreement), _figure(q.values.kappa), _figure(q.values.ac1),
-            line.pairs if line else None, _figure(line.agreement) if line else None,
-            _figure(line.kappa) if line else None, _figure(line.ac1) if line else None,
-        ])
+        question_rows.append(
+            [
+                qid,
+                instrument.question(qid).criterion or "",
+                instrument.question(qid).chart_label,
+                q.values.pairs,
+                _figure(q.values.agreement),
+                _figure(q.values.kappa),
+                _figure(q.values.ac1),
+                line.pairs if line else None,
+                _figure(line.agreement) if line else None,
+                _figure(line.kappa) if line else None,
+                _figure(line.ac1) if line else None,
+            ]
+        )
     questions = Table(
         "agreement_questions",
-        ["question_id", "criterion", "label", "pairs", "agreement", "kappa", "ac1",
-         "line_pairs", "line_agreement", "line_kappa", "line_ac1"],
+        [
+            "question_id",
+            "criterion",
+            "label",
+            "pairs",
+            "agreement",
+            "kappa",
+            "ac1",
+            "line_pairs",
+            "line_agreement",
+            "line_kappa",
+            "line_ac1",
+        ],
         question_rows,
     )
     pairs = Table(
         "agreement_pairs",
         ["case_ref", "question_id", "first", "second", "first_value", "second_value", "same"],
-        [[p.case_ref, p.question_id, p.first, p.second, p.first_value, p.second_value, _yes(p.agree)]
-         for q in result.questions.values() for p in q.pairs],
+        [
+            [p.case_ref, p.question_id, p.first, p.second, p.first_value, p.second_value, _yes(p.agree)]
+            for q in result.questions.values()
+            for p in q.pairs
+        ],
     )
     return [overall, assessors, questions, pairs]
 
@@ -236,8 +344,14 @@ def agreement_tables(inspection: InspectionFile, result: AgreementResult) -> lis
 def questions_table(inspection: InspectionFile) -> Table:
     headers = ["question_id", "section", "criterion", "outcomes", "text", "options"]
     rows: list[list[Cell]] = [
-        [q.id, q.section, q.criterion or "", " ".join(q.outcomes), q.text,
-         "; ".join(f"{o.value} = {o.label}" for o in q.options)]
+        [
+            q.id,
+            q.section,
+            q.criterion or "",
+            " ".join(q.outcomes),
+            q.text,
+            "; ".join(f"{o.value} = {o.label}" for o in q.options),
+        ]
         for q in inspection.instrument.questions
     ]
     return Table("questions", headers, rows)
@@ -277,7 +391,9 @@ def check_targets(csv_folder: Path | None, xlsx: Path | None, sqlite: Path | Non
     if csv_folder is not None:
         check_folder_for(csv_folder)
         if csv_folder.exists() and not csv_folder.is_dir():
-            raise UserError(f"{csv_folder} is a file, not a folder for the CSV files; choose a folder. Nothing was written.")
+            raise UserError(
+                f"{csv_folder} is a file, not a folder for the CSV files; choose a folder. Nothing was written."
+            )
         refused = unwritable(csv_folder / "cases.csv" if csv_folder.is_dir() else csv_folder)
         if refused is not None:
             raise refused

@@ -31,7 +31,9 @@ def asset(folder: str, name: str) -> Traversable:
     """One shipped file, by folder (`INSTRUMENTS`, `FONTS`, `DEMO`) and name; it must exist."""
     found = files(PACKAGE).joinpath(folder, name)
     if not found.is_file():
-        raise MissingAsset(f"{folder}/{name} is missing from HMIP Desktop's resources ({where()}); reinstall HMIP Desktop")
+        raise MissingAsset(
+            f"{folder}/{name} is missing from HMIP Desktop's resources ({where()}); reinstall HMIP Desktop"
+        )
     return found
 
 

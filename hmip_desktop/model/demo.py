@@ -79,13 +79,30 @@ INTERVIEW_TARGET = 0.72
 #: Weights for case details, by question id and option value; others are uniform.
 DETAIL_WEIGHTS: dict[str, dict[str, float]] = {
     "cd.gender": {"male": 0.86, "female": 0.14},
-    "cd.ethnicity": {"white-british": 0.82, "white-other": 0.06, "mixed": 0.03, "asian": 0.03, "black": 0.04,
-                     "chinese-other": 0.01, "not-known": 0.01},
+    "cd.ethnicity": {
+        "white-british": 0.82,
+        "white-other": 0.06,
+        "mixed": 0.03,
+        "asian": 0.03,
+        "black": 0.04,
+        "chinese-other": 0.01,
+        "not-known": 0.01,
+    },
     "cd.age": {"18-20": 0.08, "21-24": 0.17, "25-29": 0.2, "30-39": 0.27, "40-49": 0.18, "50-plus": 0.1},
     "cd.disability": {"yes": 0.15, "no": 0.8, "not-known": 0.05},
     "cd.case_type": {"community-order": 0.45, "suspended-sentence": 0.2, "licence": 0.35},
-    "cd.offence": {"violence": 0.35, "sexual": 0.08, "robbery": 0.04, "burglary": 0.08, "theft": 0.14, "fraud": 0.03,
-                   "criminal-damage": 0.04, "drugs": 0.09, "motoring": 0.1, "other": 0.05},
+    "cd.offence": {
+        "violence": 0.35,
+        "sexual": 0.08,
+        "robbery": 0.04,
+        "burglary": 0.08,
+        "theft": 0.14,
+        "fraud": 0.03,
+        "criminal-damage": 0.04,
+        "drugs": 0.09,
+        "motoring": 0.1,
+        "other": 0.05,
+    },
     "cd.domestic_abuse": {"yes": 0.3, "no": 0.7},
     "cd.rosh": {"low": 0.22, "medium": 0.55, "high": 0.21, "very-high": 0.02, "not-recorded": 0.0},
     "cd.tier": {"1": 0.05, "2": 0.3, "3": 0.4, "4": 0.25},
@@ -289,7 +306,11 @@ def _write_case(inspection: InspectionFile, rng: random.Random, ref: str, values
     with inspection.transaction():
         case = inspection.insert_case(ref)
         for qid, value in values.items():
-            note = rng.choice(NOTE_TEMPLATES) if inspection.instrument.by_id[qid].is_scored and rng.random() < NOTE_CHANCE else None
+            note = (
+                rng.choice(NOTE_TEMPLATES)
+                if inspection.instrument.by_id[qid].is_scored and rng.random() < NOTE_CHANCE
+                else None
+            )
             inspection.write_answer(case, qid, value, note)
 
 
@@ -316,14 +337,18 @@ def generate_demo(
     if not 1 <= cases <= 5000:
         raise UserError("--cases must be between 1 and 5000")
     if out_dir.exists() and not out_dir.is_dir():
-        raise UserError(f"{out_dir} is a file, not a folder; give the demo an empty or new folder (nothing was written)")
+        raise UserError(
+            f"{out_dir} is a file, not a folder; give the demo an empty or new folder (nothing was written)"
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise write_error(exc, out_dir) from exc
     existing = [p.name for p in out_dir.glob("*.hmip")]
     if existing:
-        raise UserError(f"{out_dir} already holds inspection files ({', '.join(sorted(existing)[:3])}…); use an empty folder")
+        raise UserError(
+            f"{out_dir} already holds inspection files ({', '.join(sorted(existing)[:3])}…); use an empty folder"
+        )
     instrument = instrument or default_instrument()
     rng = random.Random(seed)
     jitter = _question_jitter(rng, instrument)
@@ -348,8 +373,16 @@ def generate_demo(
         for name, role in team:
             path = out_dir / f"{name.lower().replace(' ', '-')}.hmip"
             files[name] = InspectionFile.create(
-                path, inspection_id=INSPECTION_ID, area=AREA, assessor=name, role=role, instrument=instrument,
-                start_date=FIELDWORK[0], end_date=FIELDWORK[1], clock=clock, uuid_factory=uuids,
+                path,
+                inspection_id=INSPECTION_ID,
+                area=AREA,
+                assessor=name,
+                role=role,
+                instrument=instrument,
+                start_date=FIELDWORK[0],
+                end_date=FIELDWORK[1],
+                clock=clock,
+                uuid_factory=uuids,
             )
             paths.append(path)
         for ref in refs:
@@ -382,13 +415,22 @@ def generate_demo(
         firsts = {a.case_ref: a.first for a in plan.assignments}
         second_rng = random.Random(f"{seed}:moderation")
         difficulty = {
-            q.id: DIFFICULTY[0] + (DIFFICULTY[1] - DIFFICULTY[0]) * second_rng.random() ** 2 for q in instrument.questions
+            q.id: DIFFICULTY[0] + (DIFFICULTY[1] - DIFFICULTY[0]) * second_rng.random() ** 2
+            for q in instrument.questions
         }
         name, role = QUALITY_LEAD
         path = out_dir / f"{name.lower().replace(' ', '-')}.hmip"
         quality_lead = InspectionFile.create(
-            path, inspection_id=INSPECTION_ID, area=AREA, assessor=name, role=role, instrument=instrument,
-            start_date=FIELDWORK[0], end_date=FIELDWORK[1], clock=clock, uuid_factory=uuids,
+            path,
+            inspection_id=INSPECTION_ID,
+            area=AREA,
+            assessor=name,
+            role=role,
+            instrument=instrument,
+            start_date=FIELDWORK[0],
+            end_date=FIELDWORK[1],
+            clock=clock,
+            uuid_factory=uuids,
         )
         paths.append(path)
         try:
@@ -403,8 +445,16 @@ def generate_demo(
 
     lead_path = out_dir / "lead.hmip"
     lead = InspectionFile.create(
-        lead_path, inspection_id=INSPECTION_ID, area=AREA, assessor=LEAD_NAME, role="lead", instrument=instrument,
-        start_date=FIELDWORK[0], end_date=FIELDWORK[1], clock=clock, uuid_factory=uuids,
+        lead_path,
+        inspection_id=INSPECTION_ID,
+        area=AREA,
+        assessor=LEAD_NAME,
+        role="lead",
+        instrument=instrument,
+        start_date=FIELDWORK[0],
+        end_date=FIELDWORK[1],
+        clock=clock,
+        uuid_factory=uuids,
     )
     try:
         if merge:
@@ -431,7 +481,10 @@ def write_demo_findings(lead: InspectionFile) -> None:
         lead.set_finding(field, text)
     chapters = [o.key for o in lead.instrument.outcomes]
     chosen = {
-        case.case_ref: {"chapter": chapters[i % len(chapters)], "title": ILLUSTRATION_TITLES.get(case.illustration_text, "")}
+        case.case_ref: {
+            "chapter": chapters[i % len(chapters)],
+            "title": ILLUSTRATION_TITLES.get(case.illustration_text, ""),
+        }
         for i, case in enumerate(c for c in lead.list_cases() if c.illustration)
     }
     if chosen:
@@ -441,7 +494,8 @@ def write_demo_findings(lead: InspectionFile) -> None:
 def _disagree(rng: random.Random, instrument: Instrument, values: dict[str, str]) -> None:
     """Change one scored judgement to another option that keeps every gate as it was."""
     candidates = [
-        qid for qid in values
+        qid
+        for qid in values
         if instrument.by_id[qid].is_scored
         and not any(rule_question == qid for q in instrument.questions if q.relevant_if for rule_question in _gates(q))
     ]
@@ -452,5 +506,3 @@ def _disagree(rng: random.Random, instrument: Instrument, values: dict[str, str]
 
 def _gates(question: Question) -> list[str]:
     return [rule.question for rule in iter_value_rules(question.relevant_if)] if question.relevant_if else []
-
-

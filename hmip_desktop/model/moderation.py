@@ -172,7 +172,11 @@ class ModerationPlan:
                 for f in self.first_markers
             ],
             "second_markers": [
-                {"name": name, "cases": self.cases_for(name), "file": str(self.files[name]) if name in self.files else None}
+                {
+                    "name": name,
+                    "cases": self.cases_for(name),
+                    "file": str(self.files[name]) if name in self.files else None,
+                }
                 for name in self.second_markers
             ],
             "cases": [{"case_ref": a.case_ref, "first": a.first, "second": a.second} for a in self.assignments],
@@ -301,9 +305,7 @@ def planning_data(inspection: InspectionFile) -> PlanningData:
     )
 
 
-def plan_for_file(
-    inspection: InspectionFile, *, share: Fraction, seed: int, to: Sequence[str] = ()
-) -> ModerationPlan:
+def plan_for_file(inspection: InspectionFile, *, share: Fraction, seed: int, to: Sequence[str] = ()) -> ModerationPlan:
     """The moderation plan of a lead's merged file; second markers are `to`, else the team in the ledger."""
     check_lead_file(inspection, "moderation is planned")
     eligible = eligible_cases(marked_cases(inspection))

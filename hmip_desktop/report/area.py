@@ -89,8 +89,9 @@ class AreaTable(_Strict):
             problems.append(f"table {self.title!r}: a row name is repeated")
         for row in self.rows:
             if len(row.values) != len(self.columns):
-                problems.append(f"table {self.title!r}, row {row.label!r}: {len(row.values)} values for "
-                                f"{len(self.columns)} columns")
+                problems.append(
+                    f"table {self.title!r}, row {row.label!r}: {len(row.values)} values for {len(self.columns)} columns"
+                )
                 continue
             for column, value in zip(self.columns, row.values):
                 why = check_figure(value)
@@ -172,8 +173,16 @@ def to_lines(data: AreaData | None) -> list[FlatLine]:
         for r, row in enumerate(table.rows):
             for column, value in zip(table.columns, row.values):
                 first = r == 0
-                lines.append(FlatLine(table.title, row.label, column.name, value, column.source if first else "",
-                                      table.label if first and column is table.columns[0] else ""))
+                lines.append(
+                    FlatLine(
+                        table.title,
+                        row.label,
+                        column.name,
+                        value,
+                        column.source if first else "",
+                        table.label if first and column is table.columns[0] else "",
+                    )
+                )
     return lines
 
 
@@ -203,20 +212,26 @@ def from_lines(lines: Sequence[FlatLine], *, where: Sequence[str] | None = None,
         for row_label, cells in collected.rows.items():
             missing = [c for c in columns if c not in cells]
             if missing:
-                problems.append(f"table {title!r}, row {row_label!r}: no value for {', '.join(map(repr, missing))} "
-                                f"(write {NOT_AVAILABLE} for a figure not known)")
+                problems.append(
+                    f"table {title!r}, row {row_label!r}: no value for {', '.join(map(repr, missing))} "
+                    f"(write {NOT_AVAILABLE} for a figure not known)"
+                )
         if len(columns) > MAX_COLUMNS:
             problems.append(f"table {title!r}: {len(columns)} columns; a table has at most {MAX_COLUMNS}")
         if len(collected.rows) > MAX_ROWS:
             problems.append(f"table {title!r}: {len(collected.rows)} rows; a table has at most {MAX_ROWS}")
         if problems:
             continue
-        built.append(AreaTable(
-            title=title,
-            label=collected.heading[0],
-            columns=tuple(AreaColumn(name=c, source=collected.sources.get(c, ("", ""))[0]) for c in columns),
-            rows=tuple(AreaRow(label=r, values=tuple(cells[c] for c in columns)) for r, cells in collected.rows.items()),
-        ))
+        built.append(
+            AreaTable(
+                title=title,
+                label=collected.heading[0],
+                columns=tuple(AreaColumn(name=c, source=collected.sources.get(c, ("", ""))[0]) for c in columns),
+                rows=tuple(
+                    AreaRow(label=r, values=tuple(cells[c] for c in columns)) for r, cells in collected.rows.items()
+                ),
+            )
+        )
     if len(tables) > MAX_TABLES:
         problems.append(f"{len(tables)} tables; the appendix holds at most {MAX_TABLES}")
     if problems:
@@ -271,8 +286,9 @@ def read_area_csv(path: Path) -> AreaData:
         )
     unknown = [h for h in table.headers if h not in CSV_COLUMNS]
     if unknown:
-        raise ImportRejected(f"{path.name}: unknown column(s) {', '.join(unknown)}; the columns are "
-                             f"{','.join(CSV_COLUMNS)}")
+        raise ImportRejected(
+            f"{path.name}: unknown column(s) {', '.join(unknown)}; the columns are {','.join(CSV_COLUMNS)}"
+        )
     lines: list[FlatLine] = []
     places: list[str] = []
     widths: list[str] = []
@@ -280,12 +296,22 @@ def read_area_csv(path: Path) -> AreaData:
         if set(cells) != set(table.headers):
             widths.append(f"line {number}: more or fewer cells than the header has columns")
             continue
-        lines.append(FlatLine(cells["table"], cells["row"], cells["column"], cells["value"], cells.get("source", ""),
-                              cells.get("row_heading", "")))
+        lines.append(
+            FlatLine(
+                cells["table"],
+                cells["row"],
+                cells["column"],
+                cells["value"],
+                cells.get("source", ""),
+                cells.get("row_heading", ""),
+            )
+        )
         places.append(f"line {number}")
     if widths:
-        raise ImportRejected(f"{path.name}: {len(widths)} line(s) do not match the header; nothing was saved",
-                             widths[:MAX_PROBLEMS_LISTED])
+        raise ImportRejected(
+            f"{path.name}: {len(widths)} line(s) do not match the header; nothing was saved",
+            widths[:MAX_PROBLEMS_LISTED],
+        )
     if not lines:
         raise ImportRejected(f"{path.name} has a header but no figures")
     try:

@@ -199,9 +199,7 @@ def gather_model(inspection: InspectionFile, *, include_incomplete: bool = False
         warnings.append(f"{failed}; every page is marked as built from a file that failed verification")
     illustrations = _illustrations(inspection, texts.get(ff.ILLUSTRATIONS, ""), warnings)
     area_data = _area_data(texts.get(ff.AREA_DATA, ""), warnings)
-    missing = tuple(
-        f.name for f in ff.findings_fields(instrument) if f.expected and not texts.get(f.name, "").strip()
-    )
+    missing = tuple(f.name for f in ff.findings_fields(instrument) if f.expected and not texts.get(f.name, "").strip())
     model = ReportModel(
         instrument=instrument,
         result=result,

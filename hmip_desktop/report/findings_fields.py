@@ -67,7 +67,9 @@ def findings_fields(instrument: Instrument) -> list[FindingsField]:
     fields = [
         FindingsField(LEAD, "lead inspector's name as printed on the cover (default: the lead file's owner)", False),
         FindingsField(MONTH, "month and year on the cover, e.g. 'March 2014' (default: when fieldwork ended)", False),
-        FindingsField(DATES, "inspection dates as printed in the arrangements appendix, e.g. '3-7 February 2014'", False),
+        FindingsField(
+            DATES, "inspection dates as printed in the arrangements appendix, e.g. '3-7 February 2014'", False
+        ),
         FindingsField(FOREWORD, "the foreword (Markdown-style text: paragraphs, '- ' bullets, '1. ' lists)"),
         FindingsField(FOREWORD_SIGNATORY, "name and title under the foreword, one per line", False),
     ]
@@ -99,7 +101,9 @@ def findings_fields(instrument: Instrument) -> list[FindingsField]:
             "the area's context figures as JSON (tables with their sources); `hmip area import` fills it from CSV",
         ),
         FindingsField(CONTEXT_SAMPLE, "extra text for the appendix on the case sample", False),
-        FindingsField(ACKNOWLEDGEMENTS, "thanks at the head of the acknowledgements (default: a standard thanks)", False),
+        FindingsField(
+            ACKNOWLEDGEMENTS, "thanks at the head of the acknowledgements (default: a standard thanks)", False
+        ),
         FindingsField(TEAM, "inspection team, overriding the file's assessors: one 'Role: Name' per line", False),
     ]
     return fields
@@ -109,9 +113,7 @@ def check_field(instrument: Instrument, name: str) -> FindingsField:
     for field in findings_fields(instrument):
         if field.name == name:
             return field
-    raise UnknownFindingsField(
-        f"{name!r} is not a findings field of the report; `hmip findings list` shows the fields"
-    )
+    raise UnknownFindingsField(f"{name!r} is not a findings field of the report; `hmip findings list` shows the fields")
 
 
 # -- structured fields ----------------------------------------------------------------

@@ -26,7 +26,7 @@ def outcome_phrase(outcome: Outcome) -> str:
 
 
 def score_sentence(outcome: Outcome, score: OutcomeScore | None) -> str:
-    """"Overall, 86% of work to assist sentencing was done well enough." """
+    """ "Overall, 86% of work to assist sentencing was done well enough." """
     phrase = outcome_phrase(outcome)
     if score is None or score.percent is None:
         return f"No work to {phrase} could be scored yet: none of its questions applied to a scored case."
@@ -34,7 +34,7 @@ def score_sentence(outcome: Outcome, score: OutcomeScore | None) -> str:
 
 
 def relevant_cases(question: QuestionScore) -> str:
-    """"19 of 47 relevant cases"."""
+    """ "19 of 47 relevant cases"."""
     if question.applicable == 0:
         return "no relevant case"
     noun = "relevant case" if question.applicable == 1 else "relevant cases"
@@ -104,7 +104,7 @@ DRAFT_PREFIX = f"{DRAFT_MARK} – "
 
 
 def draft_message(cases_incomplete: int, conflicts_unresolved: int) -> str:
-    """"DRAFT – 3 cases incomplete, 2 conflicts unresolved"; empty when there is neither."""
+    """ "DRAFT – 3 cases incomplete, 2 conflicts unresolved"; empty when there is neither."""
     parts = []
     if cases_incomplete:
         noun = "case" if cases_incomplete == 1 else "cases"
@@ -113,7 +113,6 @@ def draft_message(cases_incomplete: int, conflicts_unresolved: int) -> str:
         noun = "conflict" if conflicts_unresolved == 1 else "conflicts"
         parts.append(f"{conflicts_unresolved} {noun} unresolved")
     return DRAFT_PREFIX + ", ".join(parts) if parts else ""
-
 
 
 def draft_explanation(cases_scored: int, include_incomplete: bool, cases_incomplete: int, cases_held_out: int) -> str:
@@ -186,8 +185,7 @@ def criterion_sentence(number: int, questions: int, percent: int) -> str:
     templates = (
         f"Across the {questions} {aspects} of work we assessed under this criterion, {percent}% of the work "
         "was judged good enough.",
-        f"Taking the {questions} {aspects} of this criterion together, {percent}% of the work was done well "
-        "enough.",
+        f"Taking the {questions} {aspects} of this criterion together, {percent}% of the work was done well enough.",
         f"Under this criterion we looked at {questions} {aspects} of the work; {percent}% of it was good enough.",
     )
     return templates[(number - 1) % len(templates)]
@@ -346,6 +344,8 @@ def footnote_mark(number: int) -> str:
 
 def source_note(number: int, source: str) -> str:
     return f"{footnote_mark(number)} Source: {source}"
+
+
 ROLE_TITLES = {"lead": "Lead inspector", "inspector": "Inspectors", "local-assessor": "Local assessors"}
 
 ARRANGEMENTS_FOCUS = "Inspection focus"
@@ -407,7 +407,9 @@ SCORING_PRECISION = "How precise the figures are"
 
 def precision_sentences(cases_scored: int, ranges: list[tuple[int, int, int, int]]) -> tuple[str, ...]:
     """The precision of the outcome figures in plain words; `ranges` holds (outcome number, percent, low, high)."""
-    listed = "; ".join(f"Outcome {number}, {percent}% (between {low}% and {high}%)" for number, percent, low, high in ranges)
+    listed = "; ".join(
+        f"Outcome {number}, {percent}% (between {low}% and {high}%)" for number, percent, low, high in ranges
+    )
     widest = max((high - low for _n, _p, low, high in ranges), default=0)
     return (
         f"The figures rest on the {cases(cases_scored)} inspected, so each is an estimate of the work as a "

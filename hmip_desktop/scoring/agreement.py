@@ -267,8 +267,10 @@ def agreement_result(instrument: Instrument, cases: Sequence[MarkedCase]) -> Agr
         line: Coefficients | None = None
         classes_of = class_of.get(question.id)
         if classes_of is not None:
-            classes = [(classes_of.get(p.first_value, "not-counted"), classes_of.get(p.second_value, "not-counted"))
-                       for p in own]
+            classes = [
+                (classes_of.get(p.first_value, "not-counted"), classes_of.get(p.second_value, "not-counted"))
+                for p in own
+            ]
             line = Coefficients.of(classes, len(LINE_CLASSES))
             line_equal += sum(1 for a, b in classes if a == b)
             line_total += len(classes)
@@ -285,10 +287,14 @@ def agreement_result(instrument: Instrument, cases: Sequence[MarkedCase]) -> Agr
         tally[1] += 1
         classes_of = class_of.get(pair.question_id)
         if classes_of is not None:
-            tally[2] += classes_of.get(pair.first_value, "not-counted") == classes_of.get(pair.second_value, "not-counted")
+            tally[2] += classes_of.get(pair.first_value, "not-counted") == classes_of.get(
+                pair.second_value, "not-counted"
+            )
             tally[3] += 1
     assessor_pairs = []
-    for (first, second), refs in sorted(shared_cases.items(), key=lambda item: (name_order(item[0][0]), name_order(item[0][1]))):
+    for (first, second), refs in sorted(
+        shared_cases.items(), key=lambda item: (name_order(item[0][0]), name_order(item[0][1]))
+    ):
         equal, total, line_eq, line_tot = tallies.get((first, second), [0, 0, 0, 0])
         assessor_pairs.append(
             AssessorPairAgreement(first, second, len(refs), total, _share(equal, total), _share(line_eq, line_tot))

@@ -202,7 +202,9 @@ def _walk(plan: _Plan, values: Mapping[str, str]) -> tuple[Effective, list[int]]
 # -- from tallies to scores --------------------------------------------------------------
 
 
-def question_score(question_id: str, applicable: int, above: int, not_counted: int = 0, unanswered: int = 0) -> QuestionScore:
+def question_score(
+    question_id: str, applicable: int, above: int, not_counted: int = 0, unanswered: int = 0
+) -> QuestionScore:
     """A question's score from its counts (counts add up across files; scores do not)."""
     score = Fraction(above, applicable) if applicable else None
     return QuestionScore(

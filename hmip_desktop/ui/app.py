@@ -25,7 +25,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("file", nargs="?", type=Path, help="an inspection file (.hmip) to open")
     parser.add_argument("--read-only", action="store_true", help="open the file without changing it")
     parser.add_argument(
-        "--self-test", action="store_true", help="check this installation headless (a whole inspection in a temporary folder)"
+        "--self-test",
+        action="store_true",
+        help="check this installation headless (a whole inspection in a temporary folder)",
     )
     parser.add_argument("--version", action="version", version=f"hmip-desktop {__version__}")
     # Qt's own options (-platform, -style …) are left for QApplication.

@@ -232,7 +232,6 @@ class CaseListModel(QAbstractTableModel):
             return row.case_ref.casefold()
         return CaseListModel._display(row, column)
 
-
     @staticmethod
     def _status_rank(row: CaseRow) -> int:
         return ["Not started", "In progress", "Ready to complete", "Complete"].index(row.status)

@@ -1,4 +1,4 @@
-""""Export for lead…": the open file as an encrypted hand-over package (``.hmipx``).
+""" "Export for lead…": the open file as an encrypted hand-over package (``.hmipx``).
 
 The assessor types the inspection's passphrase twice, chooses where the
 package goes (beside the file, by default), and the package is written on a

@@ -208,7 +208,11 @@ class MainWindow(QMainWindow):
         )
         self.export_action = self._action(file_menu, "&Export for lead…", self.ask_export, needs_file=True)
         self._action(
-            file_menu, "&Close file", self.close_file, [QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4")], needs_file=True
+            file_menu,
+            "&Close file",
+            self.close_file,
+            [QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4")],
+            needs_file=True,
         )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
@@ -461,7 +465,7 @@ class MainWindow(QMainWindow):
             self.workspace.cases.ask_import()
 
     def ask_export(self) -> PassphraseDialog | None:
-        """"Export for lead…": the open file as an encrypted package (asks the passphrase first)."""
+        """ "Export for lead…": the open file as an encrypted package (asks the passphrase first)."""
         from hmip_desktop.ui.export_package import PackageExport
 
         if self.package_export is None:

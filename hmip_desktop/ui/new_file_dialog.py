@@ -1,4 +1,4 @@
-""""New inspection file…": where to save it, the inspection, and who the assessor is."""
+""" "New inspection file…": where to save it, the inspection, and who the assessor is."""
 
 from __future__ import annotations
 

@@ -119,7 +119,9 @@ def save(window: QApplication | object, target: Path) -> Path:
     QApplication.processEvents()
     image = window.grab()
     if image.width() != SIZE[0]:
-        image = image.scaled(SIZE[0], SIZE[1], Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        image = image.scaled(
+            SIZE[0], SIZE[1], Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
     image.save(str(target))
     return target
 

@@ -72,7 +72,11 @@ class LockHolder:
     def to_json(self) -> str:
         return json.dumps(
             {
-                "host": self.host, "pid": self.pid, "since": self.since, "app": self.app, "token": self.token,
+                "host": self.host,
+                "pid": self.pid,
+                "since": self.since,
+                "app": self.app,
+                "token": self.token,
                 "started": self.started,
             }
         )
@@ -183,8 +187,7 @@ class FileLock:
             return self.holder() or _unreadable_holder(self.path)
         except OSError as exc:
             raise StorageError(
-                f"cannot create the lock file {self.path.name} beside {self.target.name}: "
-                f"{exc.strerror or exc}"
+                f"cannot create the lock file {self.path.name} beside {self.target.name}: {exc.strerror or exc}"
             ) from exc
         try:
             os.write(fd, me.to_json().encode("utf-8"))

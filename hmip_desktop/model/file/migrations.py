@@ -95,7 +95,7 @@ def m001_initial(conn: sqlite3.Connection) -> None:
             updated_at TEXT NOT NULL,
             updated_by TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -215,9 +215,7 @@ def migrate(conn: sqlite3.Connection, applied_at: str | None = None) -> list[str
         conn.execute("BEGIN IMMEDIATE")
         try:
             migration(conn)
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
+            conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
             conn.execute(
                 "INSERT INTO migrations (name, applied_at) VALUES (?, coalesce(?, datetime('now')))",
                 (migration.__name__, applied_at),

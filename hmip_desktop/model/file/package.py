@@ -217,8 +217,19 @@ def seal(snapshot: bytes, passphrase: str, kdf: ScryptParams | None = None) -> b
     body_size = len(body_plain) + _TAG_BYTES
     aes_key, check_key = _derive(passphrase, salt, kdf)
     unchecked = _HEADER_V1.pack(
-        MAGIC, FORMAT_VERSION, KDF_SCRYPT, kdf.n, kdf.r, kdf.p, salt, AEAD_AES_256_GCM, nonce,
-        COMPRESSION_ZLIB, len(snapshot), body_size, bytes(_KEY_CHECK_BYTES),
+        MAGIC,
+        FORMAT_VERSION,
+        KDF_SCRYPT,
+        kdf.n,
+        kdf.r,
+        kdf.p,
+        salt,
+        AEAD_AES_256_GCM,
+        nonce,
+        COMPRESSION_ZLIB,
+        len(snapshot),
+        body_size,
+        bytes(_KEY_CHECK_BYTES),
     )
     header = unchecked[:-_KEY_CHECK_BYTES] + _key_check(check_key, unchecked[:-_KEY_CHECK_BYTES])
     return header + AESGCM(aes_key).encrypt(nonce, body_plain, header)
@@ -374,9 +385,7 @@ def _check_snapshot(snapshot: bytes, name: str) -> None:
         memory.close()
 
 
-def open_package(
-    path: Path | str, passphrase: str, dest_dir: Path | str, *, name: str | None = None
-) -> Path:
+def open_package(path: Path | str, passphrase: str, dest_dir: Path | str, *, name: str | None = None) -> Path:
     """Decrypt a package into a new ``.hmip`` in `dest_dir` (named `name`, else after the package).
 
     Refuses to replace an existing file. On any error nothing is written.

@@ -131,18 +131,14 @@ def subject_seal(conn: sqlite3.Connection, subject: str) -> str | None:
 RowsRead = Callable[[Any, list[tuple[Any, ...]]], object]
 
 
-def _digests_by_case(
-    conn: sqlite3.Connection, table: str, rows_read: RowsRead | None = None
-) -> dict[str, str]:
+def _digests_by_case(conn: sqlite3.Connection, table: str, rows_read: RowsRead | None = None) -> dict[str, str]:
     """Each case's digest of its rows of `table`, in one ordered pass (cases without rows left out).
 
     `rows_read`, when given, is called with (the case id as stored, its rows) as each case's rows
     are read, so a caller needing them too reads the table only once."""
     key = CASE_TABLES[table]
     part = _PART_OF[table]
-    cursor = conn.execute(
-        f'SELECT {_select(conn, table)} FROM main."{table}" ORDER BY "{key}", "{_ORDER[table]}"'
-    )
+    cursor = conn.execute(f'SELECT {_select(conn, table)} FROM main."{table}" ORDER BY "{key}", "{_ORDER[table]}"')
     digests: dict[str, str] = {}
     for case_uuid, group in groupby(cursor, itemgetter(_columns(conn, table).index(key))):
         rows = list(group)
@@ -180,7 +176,8 @@ def orphan_case_rows(conn: sqlite3.Connection) -> list[str]:
     for table, key in CASE_TABLES.items():
         if table != "cases":
             found.update(
-                str(row[0]) for row in conn.execute(
+                str(row[0])
+                for row in conn.execute(
                     f'SELECT DISTINCT "{key}" FROM main."{table}" WHERE "{key}" NOT IN (SELECT uuid FROM main.cases)'
                 )
             )
@@ -367,7 +364,9 @@ def audit_end_problem(conn: sqlite3.Connection) -> str | None:
             "deleted outside the app"
         )
     if now_seq > held_seq:
-        return f"the audit log has entries after #{held_seq}, the last HMIP Desktop wrote: they were added outside the app"
+        return (
+            f"the audit log has entries after #{held_seq}, the last HMIP Desktop wrote: they were added outside the app"
+        )
     return f"the newest audit entry #{now_seq} was changed outside HMIP Desktop"
 
 

@@ -169,10 +169,17 @@ class _Checks:
     def finish(self) -> Verification:
         for name, covers in self._names:
             self.checks.append(
-                Check(name, covers, skipped="not run: the checks above failed, so nothing read from the file is trusted")
+                Check(
+                    name, covers, skipped="not run: the checks above failed, so nothing read from the file is trusted"
+                )
             )
         return Verification(
-            self.path, self.version, self.role, self.cases, self.entries, tuple(self.checks),
+            self.path,
+            self.version,
+            self.role,
+            self.cases,
+            self.entries,
+            tuple(self.checks),
             time.perf_counter() - self.started,
         )
 

@@ -155,8 +155,7 @@ def _reject(path: Path, problems: list[str]) -> ImportRejected:
     if len(problems) > len(shown):
         shown.append(f"... and {len(problems) - len(shown)} more")
     return ImportRejected(
-        f"{path.name} was not imported: {len(problems)} problem(s); fix them and import again "
-        "(nothing was written)",
+        f"{path.name} was not imported: {len(problems)} problem(s); fix them and import again (nothing was written)",
         shown,
     )
 
@@ -216,7 +215,9 @@ def plan_answers_import(inspection: InspectionFile, path: Path) -> ImportPlan:
         )
     unknown = [h for h in table.headers if h not in (*required, "note")]
     if unknown:
-        raise ImportRejected(f"{path.name} has unknown column(s) {', '.join(unknown)}; allowed: case_ref,question_id,value,note")
+        raise ImportRejected(
+            f"{path.name} has unknown column(s) {', '.join(unknown)}; allowed: case_ref,question_id,value,note"
+        )
     problems: list[str] = []
     candidate: dict[str, dict[str, tuple[int, str | None, str | None]]] = {}
     spelling: dict[str, str] = {}
@@ -252,7 +253,9 @@ def plan_answers_import(inspection: InspectionFile, path: Path) -> ImportPlan:
             continue
         previous = candidate.setdefault(ref, {}).get(qid)
         if previous is not None and previous[1:] != (value, note):
-            problems.append(f"line {line}: case {ref}, {qid} is given again with a different answer (line {previous[0]})")
+            problems.append(
+                f"line {line}: case {ref}, {qid} is given again with a different answer (line {previous[0]})"
+            )
             continue
         if previous is None:
             candidate[ref][qid] = (line, value, note)
@@ -264,16 +267,16 @@ def plan_answers_import(inspection: InspectionFile, path: Path) -> ImportPlan:
     return plan
 
 
-def plan_cases_import(
-    inspection: InspectionFile, path: Path, drop_columns: Iterable[str] = ()
-) -> ImportPlan:
+def plan_cases_import(inspection: InspectionFile, path: Path, drop_columns: Iterable[str] = ()) -> ImportPlan:
     """Check a case sample (``case_ref`` plus case-detail columns named by question id)."""
     table = read_csv(path)
     instrument = inspection.instrument
     dropped = {c.strip() for c in drop_columns}
     if "case_ref" not in table.headers:
         raise ImportRejected(f"{path.name} lacks the column case_ref; the first row must name the columns")
-    personal = [h for h in table.headers if h not in dropped and h not in instrument.by_id and PERSONAL_COLUMN.search(h)]
+    personal = [
+        h for h in table.headers if h not in dropped and h not in instrument.by_id and PERSONAL_COLUMN.search(h)
+    ]
     if personal:
         raise ImportRejected(
             f"{path.name} has column(s) that look like personal data: {', '.join(personal)}. HMIP Desktop keeps "
@@ -353,4 +356,3 @@ def import_answers(inspection: InspectionFile, path: Path) -> tuple[ImportPlan, 
 def import_cases(inspection: InspectionFile, path: Path, drop_columns: Iterable[str] = ()) -> tuple[ImportPlan, int]:
     plan = plan_cases_import(inspection, path, drop_columns)
     return plan, apply_plan(inspection, plan)
-

@@ -634,7 +634,7 @@ DEFAULT_INSTRUMENT_ID = "iaow-2013-14"
 
 
 def version_key(version: str) -> tuple[int, ...]:
-    """"1.10" sorts after "1.9"; a part that is not a number sorts first."""
+    """ "1.10" sorts after "1.9"; a part that is not a number sorts first."""
     return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
 
 
@@ -649,7 +649,9 @@ def default_instrument() -> Instrument:
     versions = [(label[1], path) for path in paths if (label := _label(path)) and label[0] == DEFAULT_INSTRUMENT_ID]
     if versions:
         return _instrument(max(versions, key=lambda item: version_key(item[0]))[1])
-    raise InstrumentError(f"the instrument {DEFAULT_INSTRUMENT_ID} is missing from {assets.where()}; reinstall HMIP Desktop")
+    raise InstrumentError(
+        f"the instrument {DEFAULT_INSTRUMENT_ID} is missing from {assets.where()}; reinstall HMIP Desktop"
+    )
 
 
 def find_instrument(identity: InstrumentIdentity) -> Instrument:

@@ -114,10 +114,14 @@ def build_aggregate(
                 work_dir = tmp / str(position)
                 work_dir.mkdir()
                 try:
-                    expect = None if aggregate is None else Expectation(
-                        inspection_id=None,
-                        instrument=aggregate.instrument.identity,
-                        instrument_of="the aggregate",
+                    expect = (
+                        None
+                        if aggregate is None
+                        else Expectation(
+                            inspection_id=None,
+                            instrument=aggregate.instrument.identity,
+                            instrument_of="the aggregate",
+                        )
                     )
                     member = read_incoming(path, work_dir, expect=expect, passphrase_for=passphrase_for)
                     _check_member(member, summary)
@@ -177,8 +181,17 @@ def _add_member(aggregate: InspectionFile, member: IncomingFile) -> AggregateMem
         "INSERT INTO cases (uuid, case_ref, status, illustration, illustration_text, revision, created_by, "
         "created_at, updated_at, inspection_id) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
         [
-            (case.uuid, refs[case.uuid], case.status, int(case.illustration), case.illustration_text,
-             member.owner.name, case.created_at, aggregate.clock(), member.inspection_id)
+            (
+                case.uuid,
+                refs[case.uuid],
+                case.status,
+                int(case.illustration),
+                case.illustration_text,
+                member.owner.name,
+                case.created_at,
+                aggregate.clock(),
+                member.inspection_id,
+            )
             for case in member.cases
         ],
     )
@@ -202,8 +215,19 @@ def _add_member(aggregate: InspectionFile, member: IncomingFile) -> AggregateMem
     conn.execute(
         "INSERT INTO imports (file_uuid, file_name, sha256, assessor, role, inspection_id, imported_at, imported_by, "
         "kind, cases_added, answers_changed, warning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'aggregate', ?, ?, ?)",
-        (member.file_uuid, member.name, member.sha256, member.owner.name, member.owner.role, member.inspection_id,
-         aggregate.clock(), aggregate.actor, len(member.cases), len(rows), "\n".join(member.warnings[:5])),
+        (
+            member.file_uuid,
+            member.name,
+            member.sha256,
+            member.owner.name,
+            member.owner.role,
+            member.inspection_id,
+            aggregate.clock(),
+            aggregate.actor,
+            len(member.cases),
+            len(rows),
+            "\n".join(member.warnings[:5]),
+        ),
     )
     detail = f"from {member.name} ({member.inspection_id}, {member.area})"
     entries: list[dict[str, Any]] = [
@@ -214,8 +238,12 @@ def _add_member(aggregate: InspectionFile, member: IncomingFile) -> AggregateMem
         by_case.setdefault(case_uuid, {})[qid] = value
     # One audit entry per case for its answers (replayed by audit.check_audit).
     entries += [
-        {"action": "answers-aggregate", "case_ref": refs[case_uuid], "detail": detail,
-         "new_value": json.dumps(values, ensure_ascii=False, sort_keys=True)}
+        {
+            "action": "answers-aggregate",
+            "case_ref": refs[case_uuid],
+            "detail": detail,
+            "new_value": json.dumps(values, ensure_ascii=False, sort_keys=True),
+        }
         for case_uuid, values in by_case.items()
     ]
     aggregate.audit_many(entries)

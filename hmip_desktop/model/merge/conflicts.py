@@ -134,7 +134,10 @@ def raise_conflict(
     conflict_id = int(cursor.lastrowid or 0)
     values = " / ".join(f"{side.assessor}: {side.value}" for side in sides)
     inspection.audit(
-        "conflict-raise", case_ref=case_ref, question_id=question_id, detail=f"conflict #{conflict_id}: {values}; {detail}"
+        "conflict-raise",
+        case_ref=case_ref,
+        question_id=question_id,
+        detail=f"conflict #{conflict_id}: {values}; {detail}",
     )
     return _get(inspection, conflict_id), True
 
@@ -142,8 +145,7 @@ def raise_conflict(
 def close_conflict(inspection: InspectionFile, conflict: Conflict, value: str | None, note: str, *, by: str) -> None:
     """Mark a conflict resolved (inside the caller's transaction); the answer is written by the caller."""
     inspection.conn.execute(
-        "UPDATE conflicts SET resolved_at = ?, resolved_by = ?, resolution_value = ?, resolution_note = ? "
-        "WHERE id = ?",
+        "UPDATE conflicts SET resolved_at = ?, resolved_by = ?, resolution_value = ?, resolution_note = ? WHERE id = ?",
         (inspection.clock(), by, value, note, conflict.id),
     )
     inspection.audit(

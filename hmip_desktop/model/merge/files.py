@@ -124,8 +124,11 @@ def _merge_prepared(master: InspectionFile, prepared: Prepared, summary: MergeSu
         # Byte for byte a file merged before (perhaps earlier in this run): nothing in it can change MASTER.
         description, assessor = previous
         return FileResult(
-            name=name, status="unchanged", reason=f"already merged ({description}); nothing to do",
-            assessor=assessor, sha256=prepared.sha256,
+            name=name,
+            status="unchanged",
+            reason=f"already merged ({description}); nothing to do",
+            assessor=assessor,
+            sha256=prepared.sha256,
         )
     assert prepared.incoming is not None
     if summary.backup is None:

@@ -152,8 +152,9 @@ class PortableIncoming:
     @classmethod
     def of(cls, incoming: IncomingFile) -> PortableIncoming:
         fields = {k: v for k, v in vars(incoming).items() if k not in ("instrument", "answers")}
-        answers = {case_uuid: [tuple(a) for a in by_question.values()]
-                   for case_uuid, by_question in incoming.answers.items()}
+        answers = {
+            case_uuid: [tuple(a) for a in by_question.values()] for case_uuid, by_question in incoming.answers.items()
+        }
         return cls(fields, incoming.instrument.identity, answers)
 
     def incoming(self) -> IncomingFile:
@@ -201,8 +202,7 @@ def unpack_received(received: Received, work_dir: Path, passphrase_for: Passphra
     """A package decrypted into `work_dir` (asking for the passphrase); an ``.hmip`` as it is."""
     if received.copy is not None:
         return received
-    return Received(received.path, received.sha256, _unpack(received.path, work_dir, passphrase_for),
-                    received.warnings)
+    return Received(received.path, received.sha256, _unpack(received.path, work_dir, passphrase_for), received.warnings)
 
 
 def read_received(
@@ -540,10 +540,19 @@ def _read(
             problems.append(f"{where}: marked as a case of another inspection")
         else:
             by_key[case_ref_key(ref)] = ref
-            cases.append(IncomingCase(
-                case_uuid, ref, status, bool(flag), text, revision, created_at,
-                field_lineages.get((ref, STATUS_KEY), ()), field_lineages.get((ref, ILLUSTRATION_KEY), ()),
-            ))
+            cases.append(
+                IncomingCase(
+                    case_uuid,
+                    ref,
+                    status,
+                    bool(flag),
+                    text,
+                    revision,
+                    created_at,
+                    field_lineages.get((ref, STATUS_KEY), ()),
+                    field_lineages.get((ref, ILLUSTRATION_KEY), ()),
+                )
+            )
 
     ref_of = {case.uuid: case.case_ref for case in cases}
     valid = _valid_answers(instrument)
@@ -562,8 +571,11 @@ def _read(
             problems.append(f"answer {qid!r}: belongs to no valid case")
         elif (qid, value) not in valid:
             known = isinstance(qid, str) and qid in instrument.by_id
-            problems.append(f"answer {qid!r}: {value!r} is not one of its options" if known else
-                            f"answer {qid!r}: no such question in {instrument.id}")
+            problems.append(
+                f"answer {qid!r}: {value!r} is not one of its options"
+                if known
+                else f"answer {qid!r}: no such question in {instrument.id}"
+            )
         elif type(note) is not str or len(note) > MAX_NOTE_CHARS:
             problems.append(f"answer {qid!r}: the note is not text or longer than {MAX_NOTE_CHARS:,} characters")
         elif assessor not in good_names and not _valid_name(assessor):
@@ -624,7 +636,11 @@ def _read(
 STATUS_KEY = "#status"
 ILLUSTRATION_KEY = "#illustration"
 #: Audit actions that set a case's status / practice illustration (a new case starts as a draft, unflagged).
-_FIELD_ACTIONS = {"case-add": (STATUS_KEY, ILLUSTRATION_KEY), "status": (STATUS_KEY,), "illustration": (ILLUSTRATION_KEY,)}
+_FIELD_ACTIONS = {
+    "case-add": (STATUS_KEY, ILLUSTRATION_KEY),
+    "status": (STATUS_KEY,),
+    "illustration": (ILLUSTRATION_KEY,),
+}
 
 
 def _lineages(conn: sqlite3.Connection) -> tuple[dict[tuple[str, str], Lineage], dict[tuple[str, str], Lineage]]:

@@ -169,9 +169,7 @@ class SourceCase:
         return []
 
 
-def provenance(
-    inspection: InspectionFile, case_uuid: str | None = None
-) -> dict[tuple[str, str], list[SourceAnswer]]:
+def provenance(inspection: InspectionFile, case_uuid: str | None = None) -> dict[tuple[str, str], list[SourceAnswer]]:
     """Who said what: every source file's answers, by (case uuid, question id), sorted by assessor.
 
     A file edited on two computers may give two versions of one answer; both are listed.
@@ -323,8 +321,16 @@ class FileMerger:
         self.conn.execute(
             "INSERT INTO cases (uuid, case_ref, status, illustration, illustration_text, revision, created_by, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
-            (case_uuid, case.case_ref, case.status, int(case.illustration), case.illustration_text,
-             incoming.owner.name, case.created_at, self.stamp),
+            (
+                case_uuid,
+                case.case_ref,
+                case.status,
+                int(case.illustration),
+                case.illustration_text,
+                incoming.owner.name,
+                case.created_at,
+                self.stamp,
+            ),
         )
         # ~150 answers a case: tuple unpacking, not attribute access.
         written = [
@@ -340,11 +346,21 @@ class FileMerger:
         said, values = self.new_cases.get(case.uuid) or new_case_json(case, answers)
         self._record_case_source(case_uuid, case, said, case.status, (case.illustration, case.illustration_text))
         # One audit entry for the case's answers (replayed by audit.check_audit).
-        master.audit_many([
-            {"action": "merge-case-add", "case_ref": case.case_ref, "detail": f"status {case.status}, {self.detail}"},
-            {"action": "answers-merge", "case_ref": case.case_ref, "new_value": values,
-             "detail": f"{len(written)} answer(s) {self.detail}"},
-        ])
+        master.audit_many(
+            [
+                {
+                    "action": "merge-case-add",
+                    "case_ref": case.case_ref,
+                    "detail": f"status {case.status}, {self.detail}",
+                },
+                {
+                    "action": "answers-merge",
+                    "case_ref": case.case_ref,
+                    "new_value": values,
+                    "detail": f"{len(written)} answer(s) {self.detail}",
+                },
+            ]
+        )
         self.result.answers_changed += len(written)
 
     # -- a case MASTER already has ------------------------------------------------------
@@ -375,11 +391,17 @@ class FileMerger:
                 for version in source_case.versions(qid)
             ]
             wrote |= self._merge_answer(
-                case, qid, self._source_answer(self.source_id, given),
-                [self._source_answer(self.source_id, v) for v in versions], value_changed, others, current.get(qid),
+                case,
+                qid,
+                self._source_answer(self.source_id, given),
+                [self._source_answer(self.source_id, v) for v in versions],
+                value_changed,
+                others,
+                current.get(qid),
             )
         fields_changed, fields_wrote, status, illustration = self._merge_case_fields(
-            case, incoming_case, mine, said, list(sources.values()))
+            case, incoming_case, mine, said, list(sources.values())
+        )
         if changed or fields_changed or mine is None:
             self._record_case_source(case.uuid, incoming_case, _said_json(said), status, illustration)
         wrote |= fields_wrote
@@ -403,8 +425,9 @@ class FileMerger:
 
     def _source_answer(self, source_id: int, version: Version) -> SourceAnswer:
         file_uuid, file_name, assessor = self.sources[source_id]
-        return SourceAnswer(file_uuid, file_name, assessor, version.revision, version.value, version.note,
-                            version.updated_at)
+        return SourceAnswer(
+            file_uuid, file_name, assessor, version.revision, version.value, version.note, version.updated_at
+        )
 
     def _counters(self) -> tuple[int, int, int, int]:
         r = self.result
@@ -428,11 +451,17 @@ class FileMerger:
         if current is not None and current.lead_owned:
             if value_changed and src.value is not None and src.value != current.value:
                 lead_side = ConflictSide(
-                    value=current.value, note=current.note, assessor=current.assessor,
-                    source=self.master.path.name, revision=current.revision, at=current.updated_at,
+                    value=current.value,
+                    note=current.note,
+                    assessor=current.assessor,
+                    source=self.master.path.name,
+                    revision=current.revision,
+                    at=current.updated_at,
                 )
                 conflict = open_conflict(self.master, case.uuid, qid)
-                beside = [] if conflict is None else [s for s in conflict.sides if s.file_uuid not in ("", src.file_uuid)]
+                beside = (
+                    [] if conflict is None else [s for s in conflict.sides if s.file_uuid not in ("", src.file_uuid)]
+                )
                 self._raise(case, qid, [lead_side, *beside, *self._my_sides(conflict, src, mine)], replace=True)
             else:
                 self._refresh_conflict(case, qid, src, mine)
@@ -449,10 +478,19 @@ class FileMerger:
         old = (current.value, current.note) if current else (None, "")
         if (value, note) != old:
             latest = max((s for s in everyone if s.value == value), key=lambda s: s.updated_at, default=src)
-            self.master.write_answer(case, qid, value, note, provenance=Provenance(
-                assessor=latest.assessor, action="answer-merge", detail=f"{self.detail} rev {src.revision}",
-                updated_at=latest.updated_at, merged=True,
-            ))
+            self.master.write_answer(
+                case,
+                qid,
+                value,
+                note,
+                provenance=Provenance(
+                    assessor=latest.assessor,
+                    action="answer-merge",
+                    detail=f"{self.detail} rev {src.revision}",
+                    updated_at=latest.updated_at,
+                    merged=True,
+                ),
+            )
             self.result.answers_changed += 1
             wrote = True
         self._refresh_conflict(case, qid, src, mine)
@@ -462,11 +500,14 @@ class FileMerger:
     def _my_sides(conflict: Conflict | None, src: SourceAnswer, mine: list[SourceAnswer]) -> list[ConflictSide]:
         """This file's sides in a conflict: the version it gives now, and those of its sides still standing
         (a version from a copy edited elsewhere that is still among the file's newest)."""
-        standing = {(s.value, s.revision, s.at) for s in conflict.sides if s.file_uuid == src.file_uuid} if conflict else set()
+        standing = (
+            {(s.value, s.revision, s.at) for s in conflict.sides if s.file_uuid == src.file_uuid} if conflict else set()
+        )
         return [
-            version.side() for version in mine
-            if version.value is not None and (version == src or (version.value, version.revision, version.updated_at)
-                                              in standing)
+            version.side()
+            for version in mine
+            if version.value is not None
+            and (version == src or (version.value, version.revision, version.updated_at) in standing)
         ]
 
     def _raise(self, case: _MasterCase, qid: str, sides: list[ConflictSide], *, replace: bool) -> None:
@@ -487,8 +528,9 @@ class FileMerger:
             return
         sides = [s for s in conflict.sides if s.file_uuid != src.file_uuid] + self._my_sides(conflict, src, mine)
         if sides and len({s.value for s in sides}) == 1:
-            close_conflict(self.master, conflict, sides[0].value, f"the sides now agree ({self.incoming.name})",
-                           by="merge")
+            close_conflict(
+                self.master, conflict, sides[0].value, f"the sides now agree ({self.incoming.name})", by="merge"
+            )
             self.result.conflicts_settled += 1
         elif tuple(sides) != conflict.sides:
             self._raise(case, qid, sides, replace=True)
@@ -518,11 +560,18 @@ class FileMerger:
             after_all = known + [v.value for v in statuses] + ([] if before_all else [case.status])
             after = combined_status(after_all)
             if case.status == combined_status(before_all or [case.status]) and after != case.status:
-                self.master.write_status(case, after, provenance=Provenance(self.master.actor, "merge-status", self.detail))
+                self.master.write_status(
+                    case, after, provenance=Provenance(self.master.actor, "merge-status", self.detail)
+                )
                 case.status = after
                 wrote = True
-        incoming_pair = Version(incoming_case.revision, "1" if incoming_case.illustration else "0",
-                                incoming_case.illustration_text, "", incoming_case.illustration_lineage)
+        incoming_pair = Version(
+            incoming_case.revision,
+            "1" if incoming_case.illustration else "0",
+            incoming_case.illustration_text,
+            "",
+            incoming_case.illustration_lineage,
+        )
         before = mine.versions(ILLUSTRATION_KEY) if mine else []
         taken = self._take_in(mine, said, ILLUSTRATION_KEY, incoming_pair)
         illustrations = taken[0] if taken else before
@@ -535,11 +584,17 @@ class FileMerger:
                 known_pairs + _illustrations(illustrations) + ([] if before_pairs else [master_pair])
             )
             if master_pair == combined_illustration(before_pairs or [master_pair]) and new_pair != master_pair:
-                self.master.write_illustration(case, *new_pair, provenance=Provenance(self.master.actor, "merge-illustration", self.detail))
+                self.master.write_illustration(
+                    case, *new_pair, provenance=Provenance(self.master.actor, "merge-illustration", self.detail)
+                )
                 case.illustration, case.illustration_text = new_pair
                 wrote = True
-        return (changed, wrote, combined_status(v.value for v in statuses),
-                combined_illustration(_illustrations(illustrations)))
+        return (
+            changed,
+            wrote,
+            combined_status(v.value for v in statuses),
+            combined_illustration(_illustrations(illustrations)),
+        )
 
     # -- provenance ------------------------------------------------------------------------
 
@@ -558,8 +613,16 @@ class FileMerger:
         cursor = self.conn.execute(
             "INSERT INTO imports (file_uuid, file_name, sha256, assessor, role, inspection_id, imported_at, "
             "imported_by, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'merge')",
-            (incoming.file_uuid, incoming.name, incoming.sha256, incoming.owner.name, incoming.owner.role,
-             incoming.inspection_id, self.stamp, self.master.actor),
+            (
+                incoming.file_uuid,
+                incoming.name,
+                incoming.sha256,
+                incoming.owner.name,
+                incoming.owner.role,
+                incoming.inspection_id,
+                self.stamp,
+                self.master.actor,
+            ),
         )
         self.import_id = int(cursor.lastrowid or 0)
 
@@ -568,8 +631,15 @@ class FileMerger:
         self.conn.execute(
             "UPDATE imports SET cases_added = ?, cases_updated = ?, cases_unchanged = ?, answers_changed = ?, "
             "conflicts_raised = ?, warning = ? WHERE id = ?",
-            (result.cases_added, result.cases_updated, result.cases_unchanged, result.answers_changed,
-             result.conflicts_raised, "\n".join(result.warnings), self.import_id),
+            (
+                result.cases_added,
+                result.cases_updated,
+                result.cases_unchanged,
+                result.answers_changed,
+                result.conflicts_raised,
+                "\n".join(result.warnings),
+                self.import_id,
+            ),
         )
         self.master.audit(
             "merge-file",
@@ -583,9 +653,7 @@ class FileMerger:
             "WHERE case_uuid = ?",
             (case_uuid,),
         )
-        return {
-            row[0]: SourceCase(row[1], row[2], bool(row[3]), row[4], json.loads(row[5]), row[5]) for row in rows
-        }
+        return {row[0]: SourceCase(row[1], row[2], bool(row[3]), row[4], json.loads(row[5]), row[5]) for row in rows}
 
     def _master_answers(self, case_uuid: str) -> dict[str, _MasterAnswer]:
         rows = self.conn.execute(
@@ -606,8 +674,17 @@ class FileMerger:
             "status = excluded.status, source_revision = max(excluded.source_revision, case_sources.source_revision), "
             "illustration = excluded.illustration, illustration_text = excluded.illustration_text, "
             "answers = excluded.answers, import_id = excluded.import_id",
-            (case_uuid, self.source_id, case.uuid, status, case.revision, int(illustration[0]), illustration[1],
-             said_json, self.import_id),
+            (
+                case_uuid,
+                self.source_id,
+                case.uuid,
+                status,
+                case.revision,
+                int(illustration[0]),
+                illustration[1],
+                said_json,
+                self.import_id,
+            ),
         )
 
 
@@ -625,10 +702,16 @@ def new_case_json(case: IncomingCase, answers: Mapping[str, IncomingAnswer]) -> 
         for qid, value, note, revision, _assessor, at, lineage in answers.values()
     }
     said[STATUS_KEY] = [case.revision, case.status, "", "", list(case.status_lineage)]
-    said[ILLUSTRATION_KEY] = [case.revision, "1" if case.illustration else "0", case.illustration_text, "",
-                              list(case.illustration_lineage)]
+    said[ILLUSTRATION_KEY] = [
+        case.revision,
+        "1" if case.illustration else "0",
+        case.illustration_text,
+        "",
+        list(case.illustration_lineage),
+    ]
     values = {
-        qid: value for qid, value, note, _revision, _assessor, _at, _lineage in answers.values()
+        qid: value
+        for qid, value, note, _revision, _assessor, _at, _lineage in answers.values()
         if value is not None or note
     }
     return _said_json(said), json.dumps(values, ensure_ascii=False, sort_keys=True)

@@ -30,8 +30,12 @@ class FileResult:
     @property
     def changed_anything(self) -> bool:
         return bool(
-            self.cases_added or self.cases_updated or self.answers_changed or self.conflicts_raised
-            or self.conflicts_updated or self.conflicts_settled
+            self.cases_added
+            or self.cases_updated
+            or self.answers_changed
+            or self.conflicts_raised
+            or self.conflicts_updated
+            or self.conflicts_settled
         )
 
     def describe(self) -> str:

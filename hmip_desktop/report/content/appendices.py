@@ -46,8 +46,14 @@ class Appendices:
         """The published eight, in the published order."""
         out: list[Block] = []
         parts: tuple[Callable[[], list[Block]], ...] = (
-            self.area, self.sample, self.acknowledgements, self.arrangements, self.scoring, self.criteria,
-            self.glossary, self.role,
+            self.area,
+            self.sample,
+            self.acknowledgements,
+            self.arrangements,
+            self.scoring,
+            self.criteria,
+            self.glossary,
+            self.role,
         )
         for part in parts:
             out += part()
@@ -110,8 +116,11 @@ class Appendices:
             before: tuple[Paragraph, ...] = ()
             if question.text and question.text.rstrip(".") != breakdown.label:
                 before = (Paragraph(plain(question.text), "note"),)
-            out.append(Figure(breakdown.label, Chart("count", rows, width=0.9), before=before, keep_together=True,
-                              space_after=4))
+            out.append(
+                Figure(
+                    breakdown.label, Chart("count", rows, width=0.9), before=before, keep_together=True, space_after=4
+                )
+            )
         out.append(PageBreak())
         return out
 
@@ -165,7 +174,9 @@ class Appendices:
             if not criteria:
                 continue
             out.append(Heading(2, plain(instrument.stage_title(stage))))
-            out.append(ItemList(tuple(f"<b>{escape(c.code)}</b>&nbsp;&nbsp;{escape(c.title)}" for c in criteria), "plain"))
+            out.append(
+                ItemList(tuple(f"<b>{escape(c.code)}</b>&nbsp;&nbsp;{escape(c.title)}" for c in criteria), "plain")
+            )
         out.append(Heading(2, plain(say.SCORING_HOW)))
         out += [Paragraph(plain(text)) for text in say.SCORING_METHOD]
         out += self.precision()
@@ -173,21 +184,34 @@ class Appendices:
         rows = []
         for outcome in instrument.outcomes:
             own = [q for q in instrument.scored_questions if outcome.key in q.outcomes]
-            shared = sorted({k for q in own for k in q.outcomes if k != outcome.key},
-                            key=lambda k: instrument.outcome(k).number)
-            rows.append((
-                Cell(plain(f"{outcome.number}. {outcome.title}")),
-                Cell(plain(str(len(own))), align="right"),
-                Cell(plain(", ".join(say.outcome_number(instrument.outcome(k).number) for k in shared) or say.NO_FIGURE)),
-            ))
+            shared = sorted(
+                {k for q in own for k in q.outcomes if k != outcome.key}, key=lambda k: instrument.outcome(k).number
+            )
+            rows.append(
+                (
+                    Cell(plain(f"{outcome.number}. {outcome.title}")),
+                    Cell(plain(str(len(own))), align="right"),
+                    Cell(
+                        plain(
+                            ", ".join(say.outcome_number(instrument.outcome(k).number) for k in shared) or say.NO_FIGURE
+                        )
+                    ),
+                )
+            )
         table = Table(
             head=(Cell(plain(outcome_head)), Cell(plain(count_head), align="right"), Cell(plain(shared_head))),
             rows=tuple(rows),
             widths=(0.55, 0.22, 0.23),
             title=say.SCORING_TABLE_CAPTION,
         )
-        out.append(Figure(say.SCORING_TABLE_CAPTION, table, after=(Paragraph(plain(say.SCORING_TABLE_NOTE), "note"),),
-                          keep_together=True))
+        out.append(
+            Figure(
+                say.SCORING_TABLE_CAPTION,
+                table,
+                after=(Paragraph(plain(say.SCORING_TABLE_NOTE), "note"),),
+                keep_together=True,
+            )
+        )
         out.append(PageBreak(wide=True))
         return out
 
@@ -223,8 +247,14 @@ class Appendices:
         return [
             self.heading(say.APPENDIX_CRITERIA, "appendix-criteria"),
             Paragraph(plain(say.CRITERIA_INTRO)),
-            Table(head=head, rows=tuple(rows), widths=(first, *(rest,) * len(stages)),
-                  title=say.CRITERIA_TABLE_TITLE, kind="grid", wide=True),
+            Table(
+                head=head,
+                rows=tuple(rows),
+                widths=(first, *(rest,) * len(stages)),
+                title=say.CRITERIA_TABLE_TITLE,
+                kind="grid",
+                wide=True,
+            ),
             PageBreak(wide=False),
         ]
 

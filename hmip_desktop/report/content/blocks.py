@@ -172,6 +172,17 @@ class NeedSpace:
 
 
 Block = (
-    Heading | Paragraph | ItemList | Table | Chart | Figure | Illustration | Cover | Contents | Keep | Space
-    | PageBreak | NeedSpace
+    Heading
+    | Paragraph
+    | ItemList
+    | Table
+    | Chart
+    | Figure
+    | Illustration
+    | Cover
+    | Contents
+    | Keep
+    | Space
+    | PageBreak
+    | NeedSpace
 )

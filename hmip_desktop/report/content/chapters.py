@@ -107,8 +107,9 @@ def criterion_findings(model: ReportModel, criterion: Criterion, number: int) ->
     next_para = sum(1 for block in narrative if isinstance(block, Paragraph) and block.number) + 1
     crit_score = result.criteria.get(criterion.code)
     scores = [result.questions[q] for q in (crit_score.questions if crit_score else ()) if q in result.questions]
-    all_scored = [result.questions[q.id] for q in instrument.questions_for_criterion(criterion.code)
-                  if q.id in result.questions]
+    all_scored = [
+        result.questions[q.id] for q in instrument.questions_for_criterion(criterion.code) if q.id in result.questions
+    ]
     if crit_score is None or crit_score.percent is None:
         out.append(Paragraph(plain(say.NO_CRITERION_SCORE), number=f"{number}.{next_para}."))
         return out
@@ -205,7 +206,9 @@ def factor_criterion(model: ReportModel, row: FactorRow) -> str | None:
 
 def illustration_box(illustration: ChosenIllustration) -> Illustration:
     paragraphs = tuple(
-        lead_text.inline(item.replace("\t", " ")) for block in lead_text.parse(illustration.text) for item in block.items
+        lead_text.inline(item.replace("\t", " "))
+        for block in lead_text.parse(illustration.text)
+        for item in block.items
     )
     return Illustration(plain(say.illustration_title(illustration.title)), paragraphs)
 
@@ -233,11 +236,19 @@ def comparison_table(outcome: Outcome, breakdown: Breakdown) -> Table:
             continue
         score = group.outcomes.get(outcome.key)
         figure = say.TOO_FEW_TO_COMPARE if group.too_small else say.shown_percent(score.percent if score else None)
-        rows.append((Cell(plain(group.label)), Cell(plain(say.count(group.cases)), align="right"),
-                     Cell(plain(figure), align="right")))
+        rows.append(
+            (
+                Cell(plain(group.label)),
+                Cell(plain(say.count(group.cases)), align="right"),
+                Cell(plain(figure), align="right"),
+            )
+        )
     return Table(
-        head=(Cell(plain(breakdown.label)), Cell(plain(say.COMPARISON_HEAD_CASES), align="right"),
-              Cell(plain(say.COMPARISON_HEAD_SCORE), align="right")),
+        head=(
+            Cell(plain(breakdown.label)),
+            Cell(plain(say.COMPARISON_HEAD_CASES), align="right"),
+            Cell(plain(say.COMPARISON_HEAD_SCORE), align="right"),
+        ),
         rows=tuple(rows),
         widths=(0.5, 0.2, 0.3),
         title=say.comparison_title(breakdown.label, outcome),
@@ -255,8 +266,7 @@ def data_summary(model: ReportModel, outcome: Outcome) -> list[Block]:
     if not questions or result.cases_scored == 0:
         return []
     rows = tuple(
-        YesNoRow(q.chart_label, result.questions[q.id].above_line, result.questions[q.id].below_line)
-        for q in questions
+        YesNoRow(q.chart_label, result.questions[q.id].above_line, result.questions[q.id].below_line) for q in questions
     )
     chart = Chart("yes-no", rows)
     return [

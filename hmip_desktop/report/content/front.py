@@ -72,7 +72,9 @@ def summary(model: ReportModel) -> list[Block]:
     rows = []
     for outcome in model.instrument.outcomes:
         score = result.outcomes.get(outcome.key)
-        rows.append((Cell(plain(outcome.title)), Cell(plain(say.shown_percent(score.percent if score else None)), bold=True)))
+        rows.append(
+            (Cell(plain(outcome.title)), Cell(plain(say.shown_percent(score.percent if score else None)), bold=True))
+        )
     out: list[Block] = [
         chapter_heading(say.SUMMARY, "summary"),
         Table(

@@ -59,9 +59,7 @@ def table_of_rows(rows: tuple[str, ...], title: str) -> Table:
     width = max(len(row) for row in cells)
     padded = [row + [""] * (width - len(row)) for row in cells]
     marked = [tuple(Cell(lead_text.inline(cell)) for cell in row) for row in padded]
-    return Table(
-        head=marked[0], rows=tuple(marked[1:]), widths=(1 / width,) * width, title=title, row_headers=False
-    )
+    return Table(head=marked[0], rows=tuple(marked[1:]), widths=(1 / width,) * width, title=title, row_headers=False)
 
 
 def numbered_list(model: ReportModel, field: str) -> list[Block]:

@@ -83,9 +83,9 @@ class _Page:
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{escape(_title(model))}</title>",
-            f"<meta name=\"author\" content={quoteattr(say.author(model.lead_inspector))}>",
-            f"<meta name=\"description\" content={quoteattr(_subject(model))}>",
-            f"<meta name=\"generator\" content={quoteattr(f'HMIP Desktop {model.app_version}'.strip())}>",
+            f'<meta name="author" content={quoteattr(say.author(model.lead_inspector))}>',
+            f'<meta name="description" content={quoteattr(_subject(model))}>',
+            f'<meta name="generator" content={quoteattr(f"HMIP Desktop {model.app_version}".strip())}>',
             f"<style>\n{style}</style>",
             "</head>",
             "<body>",
@@ -155,8 +155,7 @@ class _Page:
 
     def paragraph(self, block: Paragraph) -> str:
         if block.number:
-            return (f'<p class="numbered"><span class="number">{escape(block.number)}</span> '
-                    f"{_markup(block.markup)}</p>")
+            return f'<p class="numbered"><span class="number">{escape(block.number)}</span> {_markup(block.markup)}</p>'
         if block.role == "quote":
             return f"<blockquote><p>{_markup(block.markup)}</p></blockquote>"
         css = "" if block.role == "body" else f' class="{block.role}"'
@@ -203,11 +202,19 @@ class _Page:
             svg = yes_no_svg(ident, title, rows)
             question, sufficient, insufficient, relevant = say.YES_NO_HEAD
             data = Table(
-                head=(Cell(escape(question)), Cell(escape(sufficient), align="right"),
-                      Cell(escape(insufficient), align="right"), Cell(escape(relevant), align="right")),
+                head=(
+                    Cell(escape(question)),
+                    Cell(escape(sufficient), align="right"),
+                    Cell(escape(insufficient), align="right"),
+                    Cell(escape(relevant), align="right"),
+                ),
                 rows=tuple(
-                    (Cell(escape(r.label)), Cell(say.count(r.above), align="right"),
-                     Cell(say.count(r.below), align="right"), Cell(say.count(r.above + r.below), align="right"))
+                    (
+                        Cell(escape(r.label)),
+                        Cell(say.count(r.above), align="right"),
+                        Cell(say.count(r.below), align="right"),
+                        Cell(say.count(r.above + r.below), align="right"),
+                    )
                     for r in rows
                 ),
                 widths=(0.55, 0.15, 0.15, 0.15),
@@ -233,8 +240,11 @@ class _Page:
             inner = self.table(block.body, block.caption)
             return "\n".join(part for part in (before, inner, after) if part)
         chart = self.chart(block.body, block.caption)
-        return (f'<figure>\n<figcaption>{escape(block.caption)}</figcaption>\n'
-                + "\n".join(part for part in (before, chart, after) if part) + "\n</figure>")
+        return (
+            f"<figure>\n<figcaption>{escape(block.caption)}</figcaption>\n"
+            + "\n".join(part for part in (before, chart, after) if part)
+            + "\n</figure>"
+        )
 
     def illustration(self, block: Illustration) -> str:
         paragraphs = "".join(f"<p>{_markup(text)}</p>" for text in block.paragraphs)
@@ -244,8 +254,10 @@ class _Page:
         lines = "".join(f"<p>{_markup(line)}</p>" for line in block.lines)
         draft = ""
         if block.draft_message:
-            draft = (f'<div class="draft-banner"><p class="draft">{escape(block.draft_message)}</p>'
-                     f"<p>{escape(block.draft_explanation)}</p></div>")
+            draft = (
+                f'<div class="draft-banner"><p class="draft">{escape(block.draft_message)}</p>'
+                f"<p>{escape(block.draft_explanation)}</p></div>"
+            )
         title = " ".join(block.title_lines)
         return (
             '<header class="cover">'
@@ -255,7 +267,9 @@ class _Page:
         )
 
     def contents_nav(self, block: Contents) -> str:
-        parts = [f'<nav class="contents" aria-labelledby="contents-title"><h2 id="contents-title">{escape(block.title)}</h2><ol>']
+        parts = [
+            f'<nav class="contents" aria-labelledby="contents-title"><h2 id="contents-title">{escape(block.title)}</h2><ol>'
+        ]
         open_sub = False
         for i, entry in enumerate(self.contents):
             link = f'<a href="#{escape(entry.key)}">{escape(entry.text)}</a>'
@@ -283,8 +297,9 @@ def _title(model: ReportModel) -> str:
 
 
 def _subject(model: ReportModel) -> str:
-    return say.subject(model.area, model.inspection_id, model.instrument.id, model.instrument.version,
-                       model.draft.message)
+    return say.subject(
+        model.area, model.inspection_id, model.instrument.id, model.instrument.version, model.draft.message
+    )
 
 
 _TAG = re.compile(r"<[^>]+>")

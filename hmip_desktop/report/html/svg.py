@@ -68,8 +68,17 @@ class _Svg:
         self.description = description
         self.parts: list[str] = []
 
-    def text(self, x: float, y: float, text: str, *, anchor: str = "start", fill: str = INK, bold: bool = False,
-             size: int = FONT_SIZE) -> None:
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        *,
+        anchor: str = "start",
+        fill: str = INK,
+        bold: bool = False,
+        size: int = FONT_SIZE,
+    ) -> None:
         weight = ' font-weight="bold"' if bold else ""
         self.parts.append(
             f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}"{weight}>'

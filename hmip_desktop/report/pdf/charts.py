@@ -77,7 +77,9 @@ def _axis(drawing: Drawing, x0: float, width: float, y_bottom: float, y_top: flo
     while value <= top:
         x = x0 + value * scale
         drawing.add(Line(x, y_bottom, x, y_top, strokeColor=GRID, strokeWidth=0.5))
-        drawing.add(String(x, y_bottom - 9, f"{value:,}", fontName=FAMILY, fontSize=6.8, fillColor=MUTED, textAnchor="middle"))
+        drawing.add(
+            String(x, y_bottom - 9, f"{value:,}", fontName=FAMILY, fontSize=6.8, fillColor=MUTED, textAnchor="middle")
+        )
         value += step
     drawing.add(Line(x0, y_bottom, x0 + width, y_bottom, strokeColor=MUTED, strokeWidth=0.6))
     drawing.add(
@@ -93,8 +95,15 @@ def _segment_label(drawing: Drawing, x: float, y: float, seg_width: float, value
     if stringWidth(text, BOLD, VALUE_SIZE) + 4 <= seg_width:
         colour = Color(1, 1, 1) if dark else INK
         drawing.add(
-            String(x + seg_width / 2, y + BAR_HEIGHT / 2 - 2.5, text, fontName=BOLD, fontSize=VALUE_SIZE,
-                   fillColor=colour, textAnchor="middle")
+            String(
+                x + seg_width / 2,
+                y + BAR_HEIGHT / 2 - 2.5,
+                text,
+                fontName=BOLD,
+                fontSize=VALUE_SIZE,
+                fillColor=colour,
+                textAnchor="middle",
+            )
         )
 
 
@@ -110,8 +119,15 @@ def _labelled_rows(
         text_top = centre + (len(lines) - 1) * LABEL_LEADING / 2 - 2.6
         for i, line in enumerate(lines):
             drawing.add(
-                String(label_width, text_top - i * LABEL_LEADING, line, fontName=FAMILY, fontSize=LABEL_SIZE,
-                       fillColor=INK, textAnchor="end")
+                String(
+                    label_width,
+                    text_top - i * LABEL_LEADING,
+                    line,
+                    fontName=FAMILY,
+                    fontSize=LABEL_SIZE,
+                    fillColor=INK,
+                    textAnchor="end",
+                )
             )
         yield centre - BAR_HEIGHT / 2
 
@@ -139,7 +155,9 @@ def yes_no_chart(rows: Sequence[YesNoRow], width: float, *, axis_label: str = sa
         _segment_label(drawing, plot_x, bar_y, above_w, row.above, dark=True)
         _segment_label(drawing, plot_x + above_w, bar_y, below_w, row.below, dark=False)
         if row.above + row.below == 0:
-            drawing.add(String(plot_x + 3, bar_y + 2.5, say.NO_RELEVANT_CASE, fontName=FAMILY, fontSize=6.8, fillColor=MUTED))
+            drawing.add(
+                String(plot_x + 3, bar_y + 2.5, say.NO_RELEVANT_CASE, fontName=FAMILY, fontSize=6.8, fillColor=MUTED)
+            )
 
     legend_y = height - 10
     x = plot_x

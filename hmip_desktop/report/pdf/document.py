@@ -41,7 +41,9 @@ ProgressCallback = Callable[[int, float], None]
 LANGUAGE = "en-GB"
 
 
-def heading(text: str, style: Any, *, toc_level: int | None = None, key: str = "", chapter: str | None = None) -> Paragraph:
+def heading(
+    text: str, style: Any, *, toc_level: int | None = None, key: str = "", chapter: str | None = None
+) -> Paragraph:
     """A heading paragraph that the contents, the PDF outline and the running header pick up."""
     paragraph = Paragraph(text, style)
     if toc_level is not None:
@@ -92,22 +94,49 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         self._story: list[Flowable] = []
         self._story_size = 0
         width, height = PAGE_SIZE
-        body_frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, width - MARGIN_LEFT - MARGIN_RIGHT,
-                           height - MARGIN_TOP - MARGIN_BOTTOM, id="body", leftPadding=0, rightPadding=0,
-                           topPadding=0, bottomPadding=0)
-        cover_frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, width - MARGIN_LEFT - MARGIN_RIGHT,
-                            height - 2 * MARGIN_BOTTOM, id="cover", leftPadding=0, rightPadding=0,
-                            topPadding=0, bottomPadding=0)
+        body_frame = Frame(
+            MARGIN_LEFT,
+            MARGIN_BOTTOM,
+            width - MARGIN_LEFT - MARGIN_RIGHT,
+            height - MARGIN_TOP - MARGIN_BOTTOM,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        cover_frame = Frame(
+            MARGIN_LEFT,
+            MARGIN_BOTTOM,
+            width - MARGIN_LEFT - MARGIN_RIGHT,
+            height - 2 * MARGIN_BOTTOM,
+            id="cover",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
         wide_w, wide_h = landscape(PAGE_SIZE)
-        wide_frame = Frame(MARGIN_BOTTOM, MARGIN_BOTTOM, wide_w - 2 * MARGIN_BOTTOM,
-                           wide_h - MARGIN_TOP - MARGIN_BOTTOM, id="wide", leftPadding=0, rightPadding=0,
-                           topPadding=0, bottomPadding=0)
+        wide_frame = Frame(
+            MARGIN_BOTTOM,
+            MARGIN_BOTTOM,
+            wide_w - 2 * MARGIN_BOTTOM,
+            wide_h - MARGIN_TOP - MARGIN_BOTTOM,
+            id="wide",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
         self.addPageTemplates(
             [
                 PageTemplate(id=COVER, frames=[cover_frame], onPage=self._cover_page, onPageEnd=self._watermark),
                 PageTemplate(id=BODY, frames=[body_frame], onPage=self._watermark, onPageEnd=self._furniture),
                 PageTemplate(
-                    id=WIDE, frames=[wide_frame], pagesize=landscape(PAGE_SIZE), onPage=self._watermark,
+                    id=WIDE,
+                    frames=[wide_frame],
+                    pagesize=landscape(PAGE_SIZE),
+                    onPage=self._watermark,
                     onPageEnd=self._furniture,
                 ),
             ]
@@ -174,7 +203,10 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
 
     def _furniture(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         width, height = canvas._pagesize
-        left, right = MARGIN_LEFT if width < height else MARGIN_BOTTOM, MARGIN_RIGHT if width < height else MARGIN_BOTTOM
+        left, right = (
+            MARGIN_LEFT if width < height else MARGIN_BOTTOM,
+            MARGIN_RIGHT if width < height else MARGIN_BOTTOM,
+        )
         canvas.saveState()
         top = height - MARGIN_TOP + 9 * mm
         canvas.setFont(FAMILY, 7.5)
@@ -225,12 +257,14 @@ def fit(text: str, font: str, size: float, width: float) -> str:
 def contents(styles: Any) -> TableOfContents:
     toc = TableOfContents(dotsMinLevel=0)
     toc.levelStyles = [styles.toc0, styles.toc1]
-    toc.tableStyle = TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), FAMILY),  # the cells' default would be Helvetica
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-    ])
+    toc.tableStyle = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), FAMILY),  # the cells' default would be Helvetica
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ]
+    )
     return toc

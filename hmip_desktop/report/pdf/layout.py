@@ -62,7 +62,7 @@ class ReportTable(PdfTable):  # type: ignore[misc]  # reportlab has no type stub
         if body_rows < 2 * MIN_ROWS_TOGETHER:
             return []
         moved = MIN_ROWS_TOGETHER - second_rows
-        shift = sum(self._rowHeights[repeat + first_rows - moved: repeat + first_rows])
+        shift = sum(self._rowHeights[repeat + first_rows - moved : repeat + first_rows])
         resplit: list[Flowable] = super().split(availWidth, availHeight - shift)
         return resplit
 
@@ -172,8 +172,9 @@ class Layout:
         return table
 
     @staticmethod
-    def ruled_table(data: list[list[Flowable]], widths: Sequence[float], *, header: bool,
-                    extra: Iterable[tuple[object, ...]] = ()) -> PdfTable:
+    def ruled_table(
+        data: list[list[Flowable]], widths: Sequence[float], *, header: bool, extra: Iterable[tuple[object, ...]] = ()
+    ) -> PdfTable:
         table = ReportTable(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
         commands: list[tuple[object, ...]] = [
             ("FONTNAME", (0, 0), (-1, -1), FAMILY),  # the cells' default would be Helvetica
@@ -211,17 +212,21 @@ class Layout:
         rows: list[list[Flowable]] = [[PdfParagraph(block.title, self.s.illustration_title)]]
         rows += [[PdfParagraph(text, self.s.illustration)] for text in block.paragraphs]
         table = ReportTable(rows, colWidths=[FRAME_WIDTH], hAlign="LEFT")
-        table.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), FAMILY),
-            ("BACKGROUND", (0, 0), (-1, -1), ACCENT_LIGHT),
-            ("BOX", (0, 0), (-1, -1), 0.8, ACCENT),
-            ("LEFTPADDING", (0, 0), (-1, -1), 8),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, 0), 7),
-            ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), FAMILY),
+                    ("BACKGROUND", (0, 0), (-1, -1), ACCENT_LIGHT),
+                    ("BOX", (0, 0), (-1, -1), 0.8, ACCENT),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                    ("TOPPADDING", (0, 0), (-1, 0), 7),
+                    ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+                ]
+            )
+        )
         table.spaceBefore = 4
         table.spaceAfter = 8
         return table

@@ -43,8 +43,9 @@ def render_report(model: ReportModel, out_path: Path | str, *, progress: Progres
         on_progress=on_progress,
         title=model.title,
         author=say.author(model.lead_inspector),
-        subject=say.subject(model.area, model.inspection_id, model.instrument.id, model.instrument.version,
-                            model.draft.message),
+        subject=say.subject(
+            model.area, model.inspection_id, model.instrument.id, model.instrument.version, model.draft.message
+        ),
         creator=f"HMIP Desktop {model.app_version}".strip(),
         keywords=[*say.KEYWORDS, model.area],
     )
@@ -66,8 +67,12 @@ def warm_up() -> None:
     blocks: list[Block] = [
         Heading(0, "Ŵ", key="warm", in_contents=True, running="Ŵ"),
         Paragraph("<b>ŷ</b> <i>ŵ</i>"),
-        Table(head=(Cell("a"), Cell("b", align="right")), rows=((Cell("c"), Cell("1", align="right")),),
-              widths=(0.5, 0.5), title=""),
+        Table(
+            head=(Cell("a"), Cell("b", align="right")),
+            rows=((Cell("c"), Cell("1", align="right")),),
+            widths=(0.5, 0.5),
+            title="",
+        ),
         Chart("yes-no", (YesNoRow("a", 1, 1),)),
         Chart("count", (CountRow("a", 1),)),
     ]

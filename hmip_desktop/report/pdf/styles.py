@@ -66,7 +66,13 @@ class Styles:
 
 def make_styles() -> Styles:
     body = ParagraphStyle(
-        "body", fontName=FAMILY, bulletFontName=FAMILY, fontSize=9.5, leading=13.6, textColor=INK, spaceAfter=6,
+        "body",
+        fontName=FAMILY,
+        bulletFontName=FAMILY,
+        fontSize=9.5,
+        leading=13.6,
+        textColor=INK,
+        spaceAfter=6,
         alignment=TA_LEFT,
     )
     table = ParagraphStyle("table", parent=body, fontSize=8.2, leading=10.4, spaceAfter=0)
@@ -82,12 +88,26 @@ def make_styles() -> Styles:
             "chapter", parent=body, fontName=BOLD, fontSize=19, leading=24, textColor=ACCENT, spaceAfter=14
         ),
         heading=ParagraphStyle(
-            "heading", parent=body, fontName=BOLD, fontSize=12.5, leading=16, textColor=ACCENT,
-            spaceBefore=12, spaceAfter=6, keepWithNext=1,
+            "heading",
+            parent=body,
+            fontName=BOLD,
+            fontSize=12.5,
+            leading=16,
+            textColor=ACCENT,
+            spaceBefore=12,
+            spaceAfter=6,
+            keepWithNext=1,
         ),
         subheading=ParagraphStyle(
-            "subheading", parent=body, fontName=BOLD, fontSize=10.5, leading=14, textColor=INK,
-            spaceBefore=8, spaceAfter=4, keepWithNext=1,
+            "subheading",
+            parent=body,
+            fontName=BOLD,
+            fontSize=10.5,
+            leading=14,
+            textColor=INK,
+            spaceBefore=8,
+            spaceAfter=4,
+            keepWithNext=1,
         ),
         minor=ParagraphStyle("minor", parent=body, fontName=BOLD, spaceBefore=4, spaceAfter=3),
         score=ParagraphStyle(
@@ -101,7 +121,14 @@ def make_styles() -> Styles:
         ),
         table_right=ParagraphStyle("table_right", parent=table, alignment=2),
         caption=ParagraphStyle(
-            "caption", parent=body, fontName=BOLD, fontSize=9.5, leading=12.5, spaceBefore=6, spaceAfter=3, keepWithNext=1
+            "caption",
+            parent=body,
+            fontName=BOLD,
+            fontSize=9.5,
+            leading=12.5,
+            spaceBefore=6,
+            spaceAfter=3,
+            keepWithNext=1,
         ),
         note=ParagraphStyle(
             "note", parent=body, fontSize=8, leading=10.5, textColor=MUTED, spaceBefore=2, spaceAfter=4

@@ -236,7 +236,9 @@ class CaseForm(QWidget):
             button.setFlat(True)
             layout.addWidget(button)
         self.complete_button = QPushButton("Mark complete")
-        self.complete_button.setToolTip("Check that every question that applies is answered, then mark the case complete")
+        self.complete_button.setToolTip(
+            "Check that every question that applies is answered, then mark the case complete"
+        )
         self.complete_button.clicked.connect(self.mark_complete)
         layout.addWidget(self.complete_button)
         self.reopen_button = QPushButton("Reopen")
@@ -459,7 +461,14 @@ class CaseForm(QWidget):
             self._rebind_row(question_id)
             return
         command = AnswerCommand(
-            self.session, case_uuid, question_id, old, value, reveal=self._reveal, report_error=self._report, merge=merge
+            self.session,
+            case_uuid,
+            question_id,
+            old,
+            value,
+            reveal=self._reveal,
+            report_error=self._report,
+            merge=merge,
         )
         self.undo.stack(case_uuid).push(command)
 
@@ -475,7 +484,9 @@ class CaseForm(QWidget):
         if state is None or self.read_only:
             return
         case_uuid = state.case.uuid
-        self.pending.schedule(("note", case_uuid, question_id), lambda: self.session.set_note(case_uuid, question_id, text))
+        self.pending.schedule(
+            ("note", case_uuid, question_id), lambda: self.session.set_note(case_uuid, question_id, text)
+        )
 
     def _illustration_edited(self, flagged: bool, text: str) -> None:
         state = self.state
@@ -694,7 +705,7 @@ class CaseForm(QWidget):
         position = groups.index(self.form_layout.group_of[current]) if current else -1
         if current is None and step < 0:
             position = len(groups)
-        candidates = groups[position + 1 :] if step > 0 else tuple(reversed(groups[:max(position, 0)]))
+        candidates = groups[position + 1 :] if step > 0 else tuple(reversed(groups[: max(position, 0)]))
         for group in candidates:
             target = self._first_in_group(group)
             if target is not None:

@@ -49,8 +49,13 @@ class AssessorPairsModel(RowTableModel[AssessorPairAgreement]):
                 share_text(row.line_agreement),
             )[column]
         if role == SORT_ROLE:
-            return (row.first.casefold(), row.cases, row.pairs, sort_value(row.agreement),
-                    sort_value(row.line_agreement))[column]
+            return (
+                row.first.casefold(),
+                row.cases,
+                row.pairs,
+                sort_value(row.agreement),
+                sort_value(row.line_agreement),
+            )[column]
         if role == ALIGN and column:
             return RIGHT
         if role == TOOLTIP and column == 0:

@@ -49,9 +49,7 @@ def _read(inspection: InspectionFile, _progress: Progress) -> AgreementResult:
     return agreement_of_file(inspection)
 
 
-def _table(
-    name: str, spoken: str, model: QSortFilterProxyModel | AssessorPairsModel | RatingPairsModel
-) -> QTableView:
+def _table(name: str, spoken: str, model: QSortFilterProxyModel | AssessorPairsModel | RatingPairsModel) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
     view.setAccessibleName(spoken)
@@ -214,12 +212,16 @@ class AgreementPanel(QWidget):
             return
         chosen = self.assessors.rows[current.row()]
         pairs = [
-            p for q in self.result.questions.values() for p in q.pairs
+            p
+            for q in self.result.questions.values()
+            for p in q.pairs
             if (p.first, p.second) == (chosen.first, chosen.second)
         ]
         differ = sum(1 for p in pairs if not p.agree)
         self.pairs.set_pairs(pairs)
-        self.pairs_title.setText(f"<b>{chosen.first}</b> and <b>{chosen.second}</b>: {differ} of {len(pairs)} answers differ")
+        self.pairs_title.setText(
+            f"<b>{chosen.first}</b> and <b>{chosen.second}</b>: {differ} of {len(pairs)} answers differ"
+        )
 
     def _open_pair(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -152,7 +152,9 @@ class AreaPanel(QWidget):
         self.remove_button.setToolTip("Remove the selected figures")
         self.remove_button.clicked.connect(self.remove_selected)
         self.import_button = QPushButton("&Import CSV…")
-        self.import_button.setToolTip("Replace the figures with those of a CSV file: table,row,column,value[,source,row_heading]")
+        self.import_button.setToolTip(
+            "Replace the figures with those of a CSV file: table,row,column,value[,source,row_heading]"
+        )
         self.import_button.clicked.connect(self.choose_import)
         self.export_button = QPushButton("E&xport CSV…")
         self.export_button.clicked.connect(self.choose_export)
@@ -192,8 +194,10 @@ class AreaPanel(QWidget):
             data = area.parse_area_json(self.session.inspection.finding(area.FIELD))
         except area.InvalidAreaData as exc:
             data = None
-            self._say(f"The figures saved in the file cannot be read ({escape(exc.message)}); importing a CSV "
-                      "replaces them.", problem=True)
+            self._say(
+                f"The figures saved in the file cannot be read ({escape(exc.message)}); importing a CSV replaces them.",
+                problem=True,
+            )
         self._saved_lines = area.to_lines(data)
         self.model.set_lines(self._saved_lines)
         self.problems = []
@@ -255,8 +259,9 @@ class AreaPanel(QWidget):
         self.model.remove_lines(rows)
 
     def choose_import(self) -> None:
-        name, _filter = QFileDialog.getOpenFileName(self, "Import the area's figures", str(self.session.path.parent),
-                                                    "CSV files (*.csv)")
+        name, _filter = QFileDialog.getOpenFileName(
+            self, "Import the area's figures", str(self.session.path.parent), "CSV files (*.csv)"
+        )
         if name:
             self.import_csv(Path(name))
 
@@ -273,8 +278,9 @@ class AreaPanel(QWidget):
 
     def choose_export(self) -> None:
         suggested = self.session.path.parent / f"{self.session.inspection.inspection_id}-area.csv"
-        name, _filter = QFileDialog.getSaveFileName(self, "Export the area's figures", str(suggested),
-                                                    "CSV files (*.csv)")
+        name, _filter = QFileDialog.getSaveFileName(
+            self, "Export the area's figures", str(suggested), "CSV files (*.csv)"
+        )
         if name:
             self.export_csv(Path(name))
 

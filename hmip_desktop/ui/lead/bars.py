@@ -16,7 +16,6 @@ FIGURE_ROLE = Qt.ItemDataRole.UserRole + 2
 INTERVAL_ROLE = Qt.ItemDataRole.UserRole + 4
 
 
-
 class PercentBarDelegate(QStyledItemDelegate):
     """Draws "74%" followed by a bar of that length; greyer when the figure is marked as weak evidence.
 
@@ -51,11 +50,15 @@ class PercentBarDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
-        track = QRect(text_rect.right() + 8, rect.top() + 2, max(0, rect.right() - text_rect.right() - 8), rect.height() - 4)
+        track = QRect(
+            text_rect.right() + 8, rect.top() + 2, max(0, rect.right() - text_rect.right() - 8), rect.height() - 4
+        )
         own = colours_for(option.palette)
         painter.fillRect(track, own.track)
         muted = index.data(Qt.ItemDataRole.ForegroundRole) is not None
-        filled = QRect(track.left(), track.top(), round(track.width() * max(0, min(100, int(value))) / 100), track.height())
+        filled = QRect(
+            track.left(), track.top(), round(track.width() * max(0, min(100, int(value))) / 100), track.height()
+        )
         painter.fillRect(filled, own.bar_muted if muted else own.bar)
         interval = index.data(INTERVAL_ROLE)
         if interval is not None and track.width() > 0:

@@ -43,7 +43,9 @@ def rows_behind(
     values = {case.case_ref: case.values for case in inputs}
     if figure.kind == "question":
         question = instrument.question(figure.key)
-        behind = cases_behind(instrument, inputs, figure.key, include_incomplete=include_incomplete, within=figure.within)
+        behind = cases_behind(
+            instrument, inputs, figure.key, include_incomplete=include_incomplete, within=figure.within
+        )
         rows = []
         for refs, counted_as in ((behind.below, BELOW), (behind.above, ABOVE), (behind.not_counted, NOT_COUNTED)):
             rows += [CaseRow(ref, question.label_for(values[ref].get(figure.key)), counted_as) for ref in refs]

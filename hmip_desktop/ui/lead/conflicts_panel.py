@@ -276,9 +276,7 @@ class ConflictDetail(QWidget):
         )
         for side in conflict.sides:
             label = value_label(self.instrument, conflict.question_id, side.value)
-            card = SideCard(
-                side, label, can_choose=conflict.is_open and side.value is not None and not self.read_only
-            )
+            card = SideCard(side, label, can_choose=conflict.is_open and side.value is not None and not self.read_only)
             card.setParent(self)
             self.side_buttons.addButton(card.button)
             self.sides_row.addWidget(card, 1)

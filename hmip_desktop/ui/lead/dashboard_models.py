@@ -56,7 +56,9 @@ def interval_tip(interval: tuple[float, float] | None) -> str:
     bounds = interval_percent(interval)
     if bounds is None:
         return ""
-    return f"; 95% interval {bounds[0]}–{bounds[1]}%: another sample of the same work would probably score in this range"
+    return (
+        f"; 95% interval {bounds[0]}–{bounds[1]}%: another sample of the same work would probably score in this range"
+    )
 
 
 class _ResultModel(RowTableModel[ItemT]):
@@ -75,7 +77,8 @@ class _ResultModel(RowTableModel[ItemT]):
         self.result = result
         if self.rowCount():
             self.dataChanged.emit(
-                self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1),
+                self.index(0, 0),
+                self.index(self.rowCount() - 1, self.columnCount() - 1),
                 [DISPLAY, PERCENT_ROLE, TOOLTIP, FOREGROUND, SORT_ROLE, INTERVAL_ROLE],
             )
 
@@ -260,7 +263,8 @@ class BreakdownModel(RowTableModel[GroupScores]):
             self.rows = groups
             if groups:
                 self.dataChanged.emit(
-                    self.index(0, 0), self.index(len(groups) - 1, self.columnCount() - 1),
+                    self.index(0, 0),
+                    self.index(len(groups) - 1, self.columnCount() - 1),
                     [DISPLAY, PERCENT_ROLE, TOOLTIP, FOREGROUND],
                 )
             return
@@ -318,8 +322,12 @@ class FactorsModel(_ResultModel[tuple[int, Factor]]):
             return NO_SCORE if role == DISPLAY else None
         question_id, above, applicable, pct = {
             1: (row.identified_question, row.identified, row.identified_of, None),
-            2: (row.interventions_question, row.interventions_above, row.interventions_applicable,
-                row.interventions_sufficient),
+            2: (
+                row.interventions_question,
+                row.interventions_above,
+                row.interventions_applicable,
+                row.interventions_sufficient,
+            ),
             3: (row.progress_question, row.progress_above, row.progress_applicable, row.progress_sufficient),
         }[column]
         if role == FIGURE_ROLE:

@@ -141,9 +141,7 @@ class IllustrationRow:
     text: str
 
 
-def illustration_rows(
-    instrument: Instrument, cases: list[CaseRecord], raw_choices: str
-) -> list[IllustrationRow]:
+def illustration_rows(instrument: Instrument, cases: list[CaseRecord], raw_choices: str) -> list[IllustrationRow]:
     """Flagged cases plus any case already chosen; chosen ones first, in the order written."""
     try:
         choices = ff.parse_illustrations(instrument, raw_choices)

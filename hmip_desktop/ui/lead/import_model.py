@@ -11,7 +11,13 @@ from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
 RESULT_TEXT = {"merged": "Merged", "unchanged": "Already imported", "refused": "Refused"}
-NUMBER_COLUMNS = {3: "cases_added", 4: "cases_updated", 5: "cases_unchanged", 6: "answers_changed", 7: "conflicts_raised"}
+NUMBER_COLUMNS = {
+    3: "cases_added",
+    4: "cases_updated",
+    5: "cases_unchanged",
+    6: "answers_changed",
+    7: "conflicts_raised",
+}
 
 
 def file_details(result: FileResult) -> str:

@@ -55,8 +55,7 @@ def ask_passphrase(parent: QWidget, path: Path) -> str | None:
     text, ok = QInputDialog.getText(
         parent,
         "Passphrase",
-        f"{path.name} is encrypted. Type the inspection's passphrase to import it\n"
-        "(it is used once and not kept):",
+        f"{path.name} is encrypted. Type the inspection's passphrase to import it\n(it is used once and not kept):",
         QLineEdit.EchoMode.Password,
     )
     return text if ok and text else None
@@ -218,7 +217,9 @@ class ImportPanel(QWidget):
             if path.suffix.lower() == PACKAGE_SUFFIX:
                 passphrase = self.ask_passphrase(self, path)
                 if passphrase is None:
-                    skipped.append(FileResult(name=path.name, status="refused", reason="not imported: no passphrase given"))
+                    skipped.append(
+                        FileResult(name=path.name, status="refused", reason="not imported: no passphrase given")
+                    )
                     continue
                 passphrases[str(path)] = passphrase
         to_merge = [p for p in wanted if p.suffix.lower() != PACKAGE_SUFFIX or str(p) in passphrases]

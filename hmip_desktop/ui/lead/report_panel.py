@@ -323,8 +323,11 @@ class ReportPanel(QWidget):
         existing = folder / HTML_PAGE
         if existing.exists():
             answer = QMessageBox.question(
-                self, "Export HTML", f"{existing} already exists. Replace it with this report's web edition?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+                self,
+                "Export HTML",
+                f"{existing} already exists. Replace it with this report's web edition?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False

@@ -29,7 +29,6 @@ from hmip_desktop.ui.session import Changes
 SIZE = (1280, 800)
 
 
-
 def wait_for(signal: object, timeout_ms: int = 120_000) -> list[object]:
     loop = QEventLoop()
     got: list[object] = []
@@ -69,8 +68,11 @@ def double_mark(first: Path, second: Path, count: int = 3) -> None:
         for ref, case_answers in answers.items():
             order = [q for q in instrument.questions if q.id in case_answers]
             changed = next(
-                q for q in reversed(order)
-                if q.is_scored and q.relevant_if is None and case_answers[q.id].value is not None
+                q
+                for q in reversed(order)
+                if q.is_scored
+                and q.relevant_if is None
+                and case_answers[q.id].value is not None
                 and not any(q.id in str(other.relevant_if) for other in instrument.questions)
             )
             for question in order:
