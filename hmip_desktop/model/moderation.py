@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from hmip_desktop.model.errors import StorageError, UserError
+from hmip_desktop.model.file.disk import remove_quietly, write_error
 from hmip_desktop.model.file.rules import check_person_name
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument import relevance
@@ -400,7 +401,7 @@ def write_plan_files(
             written.append(target)
     except BaseException:
         for path in written:
-            path.unlink(missing_ok=True)
+            remove_quietly(path)
         raise
     plan.files.update(targets)
     return targets
@@ -415,7 +416,7 @@ def _write_new(target: Path, text: str) -> None:
                 handle.write(text)
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            remove_quietly(Path(tmp))
             raise
     except OSError as exc:
-        raise StorageError(f"cannot write {target.name}: {exc.strerror or exc}") from exc
+        raise write_error(exc, target) from exc

@@ -347,7 +347,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self.workspace.cases.table.setFocus(Qt.FocusReason.OtherFocusReason)
-        if session.inspection.owner.role == "lead":
+        if session.is_lead:
             self._verify(session.path)
         self.file_opened.emit(session)
 

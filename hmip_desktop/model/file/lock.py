@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hmip_desktop.model.errors import StorageError
+from hmip_desktop.model.file.disk import remove_quietly, write_error
 
 LOCK_SUFFIX = ".lock"
 APP = "hmip-desktop"
@@ -129,12 +130,17 @@ class FileLock:
             return
         holder = self.holder()
         if holder is not None and holder.token == self._token:
-            self.path.unlink(missing_ok=True)
+            # Called on close and in clean-ups: a lock left behind is found stale later, while
+            # an error here would hide the one being reported.
+            remove_quietly(self.path)
         self._token = None
 
     def take_over(self) -> None:
         """Replace another holder's lock: only when the user says that copy is closed."""
-        self.path.unlink(missing_ok=True)
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise write_error(exc, self.path) from exc
         holder = self.acquire()
         if holder is not None:
             raise StorageError(f"{self.target.name} was locked again by {holder.describe()} while taking over")

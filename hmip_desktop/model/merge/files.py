@@ -15,7 +15,6 @@ partial copy and stops the merge before anything is written.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import sqlite3
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from hmip_desktop.model.errors import FileLocked, StorageError, UserError
 from hmip_desktop.model.file.connection import storage_error
+from hmip_desktop.model.file.disk import remove_quietly
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.incoming import Expectation, PassphraseFor, read_incoming
 from hmip_desktop.model.merge.one_file import FileMerger
@@ -226,8 +226,7 @@ def _copy_pages(source: sqlite3.Connection, target: Path) -> None:
 def _remove_partial(partial: Path) -> None:
     for leftover in (partial, partial.with_name(partial.name + "-journal")):
         # The message about the backup says what went wrong; a failure here cannot add to it.
-        with contextlib.suppress(OSError):
-            leftover.unlink(missing_ok=True)
+        remove_quietly(leftover)
 
 
 def _backup_problem(exc: OSError | sqlite3.Error, folder: Path) -> str:

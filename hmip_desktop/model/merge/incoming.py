@@ -19,6 +19,7 @@ what is merged is the file's last committed state, never stale pages.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -29,6 +30,7 @@ from typing import Any, NamedTuple
 from hmip_desktop.model.errors import CaseError, FileNotInspection, UserError
 from hmip_desktop.model.file.audit import bulk_answer_values, check_audit
 from hmip_desktop.model.file.connection import check_header, connect, sniff_sqlite
+from hmip_desktop.model.file.disk import remove_quietly
 from hmip_desktop.model.file.integrity import check_sound
 from hmip_desktop.model.file.migrations import SCHEMA_VERSION, SEALED_FROM, migrate
 from hmip_desktop.model.file.records import ROLES, Assessor
@@ -255,9 +257,12 @@ def read_incoming(
 
 def remove_work_dir(folder: Path) -> None:
     """Remove a file's private folder (its copy holds case data: do not leave it in the temp folder)."""
-    for child in folder.iterdir():
-        child.unlink(missing_ok=True)
-    folder.rmdir()
+    # Called from clean-ups: a refusal here (a file still held open on Windows) must not hide the
+    # merge's own result; a folder left behind is swept at the next merge.
+    with contextlib.suppress(OSError):
+        for child in folder.iterdir():
+            remove_quietly(child)
+        folder.rmdir()
 
 
 def _copy_and_hash(path: Path, work_dir: Path) -> tuple[Path, str, list[str]]:
