@@ -101,8 +101,9 @@ def test_no_pairs_and_one_category() -> None:
     same = [("yes", "yes")] * 5
     assert cohens_kappa(same) is None  # pe = 1: the denominator is 0
     assert gwet_ac1(same, 2) == 1
-    with pytest.raises(ValueError):
-        gwet_ac1([("a", "b"), ("c", "c")], 2)
+    # Three values seen where two were expected: Q becomes 3, never an error.
+    # po = 1/2; pe = (1·3 + 1·3 + 2·2) / (4² · 2) = 5/16; AC1 = (1/2 − 5/16) / (11/16) = 3/11.
+    assert gwet_ac1([("a", "b"), ("c", "c")], 2) == Fraction(3, 11)
 
 
 # -- the tables ---------------------------------------------------------------------------------

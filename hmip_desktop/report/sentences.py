@@ -287,7 +287,6 @@ def count_chart_description(title: str, rows: int) -> str:
 
 APPENDIX_AREA = "Contextual information about the area inspected"
 APPENDIX_SAMPLE = "Contextual information about the inspected case sample"
-APPENDIX_TEAM = "The inspection team"
 APPENDIX_ACKNOWLEDGEMENTS = "Acknowledgements"
 APPENDIX_ARRANGEMENTS = "Inspection arrangements"
 APPENDIX_SCORING = "Scoring approach"

@@ -78,15 +78,17 @@ def cohens_kappa(pairs: Sequence[Pair]) -> Fraction | None:
 
 
 def gwet_ac1(pairs: Sequence[Pair], categories: int) -> Fraction | None:
-    """Gwet's AC1 for two raters over `categories` possible values (Q, at least 2)."""
+    """Gwet's AC1 for two raters over `categories` possible values (Q, at least 2).
+
+    A value that is not among the categories (an answer the instrument no longer offers) still
+    is one: Q grows to the number of distinct values seen rather than the figure failing."""
     po = observed_agreement(pairs)
     if po is None or categories < 2:
         return None
     n = len(pairs)
     totals = Counter(a for a, _b in pairs)
     totals.update(b for _a, b in pairs)
-    if len(totals) > categories:
-        raise ValueError(f"{len(totals)} different values among the pairs, but only {categories} categories")
+    categories = max(categories, len(totals))
     # pi(k) = totals[k] / 2n, so sum pi(1 - pi) = sum t(2n - t) / (2n)^2.
     pe = Fraction(sum(t * (2 * n - t) for t in totals.values()), (2 * n) ** 2 * (categories - 1))
     if pe == 1:

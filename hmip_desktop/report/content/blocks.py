@@ -186,3 +186,14 @@ Block = (
     | PageBreak
     | NeedSpace
 )
+
+
+def nice_step(maximum: int, ticks: int = 5) -> int:
+    """The smallest 1-2-5 tick interval giving at most `ticks` intervals up to `maximum`."""
+    magnitude = 1
+    while True:
+        for base in (1, 2, 5):
+            step = base * magnitude
+            if maximum <= step * ticks:
+                return step
+        magnitude *= 10

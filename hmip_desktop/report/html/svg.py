@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from hmip_desktop.report import sentences as say
-from hmip_desktop.report.content.blocks import CountRow, YesNoRow
+from hmip_desktop.report.content.blocks import CountRow, YesNoRow, nice_step
 
 WIDTH = 680
 LABEL_WIDTH = 270
@@ -50,15 +50,6 @@ def wrap(text: str, chars: int = LABEL_CHARS, max_lines: int = 4) -> list[str]:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][: chars - 1].rstrip() + "…"
     return lines or [""]
-
-
-def nice_step(maximum: int, ticks: int = 5) -> int:
-    magnitude = 1
-    while True:
-        for base in (1, 2, 5):
-            if maximum <= base * magnitude * ticks:
-                return base * magnitude
-        magnitude *= 10
 
 
 class _Svg:

@@ -14,7 +14,7 @@ from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from hmip_desktop.report import sentences as say
-from hmip_desktop.report.content.blocks import CountRow, YesNoRow
+from hmip_desktop.report.content.blocks import CountRow, YesNoRow, nice_step
 from hmip_desktop.report.pdf.fonts import BOLD, FAMILY
 from hmip_desktop.report.pdf.styles import GRID, INK, INSUFFICIENT, MUTED, NEUTRAL_BAR, SUFFICIENT
 
@@ -47,17 +47,6 @@ def wrap(text: str, width: float, font: str = FAMILY, size: float = LABEL_SIZE, 
             last = last[:-1]
         lines[-1] = last.rstrip() + "…"
     return lines or [""]
-
-
-def nice_step(maximum: int, ticks: int = 5) -> int:
-    """The smallest 1-2-5 tick interval giving at most `ticks` intervals up to `maximum`."""
-    magnitude = 1
-    while True:
-        for base in (1, 2, 5):
-            step = base * magnitude
-            if maximum <= step * ticks:
-                return step
-        magnitude *= 10
 
 
 def _drawing(width: float, height: float) -> Drawing:
