@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hmip_desktop.cli.main import EXIT_BAD_INPUT, main
-from hmip_desktop.exports.tables import export_tables, write_sqlite
+from hmip_desktop.exports.tables import Table, export_tables, write_sqlite
 from hmip_desktop.model.file.store import InspectionFile
 
 
@@ -48,3 +48,14 @@ def test_cli_export_sqlite(answered: InspectionFile, tmp_path: Path, capsys: pyt
     assert main(["export", str(path), "--sqlite", str(tmp_path / "out.db"), "--include-incomplete"]) == 0
     assert "tables" in capsys.readouterr().out and (tmp_path / "out.db").exists()
     assert main(["export", str(path)]) == EXIT_BAD_INPUT
+
+
+def test_an_empty_table_is_still_a_table_with_its_columns(tmp_path: Path) -> None:
+    """As in the CSV files and the workbook: no rows still says what the table would hold."""
+    target = write_sqlite(
+        [Table("agreement_pairs", ["case_ref", "question_id", "first", "second"], [])], tmp_path / "a.db"
+    )
+    conn = sqlite3.connect(target)
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(agreement_pairs)")]
+    assert columns == ["case_ref", "question_id", "first", "second"]
+    assert conn.execute("SELECT count(*) FROM agreement_pairs").fetchone()[0] == 0

@@ -504,8 +504,11 @@ def write_sqlite(tables: Sequence[Table], path: Path | str) -> Path:
         try:
             for table in tables:
                 records = [dict(zip(table.headers, row)) for row in table.rows]
-                # sqlite-utils picks each column's type from the values (counts stay numbers).
-                database.table(table.name).insert_all(records, alter=True)
+                if records:
+                    # sqlite-utils picks each column's type from the values (counts stay numbers).
+                    database.table(table.name).insert_all(records, alter=True)
+                else:  # an empty table still says what it would hold, as in the CSV files and the workbook
+                    database.table(table.name).create(dict.fromkeys(table.headers, str))
         finally:
             database.close()
         refuse_existing(path, "analysis database")  # again: one may have appeared while the tables were written
