@@ -302,6 +302,28 @@ def second_marking(
     return values
 
 
+def _member_path(out_dir: Path, name: str) -> Path:
+    return out_dir / f"{name.lower().replace(' ', '-')}.hmip"
+
+
+def _member_file(
+    path: Path, name: str, role: Role, instrument: Instrument, clock: SeededClock, uuids: Callable[[], str]
+) -> InspectionFile:
+    """A new file of the demo inspection for one member of the team, on the demo's seeded clock."""
+    return InspectionFile.create(
+        path,
+        inspection_id=INSPECTION_ID,
+        area=AREA,
+        assessor=name,
+        role=role,
+        instrument=instrument,
+        start_date=FIELDWORK[0],
+        end_date=FIELDWORK[1],
+        clock=clock,
+        uuid_factory=uuids,
+    )
+
+
 def _write_case(inspection: InspectionFile, rng: random.Random, ref: str, values: dict[str, str]) -> None:
     with inspection.transaction():
         case = inspection.insert_case(ref)
@@ -371,19 +393,8 @@ def generate_demo(
     drawn: dict[str, dict[str, str]] = {}
     try:
         for name, role in team:
-            path = out_dir / f"{name.lower().replace(' ', '-')}.hmip"
-            files[name] = InspectionFile.create(
-                path,
-                inspection_id=INSPECTION_ID,
-                area=AREA,
-                assessor=name,
-                role=role,
-                instrument=instrument,
-                start_date=FIELDWORK[0],
-                end_date=FIELDWORK[1],
-                clock=clock,
-                uuid_factory=uuids,
-            )
+            path = _member_path(out_dir, name)
+            files[name] = _member_file(path, name, role, instrument, clock, uuids)
             paths.append(path)
         for ref in refs:
             owner = owners[ref][0]
@@ -419,19 +430,8 @@ def generate_demo(
             for q in instrument.questions
         }
         name, role = QUALITY_LEAD
-        path = out_dir / f"{name.lower().replace(' ', '-')}.hmip"
-        quality_lead = InspectionFile.create(
-            path,
-            inspection_id=INSPECTION_ID,
-            area=AREA,
-            assessor=name,
-            role=role,
-            instrument=instrument,
-            start_date=FIELDWORK[0],
-            end_date=FIELDWORK[1],
-            clock=clock,
-            uuid_factory=uuids,
-        )
+        path = _member_path(out_dir, name)
+        quality_lead = _member_file(path, name, role, instrument, clock, uuids)
         paths.append(path)
         try:
             for ref in firsts:
@@ -444,18 +444,7 @@ def generate_demo(
             quality_lead.close()
 
     lead_path = out_dir / "lead.hmip"
-    lead = InspectionFile.create(
-        lead_path,
-        inspection_id=INSPECTION_ID,
-        area=AREA,
-        assessor=LEAD_NAME,
-        role="lead",
-        instrument=instrument,
-        start_date=FIELDWORK[0],
-        end_date=FIELDWORK[1],
-        clock=clock,
-        uuid_factory=uuids,
-    )
+    lead = _member_file(lead_path, LEAD_NAME, "lead", instrument, clock, uuids)
     try:
         if merge:
             merge_files(lead, paths)
