@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT, add_case, click_option, form_of, row
+from ui_support import QT_STRICT, add_case, answer_fresh_case, click_option, form_of, row
 
 from hmip_desktop.model.file.package import ScryptParams, open_package
 from hmip_desktop.model.file.store import InspectionFile
@@ -198,17 +198,7 @@ def test_draft_cases_are_named_before_exporting(qtbot: QtBot, opened: MainWindow
     for ref in ("KT-0001", "KT-0002", "KT-0003"):
         add_case(opened, ref)
     form = form_of(opened)
-    for question_id in (
-        "cd.gender",
-        "cd.rosh",
-        "cd.report",
-        "f.acc.identified",
-        "p.plan",
-        "r.rmp",
-        "v.victims",
-        "l.oversight",
-    ):
-        click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
+    answer_fresh_case(qtbot, opened)
     assert form.mark_complete()  # KT-0003 complete, two drafts left
     dialog = open_dialog(opened)
     assert dialog.drafts.isVisible()
@@ -223,17 +213,7 @@ def test_draft_cases_are_named_before_exporting(qtbot: QtBot, opened: MainWindow
 
 def test_no_warning_when_every_case_is_complete(qtbot: QtBot, opened: MainWindow) -> None:
     add_case(opened, "KT-0001")
-    for question_id in (
-        "cd.gender",
-        "cd.rosh",
-        "cd.report",
-        "f.acc.identified",
-        "p.plan",
-        "r.rmp",
-        "v.victims",
-        "l.oversight",
-    ):
-        click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
+    answer_fresh_case(qtbot, opened)
     assert form_of(opened).mark_complete()
     dialog = open_dialog(opened)
     assert not dialog.drafts.isVisible() and dialog.drafts.text() == ""

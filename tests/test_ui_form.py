@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from ui_support import (
+    FRESH_RELEVANT,
     QT_STRICT,
     add_case,
+    answer_fresh_case,
     click_option,
     focused_question,
     form_of,
@@ -26,18 +28,6 @@ from hmip_desktop.ui.form.layout import ILLUSTRATION_KEY
 from hmip_desktop.ui.main_window import MainWindow
 
 pytestmark = QT_STRICT
-
-#: The mini-test instrument's questions that apply to a fresh case, in form order.
-FRESH_RELEVANT = [
-    "cd.gender",
-    "cd.rosh",
-    "cd.report",
-    "f.acc.identified",
-    "p.plan",
-    "r.rmp",
-    "v.victims",
-    "l.oversight",
-]
 
 
 def test_an_answer_clicked_is_in_the_file_at_once(qtbot: QtBot, opened: MainWindow) -> None:
@@ -260,8 +250,7 @@ def test_mark_complete_lists_the_gaps_and_goes_to_the_first(qtbot: QtBot, opened
 def test_mark_complete_then_reopen(qtbot: QtBot, opened: MainWindow) -> None:
     add_case(opened, "KT-0001")
     form = form_of(opened)
-    for question_id in FRESH_RELEVANT:
-        click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
+    answer_fresh_case(qtbot, opened)
     assert form.mark_complete()
     assert not form.gaps.isVisible()
     assert form.status_label.text() == "Complete · read-only"

@@ -14,7 +14,17 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT, add_case, click_option, focused_question, form_of, press, row, stored_values
+from ui_support import (
+    QT_STRICT,
+    add_case,
+    answer_fresh_case,
+    click_option,
+    focused_question,
+    form_of,
+    press,
+    row,
+    stored_values,
+)
 
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument import relevance
@@ -124,17 +134,7 @@ def test_keys_that_cannot_do_anything_say_why(qtbot: QtBot, opened: MainWindow) 
     assert status(opened).startswith("This question does not apply to this case: it applies when")
     # A complete case: typing an answer or a note is refused with the way out.
     form = form_of(opened)
-    for question_id in (
-        "cd.gender",
-        "cd.rosh",
-        "cd.report",
-        "f.acc.identified",
-        "p.plan",
-        "r.rmp",
-        "v.victims",
-        "l.oversight",
-    ):
-        click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
+    answer_fresh_case(qtbot, opened)
     key(qtbot, Qt.Key.Key_Return, CTRL_SHIFT)
     assert form.state is not None and form.state.case.is_complete
     form.focus_question("cd.rosh")
@@ -151,17 +151,7 @@ def test_keys_that_cannot_do_anything_say_why(qtbot: QtBot, opened: MainWindow) 
 def test_reopen_has_a_shortcut(qtbot: QtBot, opened: MainWindow) -> None:
     add_case(opened, "KT-0001")
     form = form_of(opened)
-    for question_id in (
-        "cd.gender",
-        "cd.rosh",
-        "cd.report",
-        "f.acc.identified",
-        "p.plan",
-        "r.rmp",
-        "v.victims",
-        "l.oversight",
-    ):
-        click_option(qtbot, opened, question_id, 0 if question_id != "f.acc.identified" else 2)
+    answer_fresh_case(qtbot, opened)
     assert form.mark_complete()
     with qtbot.waitSignal(opened.session.case_changed):
         key(qtbot, Qt.Key.Key_R, CTRL_SHIFT)

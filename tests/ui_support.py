@@ -78,6 +78,25 @@ def click_option(qtbot: QtBot, window: MainWindow, question_id: str, index: int)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
 
 
+#: The mini-test instrument's questions that apply to a fresh case, in form order.
+FRESH_RELEVANT = [
+    "cd.gender",
+    "cd.rosh",
+    "cd.report",
+    "f.acc.identified",
+    "p.plan",
+    "r.rmp",
+    "v.victims",
+    "l.oversight",
+]
+
+
+def answer_fresh_case(qtbot: QtBot, window: MainWindow) -> None:
+    """Click an answer to every question of a fresh mini-test case (the factor "not linked"), so it can be completed."""
+    for question_id in FRESH_RELEVANT:
+        click_option(qtbot, window, question_id, 0 if question_id != "f.acc.identified" else 2)
+
+
 def press(qtbot: QtBot, key: Qt.Key, widget: QWidget | None = None) -> None:
     target = widget or QApplication.focusWidget()
     assert target is not None, "nothing has the keyboard focus"
