@@ -80,3 +80,28 @@ def test_a_late_verdict_about_a_file_no_longer_open_is_dropped(
     qtbot.waitUntil(lambda: job.is_done, timeout=30_000)
     window._verified((path, "lead.hmip failed verification: made up"))
     assert not window.verification_banner.isVisible()
+
+
+def test_a_bug_in_the_check_reaches_the_error_dialog(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, mini_instrument: Instrument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's problems become the banner; a bug in the check itself is reported, never passed silently."""
+    from hmip_desktop.model.file import verify
+    from hmip_desktop.ui.errors import ExceptionReporter
+
+    def broken(_path: Path) -> str | None:
+        raise ZeroDivisionError("a bug in the check")
+
+    monkeypatch.setattr(verify, "verification_warning", broken)
+    path = lead_file(tmp_path, mini_instrument)
+    reporter = ExceptionReporter(lambda: window)
+    reporter.install()
+    try:
+        assert window.open_file(path)
+        qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible(), timeout=30_000)
+        assert reporter.dialog is not None
+        assert "ZeroDivisionError: a bug in the check" in reporter.dialog.details.toPlainText()
+        assert not window.verification_banner.isVisible()
+        reporter.dialog.close()
+    finally:
+        reporter.uninstall()

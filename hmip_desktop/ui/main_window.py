@@ -358,6 +358,12 @@ class MainWindow(QMainWindow):
         self._verifying = path
         self.verification = run_in_thread(lambda _progress: (path, verification_warning(path)))
         self.verification.finished.connect(self._verified)
+        self.verification.failed.connect(self._verification_failed)
+
+    def _verification_failed(self, error: BaseException) -> None:
+        """verification_warning turns a file's problems into a warning: anything else is a bug, for the
+        app's exception hook (a dialog with details and a log entry) rather than a silent pass."""
+        raise error
 
     def _verified(self, outcome: tuple[Path, str | None]) -> None:
         path, warning = outcome
