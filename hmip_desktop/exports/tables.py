@@ -437,17 +437,11 @@ def _csv_rows(handle: TextIO, table: Table) -> None:
 
 
 def _write_atomically(target: Path, table: Table, fill: Callable[[TextIO, Table], None]) -> None:
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-                fill(handle, table)
-            os.replace(tmp, target)
-        except BaseException:
-            remove_quietly(Path(tmp))
-            raise
-    except OSError as exc:
-        raise write_error(exc, target) from exc
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+            fill(handle, table)
+
+    _place(target, write)
 
 
 def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
@@ -473,16 +467,12 @@ def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
                     cell.data_type = "s"
                 cells.append(cell)
             sheet.append(cells)
-    tmp = path.with_name(f".{path.name}.writing")
     try:
-        workbook.save(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        remove_quietly(tmp)  # on a read-only disk this fails too: never let it hide the real error
+        _place(path, workbook.save)
+    finally:
         for sheet in workbook.worksheets:  # stop the sheets' row writers, which would complain when collected
             with contextlib.suppress(Exception):
                 sheet.close()
-        raise write_error(exc, path) from exc
     return path
 
 
@@ -497,9 +487,8 @@ def write_sqlite(tables: Sequence[Table], path: Path | str) -> Path:
 
     path = Path(path)
     check_targets(None, None, path)
-    tmp = path.with_name(f".{path.name}.writing")
-    remove_quietly(tmp)
-    try:
+
+    def fill(tmp: Path) -> None:
         database = sqlite_utils.Database(tmp)
         try:
             for table in tables:
@@ -511,18 +500,59 @@ def write_sqlite(tables: Sequence[Table], path: Path | str) -> Path:
                     database.table(table.name).create(dict.fromkeys(table.headers, str))
         finally:
             database.close()
-        refuse_existing(path, "analysis database")  # again: one may have appeared while the tables were written
-        os.replace(tmp, path)
-    except UserError:
-        remove_quietly(tmp)
-        raise
-    except OSError as exc:
-        remove_quietly(tmp)
-        raise write_error(exc, path) from exc
+
+    try:
+        _place(path, fill, never_replace="analysis database")
     except sqlite3.Error as exc:
-        remove_quietly(tmp)
         raise unwritable(path) or StorageError(f"cannot write {path.name}: {exc}. Nothing was written.") from exc
     return path
+
+
+def _place(target: Path, fill: Callable[[Path], None], *, never_replace: str = "") -> None:
+    """Write `target` whole under a temporary name of its own in the target's folder, then move it into place.
+
+    Two exports to one target never share a temporary file, and whatever stops a write (a full disk, a
+    bug, Ctrl+C) removes its temporary file. With `never_replace` (what the file is, for the message) an
+    existing target is refused: the finished file is linked to the name, which fails if the name is taken,
+    even by a file that appeared while this one was written.
+    """
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".writing", dir=target.parent)
+    except OSError as exc:
+        raise write_error(exc, target) from exc
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        fill(tmp)
+        if never_replace:
+            _link_new(tmp, target, never_replace)
+        else:
+            os.replace(tmp, target)
+    except OSError as exc:
+        remove_quietly(tmp)
+        raise write_error(exc, target) from exc
+    except BaseException:
+        remove_quietly(tmp)
+        raise
+    remove_quietly(tmp)  # after a link, the temporary name of the file now at `target`
+
+
+def _link_new(tmp: Path, target: Path, what: str) -> None:
+    """Give the finished file `tmp` the name `target` only if no file has that name."""
+    try:
+        os.link(tmp, target)
+        return
+    except FileExistsError:
+        refuse_existing(target, what)
+        raise
+    except OSError:
+        pass  # a file system without hard links (FAT, some network shares): check, then rename
+    refuse_existing(target, what)
+    try:
+        os.rename(tmp, target)  # on Windows this refuses a name taken since the check; elsewhere the check must do
+    except FileExistsError:
+        refuse_existing(target, what)
+        raise
 
 
 def _check_sqlite_target(path: Path) -> None:
