@@ -130,6 +130,11 @@ class AuditCheck:
     broken: tuple[int, str, str] | None = None
     #: Answers that disagree with the log, one line each.
     inconsistencies: list[str] = field(default_factory=list)
+    #: Every answer's value as the log's entries leave it, by (case_ref, question_id) (`read_audit`).
+    replayed: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
+    #: With `read_audit(tokens=True)`: the tokens ("seq:hash16") of every entry naming a question, in the
+    #: log's order, by (case_ref, question_id): the entries behind each answer (the merge's lineages).
+    question_tokens: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
 
     def warnings(self, name: str) -> list[str]:
         found = []
@@ -142,32 +147,90 @@ class AuditCheck:
         found.extend(f"{name}: {line}" for line in self.inconsistencies)
         return found
 
+    def compare(self, stored: Mapping[tuple[str, str], str | None]) -> AuditCheck:
+        """Add a line for each answer the file holds otherwise than the log leaves it; returns self.
 
-def check_audit(conn: sqlite3.Connection, stored: Mapping[tuple[str, str], str | None]) -> AuditCheck:
-    """Verify the hash chain and replay the answers in one pass over the log.
+        `stored` is every answer's value by (case_ref, question_id), as the file holds it (a
+        missing one counts as None)."""
+        replayed = self.replayed
+        if replayed == stored:  # the common case, compared in C
+            return self
+        differing = [key for key, held in stored.items() if replayed.get(key) != held]
+        differing += [key for key, logged in replayed.items() if logged is not None and key not in stored]
+        for key in sorted(differing):
+            held, logged = stored.get(key), replayed.get(key)
+            where = f"case {key[0]}, {key[1]}"
+            if key not in replayed:
+                self.inconsistencies.append(f"{where}: the file holds {held!r} but no audit entry records it")
+            else:
+                self.inconsistencies.append(
+                    f"{where}: the file holds {held!r} but the audit log's last entry says {logged!r}"
+                )
+        return self
 
-    `stored` is every answer's value by (case_ref, question_id), as the file holds it.
+
+#: Called by `read_audit(tokens=True)`, in the log's order, for each entry naming a case but no question,
+#: with its token ("seq:hash16"), action, case_ref and new_value.
+CaseEntrySeen = Callable[[str, object, str, object], None]
+
+_READ = "SELECT seq, at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, hash"
+_TOKEN = "seq || ':' || substr(CAST(hash AS TEXT), 1, 16)"
+
+
+def read_audit(
+    conn: sqlite3.Connection, *, tokens: bool = False, case_entry: CaseEntrySeen | None = None
+) -> AuditCheck:
+    """Verify the hash chain and replay the answers in one pass over the log (compare with `compare`).
+
     Answer entries are "answer" (the assessor's edits and CSV imports) and "answer-*"
     (merge and conflict resolution), whose new_value is the answer after the change,
     and "answers-*" (a whole case merged at once, see `bulk_answer_values`). Replayed
     per (case, question), the last entry must leave the value the file holds and each
     entry's old value must be what the one before it left: an answer changed outside
     the app without forging the log shows up here, which the hash chain alone cannot see.
+
+    With `tokens`, the same pass also gathers `question_tokens` and passes each entry naming a
+    case but no question to `case_entry`: the merge's lineages, so that the log of ~15,000
+    entries a file is read once, not once per use.
     """
     result = AuditCheck()
     prev = GENESIS_HASH
-    replayed: dict[tuple[str, str], str | None] = {}
+    replayed = result.replayed
     problems = result.inconsistencies
-    for seq, at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, digest in conn.execute(
-        "SELECT seq, at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, hash "
-        "FROM audit ORDER BY seq"
-    ):
+    question_tokens = result.question_tokens
+    query = f"{_READ}, {_TOKEN} FROM audit ORDER BY seq" if tokens else f"{_READ}, '' FROM audit ORDER BY seq"
+    for (
+        seq,
+        at,
+        actor,
+        action,
+        case_ref,
+        question_id,
+        old_value,
+        new_value,
+        detail,
+        prev_hash,
+        digest,
+        token,
+    ) in conn.execute(query):
         if result.broken is None:
             expected = entry_hash(prev, at, actor, action, case_ref, question_id, old_value, new_value, detail)
             if prev_hash != prev or digest != expected:
                 result.broken = (seq, action, at)
             prev = digest
-        if type(case_ref) is not str or type(action) is not str:
+        if type(case_ref) is not str:
+            continue
+        if tokens:
+            if question_id is None:
+                if case_entry is not None:
+                    case_entry(token, action, case_ref, new_value)
+            elif type(question_id) is str:
+                found = question_tokens.get((case_ref, question_id))
+                if found is None:
+                    question_tokens[(case_ref, question_id)] = [token]
+                else:
+                    found.append(token)
+        if type(action) is not str:
             continue
         if action == "answer" or action.startswith("answer-"):
             if type(question_id) is not str:
@@ -183,16 +246,9 @@ def check_audit(conn: sqlite3.Connection, stored: Mapping[tuple[str, str], str |
         elif action.startswith("answers-"):
             for bulk_question, value in bulk_answer_values(new_value).items():
                 replayed[(case_ref, bulk_question)] = value
-    # Compare held and logged values (a missing one counts as None); sort only the differences.
-    if replayed == stored:  # the common case, compared in C
-        return result
-    differing = [key for key, held in stored.items() if replayed.get(key) != held]
-    differing += [key for key, logged in replayed.items() if logged is not None and key not in stored]
-    for key in sorted(differing):
-        held, logged = stored.get(key), replayed.get(key)
-        where = f"case {key[0]}, {key[1]}"
-        if key not in replayed:
-            problems.append(f"{where}: the file holds {held!r} but no audit entry records it")
-        else:
-            problems.append(f"{where}: the file holds {held!r} but the audit log's last entry says {logged!r}")
     return result
+
+
+def check_audit(conn: sqlite3.Connection, stored: Mapping[tuple[str, str], str | None]) -> AuditCheck:
+    """`read_audit`, compared with `stored`: every answer's value by (case_ref, question_id), as the file holds it."""
+    return read_audit(conn).compare(stored)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hmip_desktop.model.errors import CaseError, FileNotInspection, UserError
-from hmip_desktop.model.file.audit import bulk_answer_values, check_audit
+from hmip_desktop.model.file.audit import AuditCheck, bulk_answer_values, read_audit
 from hmip_desktop.model.file.connection import check_header, connect, sniff_sqlite
 from hmip_desktop.model.file.disk import remove_quietly
 from hmip_desktop.model.file.integrity import check_sound
@@ -480,17 +480,18 @@ def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-_VALID_ANSWERS: dict[str, frozenset[tuple[str, str | None]]] = {}
+_VALID_ANSWERS: dict[str, dict[tuple[str, str | None], tuple[str, str | None]]] = {}
 
 
-def _valid_answers(instrument: Instrument) -> frozenset[tuple[str, str | None]]:
-    """Every (question id, value) an answer may hold, None (cleared) included."""
+def _valid_answers(instrument: Instrument) -> dict[tuple[str, str | None], tuple[str, str | None]]:
+    """Every (question id, value) an answer may hold, None (cleared) included, each mapped to itself as
+    the instrument spells it: a file's ~15,000 answers then share those strings, which pickles them
+    (from a reading worker to the merging process) by reference instead of once per answer."""
     found = _VALID_ANSWERS.get(instrument.sha256)
     if found is None:
-        found = _VALID_ANSWERS[instrument.sha256] = frozenset(
-            [(q.id, o.value) for q in instrument.questions for o in q.options]
-            + [(q.id, None) for q in instrument.questions]
-        )
+        pairs: list[tuple[str, str | None]] = [(q.id, o.value) for q in instrument.questions for o in q.options]
+        pairs += [(q.id, None) for q in instrument.questions]
+        found = _VALID_ANSWERS[instrument.sha256] = {pair: pair for pair in pairs}
     return found
 
 
@@ -515,7 +516,9 @@ def _read(
         problems.append(f"unknown assessor role {owner.role!r}")
     team = [a for a in inspection.assessors() if _valid_name(a.name) and a.role in ROLES]
 
-    lineages, field_lineages = _lineages(conn)
+    fields = _FieldLineages()
+    audit = read_audit(conn, tokens=True, case_entry=fields)  # the chain and the replay, compared below
+    lineages, field_lineages = _lineages(audit, fields)
     cases: list[IncomingCase] = []
     by_key: dict[str, str] = {}
     for row in conn.execute(
@@ -561,7 +564,7 @@ def _read(
 
     ref_of = {case.uuid: case.case_ref for case in cases}
     valid = _valid_answers(instrument)
-    good_names: set[str] = set()
+    good_names: dict[str, str] = {}  # each valid name, kept once (see `_valid_answers`)
     answers: dict[str, dict[str, IncomingAnswer]] = {}
     stored: dict[tuple[str, str], str | None] = {}
     new_answer = tuple.__new__  # IncomingAnswer(...) goes through a Python-level __new__: twice as slow
@@ -572,9 +575,10 @@ def _read(
         "SELECT case_uuid, question_id, value, note, revision, assessor, updated_at FROM answers"
     ):
         # One loop over ~15,000 rows a file: plain type checks, no helper calls on the common path.
+        canonical = valid.get((qid, value))
         if case_uuid not in ref_of:
             problems.append(f"answer {qid!r}: belongs to no valid case")
-        elif (qid, value) not in valid:
+        elif canonical is None:
             known = isinstance(qid, str) and qid in instrument.by_id
             problems.append(
                 f"answer {qid!r}: {value!r} is not one of its options"
@@ -588,7 +592,8 @@ def _read(
         elif type(revision) is not int or revision < 1 or type(updated_at) is not str or len(updated_at) > 64:
             problems.append(f"answer {qid!r}: invalid revision or date")
         else:
-            good_names.add(assessor)
+            qid, value = canonical
+            assessor = good_names.setdefault(assessor, assessor)
             if note and not note.isprintable():
                 note = clean_text(note)
             if case_uuid != case_uuid_before:  # a case's answers mostly come together
@@ -628,7 +633,7 @@ def _read(
         answers=answers,
         open_conflicts=conflicts,
         warnings=[
-            *check_audit(conn, stored).warnings(name),
+            *audit.compare(stored).warnings(name),
             *(f"{name}: {line}" for line in _outside_edits(conn, migrated_from)),
             *(f"{name}: {line}" for line in incomplete),
         ],
@@ -648,43 +653,38 @@ _FIELD_ACTIONS = {
 }
 
 
-def _lineages(conn: sqlite3.Connection) -> tuple[dict[tuple[str, str], Lineage], dict[tuple[str, str], Lineage]]:
-    """Every answer's and every case field's lineage, by (case_ref, question id or field key).
+class _FieldLineages:
+    """Each case field's lineage, and the answers given by bulk entries, from the entries naming a case
+    but no question, as `read_audit` passes them in the log's order: "case-add", "status" and
+    "illustration" belong to the case's fields (`_FIELD_ACTIONS`); a bulk entry of answers (only a
+    lead's file has them) to each answer it gives."""
 
-    ~15,000 entries a file: SQLite groups the answer entries (a Python loop over the rows costs
-    twice as much); the few entries without a question (case added, status, illustration, a bulk
-    entry of answers) are read one by one.
-    """
-    answers: dict[tuple[str, str], Lineage] = {}
-    for case_ref, question_id, tokens in conn.execute(
-        "SELECT case_ref, question_id, group_concat(seq || ':' || substr(CAST(hash AS TEXT), 1, 16), ' ') "
-        "FROM audit WHERE question_id IS NOT NULL AND case_ref IS NOT NULL GROUP BY case_ref, question_id"
-    ):
-        if type(case_ref) is str and type(question_id) is str:
-            answers[(case_ref, question_id)] = _in_order(tokens)
-    grouped: dict[tuple[str, str], list[str]] = {}
-    fields: dict[tuple[str, str], list[str]] = {}
-    for token, case_ref, action, new_value in conn.execute(
-        "SELECT seq || ':' || substr(CAST(hash AS TEXT), 1, 16), case_ref, action, new_value FROM audit "
-        "WHERE question_id IS NULL AND case_ref IS NOT NULL ORDER BY seq"
-    ):
-        if type(case_ref) is not str or type(action) is not str:
-            continue
+    def __init__(self) -> None:
+        self.fields: dict[tuple[str, str], list[str]] = {}
+        self.bulk: dict[tuple[str, str], list[str]] = {}
+
+    def __call__(self, token: str, action: object, case_ref: str, new_value: object) -> None:
+        if type(action) is not str:
+            return
         if action.startswith("answers-"):
             for bulk_question in bulk_answer_values(new_value):
-                grouped.setdefault((case_ref, bulk_question), []).append(token)
+                self.bulk.setdefault((case_ref, bulk_question), []).append(token)
         for key in _FIELD_ACTIONS.get(action, ()):
-            fields.setdefault((case_ref, key), []).append(token)
-    for answer_key, tokens in grouped.items():  # a bulk entry of answers (only a lead's file has them)
-        answers[answer_key] = _in_order(" ".join([*answers.get(answer_key, ()), *tokens]))
-    return answers, {field_key: tuple(tokens) for field_key, tokens in fields.items()}
+            self.fields.setdefault((case_ref, key), []).append(token)
 
 
-def _in_order(tokens: str) -> Lineage:
-    """Tokens joined by spaces, in the order of their entries (group_concat does not promise an order)."""
-    if " " not in tokens:
-        return (tokens,)
-    return tuple(sorted(tokens.split(" "), key=lambda token: int(token.split(":", 1)[0])))
+def _lineages(
+    audit: AuditCheck, fields: _FieldLineages
+) -> tuple[dict[tuple[str, str], Lineage], dict[tuple[str, str], Lineage]]:
+    """Every answer's and every case field's lineage, by (case_ref, question id or field key)."""
+    answers = {key: tuple(tokens) for key, tokens in audit.question_tokens.items()}
+    for key, tokens in fields.bulk.items():
+        answers[key] = tuple(sorted([*answers.get(key, ()), *tokens], key=_seq_of))
+    return answers, {key: tuple(tokens) for key, tokens in fields.fields.items()}
+
+
+def _seq_of(token: str) -> int:
+    return int(token.split(":", 1)[0])
 
 
 def _outside_edits(conn: sqlite3.Connection, migrated_from: int | None) -> list[str]:
