@@ -330,10 +330,11 @@ def _seal_problems(conn: sqlite3.Connection, actual: dict[str, str] | None = Non
     return found
 
 
-def outside_edits(conn: sqlite3.Connection) -> list[str]:
+def outside_edits(conn: sqlite3.Connection, seals: dict[str, str] | None = None) -> list[str]:
     """Everything the end of the audit log and the seals say was changed outside HMIP Desktop, worded
-    as `hmip verify` words it (the merge warns with these). `conn` holds a file of schema 3 or later."""
-    return [*_end_of_log(conn, SEALED_FROM), *_seal_problems(conn)]
+    as `hmip verify` words it (the merge warns with these). `conn` holds a file of schema 3 or later;
+    `seals`: `seal.all_seals(conn)`, when the caller has it."""
+    return [*_end_of_log(conn, SEALED_FROM), *_seal_problems(conn, seals)]
 
 
 def _file_details(conn: sqlite3.Connection) -> tuple[str, list[str], Instrument | None]:

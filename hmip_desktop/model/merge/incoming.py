@@ -24,6 +24,8 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -42,6 +44,7 @@ from hmip_desktop.model.file.rules import (
     check_person_name,
     clean_text,
 )
+from hmip_desktop.model.file.seal import all_seals
 from hmip_desktop.model.file.store import FILE_SUFFIX, InspectionFile
 from hmip_desktop.model.file.verify import outside_edits
 from hmip_desktop.model.instrument import relevance
@@ -571,9 +574,8 @@ def _read(
     case_answers: dict[str, IncomingAnswer] = {}
     case_uuid_before: object = None
     case_ref = ""
-    for case_uuid, qid, value, note, revision, assessor, updated_at in conn.execute(
-        "SELECT case_uuid, question_id, value, note, revision, assessor, updated_at FROM answers"
-    ):
+    seals, answer_rows = _seals_and_answers(conn, migrated_from)
+    for case_uuid, qid, value, note, revision, assessor, updated_at in answer_rows:
         # One loop over ~15,000 rows a file: plain type checks, no helper calls on the common path.
         canonical = valid.get((qid, value))
         if case_uuid not in ref_of:
@@ -634,7 +636,7 @@ def _read(
         open_conflicts=conflicts,
         warnings=[
             *audit.compare(stored).warnings(name),
-            *(f"{name}: {line}" for line in _outside_edits(conn, migrated_from)),
+            *(f"{name}: {line}" for line in ([] if seals is None else outside_edits(conn, seals))),
             *(f"{name}: {line}" for line in incomplete),
         ],
         migrated_from=migrated_from,
@@ -687,13 +689,25 @@ def _seq_of(token: str) -> int:
     return int(token.split(":", 1)[0])
 
 
-def _outside_edits(conn: sqlite3.Connection, migrated_from: int | None) -> list[str]:
-    """What the file's seals say was changed outside HMIP Desktop (a status, a note, an illustration, an
-    answer's assessor, the newest audit entries deleted...), as `hmip verify` says it; warnings, like a
-    broken audit chain. A file sealed only as it was upgraded (in our copy) has nothing to compare."""
+#: The columns of an answer `_read` checks, in this order.
+_ANSWER_COLUMNS = ("case_uuid", "question_id", "value", "note", "revision", "assessor", "updated_at")
+
+
+def _seals_and_answers(
+    conn: sqlite3.Connection, migrated_from: int | None
+) -> tuple[dict[str, str] | None, Iterable[tuple[Any, ...]]]:
+    """The file's seals as its content is now (`seal.all_seals`), and its answers (`_ANSWER_COLUMNS`).
+
+    One pass over the answers serves both (~15,000 rows a file). A file sealed only as it was
+    upgraded (in our copy) has nothing to compare its seals with: None, and the answers read plainly.
+    """
     if migrated_from is not None and migrated_from < SEALED_FROM:
-        return []
-    return outside_edits(conn)  # also a renumbered log, and edits a later save found and logged
+        return None, conn.execute(f"SELECT {', '.join(_ANSWER_COLUMNS)} FROM answers")
+    by_case: list[list[tuple[Any, ...]]] = []
+    seals = all_seals(conn, answers_read=lambda _case, rows: by_case.append(rows))
+    columns = [row[1] for row in conn.execute("PRAGMA main.table_info(answers)")]
+    pick = itemgetter(*(columns.index(name) for name in _ANSWER_COLUMNS))
+    return seals, map(pick, chain.from_iterable(by_case))
 
 
 def _recheck_completeness(
