@@ -424,3 +424,42 @@ def test_the_checker_finds_a_violation_when_there_is_one(
     )
     found = {v["id"] for v in run_axe(browser, axe, broken, tmp_path)["violations"]}
     assert {"html-has-lang", "color-contrast"} <= found
+
+
+# -- the contents' text ------------------------------------------------------------------------------
+
+
+#: Markup with what each edition once read differently: entities, a non-breaking space, tags, a break.
+TRICKY_HEADING = "<b>3.</b>&nbsp;Risk &amp; <i>need</i> &lt;RoSH&gt;<br/>part&#160;2 &#8211; women&nbsp;&nbsp;only"
+TRICKY_TEXT = "3. Risk & need <RoSH> part 2 – women only"
+
+
+def test_both_editions_list_a_heading_in_their_contents_in_the_same_words(tmp_path: Path) -> None:
+    from typing import cast
+
+    from hmip_desktop.report.content.blocks import Contents, Paragraph
+    from hmip_desktop.report.html.render import _Page
+    from hmip_desktop.report.model import ReportModel
+    from hmip_desktop.report.pdf.document import ReportDoc
+    from hmip_desktop.report.pdf.fonts import register_fonts
+    from hmip_desktop.report.pdf.layout import Layout
+    from hmip_desktop.report.pdf.styles import make_styles
+
+    blocks = [
+        Contents("Contents"),
+        Heading(0, TRICKY_HEADING, key="tricky", in_contents=True, running="Risk"),
+        Paragraph("The chapter."),
+    ]
+    # The web edition: the contents' link text.
+    page = _Page(cast(ReportModel, None), blocks)
+    assert [entry.text for entry in page.contents] == [TRICKY_TEXT]
+    nav = page.block(blocks[0])
+    assert f">{html.escape(TRICKY_TEXT, quote=False)}</a>" in nav
+    # The PDF: the bookmark, and the contents page (which lays the entry out as markup).
+    register_fonts()
+    out = tmp_path / "contents.pdf"
+    doc = ReportDoc(str(out), running_title="A report", draft_message="")
+    doc.multiBuild(Layout(make_styles()).flowables(blocks))
+    reader = PdfReader(str(out))
+    assert [item.title for item in reader.outline] == [TRICKY_TEXT]
+    assert TRICKY_TEXT in " ".join((reader.pages[0].extract_text() or "").split())

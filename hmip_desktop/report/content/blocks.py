@@ -11,6 +11,8 @@ from generated text). Both reportlab paragraphs and HTML read it as it is.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import escape
@@ -26,6 +28,20 @@ TableKind = Literal["data", "plain", "grid"]
 def plain(text: str) -> str:
     """Generated text as markup."""
     return escape(text)
+
+
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def text_of(markup: str) -> str:
+    """What markup reads as, as plain text on one line: for the contents and the PDF's bookmarks.
+
+    Tags are dropped (a line break reads as a space), entities read (``&amp;``, ``&nbsp;``, ``&#8211;``),
+    and every run of white space, a non-breaking space included, is one space. Both editions use it,
+    so their contents say the same.
+    """
+    return " ".join(html.unescape(_TAG.sub("", _BREAK.sub(" ", markup))).split())
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,9 @@ fonts, images or styles fetched from anywhere (the style sheet is inlined).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr, unescape
+from xml.sax.saxutils import escape, quoteattr
 
 from hmip_desktop.model import assets
 from hmip_desktop.report import sentences as say
@@ -34,6 +33,7 @@ from hmip_desktop.report.content.blocks import (
     Space,
     Table,
     YesNoRow,
+    text_of,
 )
 from hmip_desktop.report.content.report import report_blocks
 from hmip_desktop.report.html.svg import count_svg, yes_no_svg
@@ -63,7 +63,7 @@ class _Page:
         self.model = model
         self.blocks = blocks
         self.contents = [
-            ContentsEntry(0 if b.level == 0 else 1, _plain(b.text), b.key)
+            ContentsEntry(0 if b.level == 0 else 1, text_of(b.text), b.key)
             for b in blocks
             if isinstance(b, Heading) and b.in_contents and b.key
         ]
@@ -300,13 +300,6 @@ def _subject(model: ReportModel) -> str:
     return say.subject(
         model.area, model.inspection_id, model.instrument.id, model.instrument.version, model.draft.message
     )
-
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def _plain(markup: str) -> str:
-    return unescape(_TAG.sub("", markup).replace("&nbsp;", " "))
 
 
 def _markup(markup: str) -> str:

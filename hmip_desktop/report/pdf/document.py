@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import landscape
 from reportlab.lib.units import mm
@@ -17,6 +18,7 @@ from reportlab.platypus import ActionFlowable, BaseDocTemplate, Flowable, Frame,
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from hmip_desktop.report import sentences as say
+from hmip_desktop.report.content.blocks import text_of
 from hmip_desktop.report.pdf.fonts import BOLD, FAMILY
 from hmip_desktop.report.pdf.styles import (
     ACCENT,
@@ -47,17 +49,10 @@ def heading(
     """A heading paragraph that the contents, the PDF outline and the running header pick up."""
     paragraph = Paragraph(text, style)
     if toc_level is not None:
-        paragraph._toc = (toc_level, _plain(text), key)
+        paragraph._toc = (toc_level, text_of(text), key)
     if chapter is not None:
         paragraph._chapter = chapter
     return paragraph
-
-
-def _plain(markup: str) -> str:
-    import re
-    from xml.sax.saxutils import unescape
-
-    return unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type stubs
@@ -93,6 +88,8 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         self._pass = 0
         self._story: list[Flowable] = []
         self._story_size = 0
+        #: The flowable being placed: what a LayoutError is about (`what_is_laid_out`).
+        self.laying_out: Flowable | None = None
         width, height = PAGE_SIZE
         body_frame = Frame(
             MARGIN_LEFT,
@@ -163,6 +160,8 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         # handled on the way, such as a page break's, are not the story.)
         if self.on_progress is not None and flowables is self._story and self._story_size:
             self.on_progress(self._pass, max(0.0, 1 - len(flowables) / self._story_size))
+        if flowables:
+            self.laying_out = flowables[0]
         super().handle_flowable(flowables)
 
     def handle_pageBegin(self) -> None:
@@ -176,7 +175,7 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
             level, text, key = toc
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
-            self.notify("TOCEntry", (level, text, self.page, key))
+            self.notify("TOCEntry", (level, escape(text), self.page, key))  # the contents lay it out as markup
         chapter = getattr(flowable, "_chapter", None)
         if chapter is not None:
             self.current_chapter = chapter

@@ -45,13 +45,28 @@ WIDE_WIDTH = PAGE_SIZE[1] - 2 * 20 * mm - 2
 
 
 class ReportTable(PdfTable):  # type: ignore[misc]  # reportlab has no type stubs
-    """A table that splits across pages without leaving one or two orphaned rows."""
+    """A table that splits across pages without leaving one or two orphaned rows.
+
+    A row taller than a page (a long practice illustration, a very long name in a cell) is split inside
+    the row, and a table already at the top of a page is split wherever it must: moving it on to the next
+    page could not help, and reportlab would stop the whole build with a LayoutError.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("splitInRow", 1)  # the parts of a split come back through here with it set
+        super().__init__(*args, **kwargs)
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         parts: list[Flowable] = super().split(availWidth, availHeight)
         if len(parts) != 2:
             return parts
-        repeat = self.repeatRows if isinstance(self.repeatRows, int) else len(self.repeatRows)
+        if self._next_row_fits_no_page(availHeight):
+            # Split inside that row where this page ends, rather than leave the rest of the page empty.
+            in_row: list[Flowable] = self._splitRows(availHeight, doInRowSplit=1)
+            return in_row or parts
+        if self._at_top_of_frame():
+            return parts
+        repeat = self._repeat_count()
         body_rows = len(self._cellvalues) - repeat
         first_rows = len(parts[0]._cellvalues) - repeat
         second_rows = body_rows - first_rows
@@ -64,7 +79,32 @@ class ReportTable(PdfTable):  # type: ignore[misc]  # reportlab has no type stub
         moved = MIN_ROWS_TOGETHER - second_rows
         shift = sum(self._rowHeights[repeat + first_rows - moved : repeat + first_rows])
         resplit: list[Flowable] = super().split(availWidth, availHeight - shift)
-        return resplit
+        return resplit or parts
+
+    def _repeat_count(self) -> int:
+        return self.repeatRows if isinstance(self.repeatRows, int) else len(self.repeatRows)
+
+    def _page_room(self) -> float | None:
+        """The height of a whole frame of the kind laying this table out (None: not inside a frame)."""
+        # The frame asking for the split sets itself on the flowable for the call (reportlab's Frame.split).
+        frame = getattr(self, "_frame", None)
+        if frame is None:
+            return None
+        return float(frame._height - frame._topPadding - frame._bottomPadding)
+
+    def _at_top_of_frame(self) -> bool:
+        return bool(getattr(getattr(self, "_frame", None), "_atTop", False))
+
+    def _next_row_fits_no_page(self, availHeight: float) -> bool:
+        """Whether the first row that does not fit here would not fit on a page of its own either."""
+        room = self._page_room()
+        if room is None:
+            return False
+        n = self._getFirstPossibleSplitRowPosition(availHeight)
+        if n >= len(self._rowHeights):
+            return False
+        head = sum(self._rowHeights[: self._repeat_count()]) if n >= self._repeat_count() else 0.0
+        return bool(self._rowHeights[n] + head > room)
 
 
 class Layout:

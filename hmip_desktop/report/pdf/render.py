@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from reportlab.platypus import Flowable
+from reportlab.platypus.doctemplate import LayoutError
+
+from hmip_desktop.model.errors import UserError
 from hmip_desktop.report import sentences as say
 from hmip_desktop.report.content.report import report_blocks
 from hmip_desktop.report.model import ReportModel
@@ -50,8 +54,51 @@ def render_report(model: ReportModel, out_path: Path | str, *, progress: Progres
         keywords=[*say.KEYWORDS, model.area],
     )
     story = Layout(styles).flowables(report_blocks(model))
-    doc.multiBuild(story)
+    try:
+        doc.multiBuild(story)
+    except LayoutError as exc:
+        raise too_large(doc.laying_out, int(doc.page)) from exc
     return int(doc.page)
+
+
+#: How much of the text that does not fit the message quotes.
+QUOTED_CHARS = 60
+
+
+def too_large(flowable: Flowable | None, page: int) -> UserError:
+    """What to say when something cannot be placed on any page (reportlab's LayoutError).
+
+    Long texts split across pages (tables split inside a row), so this is left for what cannot split;
+    the message quotes the start of it so the lead can find it among their texts.
+    """
+    words = " ".join(_words_of(flowable).split())
+    if len(words) > QUOTED_CHARS:
+        words = words[: QUOTED_CHARS - 1].rstrip() + "…"
+    what = f"the part beginning “{words}”" if words else "a table or chart"
+    return UserError(
+        f"the report cannot be laid out: {what} is too large to fit on a page (page {page}). Shorten that "
+        "text or break it into paragraphs with blank lines, then build the report again. Nothing was written."
+    )
+
+
+def _words_of(flowable: object) -> str:
+    """The text in a flowable: a paragraph's, or a table's or group's first few pieces."""
+    if flowable is None or isinstance(flowable, str):
+        return flowable or ""
+    plain = getattr(flowable, "getPlainText", None)
+    if callable(plain):
+        return str(plain())
+    if isinstance(flowable, list | tuple):
+        parts: list[object] = list(flowable)
+    else:
+        rows = getattr(flowable, "_cellvalues", None) or []
+        parts = [cell for row in rows for cell in row] or list(getattr(flowable, "_content", None) or [])
+    words = ""
+    for part in parts:
+        words = f"{words} {_words_of(part)}".strip()
+        if len(words) > QUOTED_CHARS:
+            break
+    return words
 
 
 def warm_up() -> None:
