@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import math
 import shutil
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -174,10 +177,70 @@ def test_an_existing_file_is_refused_with_a_message(qtbot: QtBot, panel: Agreeme
     taken.write_text("someone's own notes")
     dialog.folder.setText(str(folder))
     qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.findChild(QMessageBox, "userError") is not None, timeout=TIMEOUT)
     box = panel.findChild(QMessageBox, "userError")
-    assert box is not None and "already holds" in box.text()
+    assert "already holds" in box.text()
     assert taken.read_text() == "someone's own notes" and dialog.isVisible()
+    assert dialog.writing is None and dialog.write_button.isEnabled() and dialog.share.isEnabled()
     box.close()
+    dialog.reject()
+
+
+def test_the_files_are_written_off_the_gui_thread_and_the_dialog_waits_for_them(
+    qtbot: QtBot, panel: AgreementPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hmip_desktop.ui.lead import moderation_dialog
+
+    dialog = open_dialog(qtbot, panel)
+    writing = threading.Event()
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+    real_write = moderation_dialog.write_plan_files
+
+    def slow_write(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread())
+        writing.set()
+        assert release.wait(TIMEOUT / 1000)
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(moderation_dialog, "write_plan_files", slow_write)
+    dialog.folder.setText(str(tmp_path / "moderation"))
+    qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    try:
+        qtbot.waitUntil(writing.is_set, timeout=TIMEOUT)
+        # The window still answers while the files are written, and nothing can change or close the dialog.
+        assert threads and threads[0] is not threading.main_thread()
+        assert not dialog.write_button.isEnabled() and not dialog.folder.isEnabled()
+        assert "Writing the files" in dialog.summary.text()
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        assert dialog.isVisible()
+    finally:
+        with qtbot.waitSignal(dialog.written, timeout=TIMEOUT) as written:
+            release.set()
+    plan = written.args[0]
+    assert all(path.exists() for path in plan.files.values()) and plan.files
+    assert "written to" in panel.plan_note.text()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_a_bug_while_writing_reaches_the_bug_report_and_the_dialog_stays_usable(
+    qtbot: QtBot, panel: AgreementPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hmip_desktop.ui.lead import moderation_dialog
+
+    dialog = open_dialog(qtbot, panel)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("a bug while writing")
+
+    monkeypatch.setattr(moderation_dialog, "write_plan_files", broken)
+    raised: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, error, trace: raised.append(error))
+    dialog.folder.setText(str(tmp_path / "moderation"))
+    qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(raised), timeout=TIMEOUT)
+    assert isinstance(raised[0], ZeroDivisionError)
+    assert dialog.isVisible() and dialog.write_button.isEnabled() and dialog.writing is None
     dialog.reject()
 
 

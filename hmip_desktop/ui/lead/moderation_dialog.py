@@ -5,8 +5,10 @@ complete single-marked cases, spread over the first markers in proportion,
 each case given to someone who has not marked it. The file is read once on a
 worker (who marked what, the team, the case details); the plan is redrawn as
 the share, the seed or the second markers change, and the files are written
-only on "Write files". Every file holds case references and case details
-only, so the second marking is blind.
+only on "Write files", on a worker too (a network folder can be slow); a
+problem writing them is shown in a message and the dialog stays open. Every
+file holds case references and case details only, so the second marking is
+blind.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from hmip_desktop.model.moderation import (
     write_plan_files,
 )
 from hmip_desktop.ui.table_model import DISPLAY, Index, RowTableModel
-from hmip_desktop.ui.workers import Progress, run_on_file
+from hmip_desktop.ui.workers import Job, Progress, run_in_thread, run_on_file
 
 DEFAULT_PERCENT = 10
 CHECK = Qt.ItemDataRole.CheckStateRole
@@ -126,6 +128,8 @@ class ModerationDialog(QDialog):
         self.instrument = instrument
         self.data: PlanningData | None = None
         self.plan: ModerationPlan | None = None
+        #: The files being written (None: not writing).
+        self.writing: Job | None = None
 
         self.share = QSpinBox()
         self.share.setObjectName("moderationShare")
@@ -281,12 +285,42 @@ class ModerationDialog(QDialog):
     # -- writing -----------------------------------------------------------------------------------------
 
     def write_files(self) -> None:
-        if self.plan is None or self.data is None:
+        """Write the second markers' files on a worker; the dialog waits (and cannot be closed) meanwhile."""
+        if self.plan is None or self.data is None or self.writing is not None:
             return
-        try:
-            write_plan_files(self.instrument, self.plan, self.data.details, Path(self.folder.text().strip()))
-        except UserError as exc:
-            self.failed.emit(exc)
-            return
-        self.written.emit(self.plan)
+        plan, details, instrument = self.plan, self.data.details, self.instrument
+        folder = Path(self.folder.text().strip())
+
+        def write(_progress: Progress) -> ModerationPlan:
+            write_plan_files(instrument, plan, details, folder)
+            return plan
+
+        self._set_writing(True)
+        self.writing = run_in_thread(write)
+        self.writing.finished.connect(self._written)
+        self.writing.failed.connect(self._write_failed)
+
+    def _set_writing(self, writing: bool) -> None:
+        controls: tuple[QWidget, ...] = (self.buttons, self.share, self.seed, self.redraw, self.markers_view)
+        for widget in (*controls, self.new_marker, self.add_marker, self.folder, self.choose):
+            widget.setEnabled(not writing)
+        if writing:
+            self.summary.setText(f"Writing the files into {self.folder.text().strip()}…")
+
+    def _written(self, plan: ModerationPlan) -> None:
+        self.writing = None
+        self._set_writing(False)
+        self.written.emit(plan)
         self.accept()
+
+    def _write_failed(self, error: BaseException) -> None:
+        self.writing = None
+        self._set_writing(False)
+        self.redraw_plan()  # the summary again, and the Write button as the plan allows
+        if not isinstance(error, UserError):
+            raise error
+        self.failed.emit(error)
+
+    def reject(self) -> None:
+        if self.writing is None:  # while the files are written, Escape and Cancel wait for them
+            super().reject()
