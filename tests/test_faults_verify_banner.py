@@ -1,5 +1,5 @@
 """The app checks a lead's file as `hmip verify` does when it opens it, off the GUI thread, and says so
-in a banner when the check fails."""
+in a banner when the check fails. The check starts once the file is on screen, not while it opens."""
 
 from __future__ import annotations
 
@@ -26,9 +26,28 @@ def lead_file(folder: Path, instrument: Instrument) -> Path:
 
 def open_and_wait(qtbot: QtBot, window: MainWindow, path: Path) -> None:
     assert window.open_file(path)
-    job = window.verification
-    assert job is not None
-    qtbot.waitUntil(lambda: job.is_done, timeout=30_000)
+    qtbot.waitUntil(lambda: window.verification is not None and window.verification.is_done, timeout=30_000)
+
+
+def test_the_check_waits_until_the_file_is_on_screen(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    """Opening paints the case list first; the check's worker would share the processor with it."""
+    assert window.open_file(lead_file(tmp_path, mini_instrument))
+    assert window.verification is None and window.verification_due
+    qtbot.waitUntil(lambda: window.verification is not None, timeout=30_000)
+    assert not window.verification_due
+
+
+def test_a_file_closed_before_its_check_is_due_is_not_checked(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    assert window.open_file(lead_file(tmp_path, mini_instrument))
+    assert window.verification_due
+    window.close_file()
+    assert not window.verification_due
+    window._verify()  # as if the timer had fired all the same
+    assert window.verification is None
 
 
 def test_a_lead_file_that_fails_the_check_shows_a_banner(
@@ -61,7 +80,7 @@ def test_an_assessor_s_file_is_not_checked_on_opening(
     with new_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument) as ann:
         add_case(ann, "KT-001", FULL_CASE)
     assert window.open_file(tmp_path / "ann.hmip")
-    assert window.verification is None
+    assert window.verification is None and not window.verification_due
 
 
 @pytest.mark.parametrize("which", ["same file closed", "another file opened"])
@@ -70,6 +89,7 @@ def test_a_late_verdict_about_a_file_no_longer_open_is_dropped(
 ) -> None:
     path = lead_file(tmp_path, mini_instrument)
     assert window.open_file(path)
+    qtbot.waitUntil(lambda: window.verification is not None, timeout=30_000)
     job = window.verification
     assert job is not None
     window.close_file()

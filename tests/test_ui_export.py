@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from ui_support import QT_STRICT, add_case, answer_fresh_case, click_option, for
 
 from hmip_desktop.model.file.package import ScryptParams, open_package
 from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.ui.errors import setup_logging
+from hmip_desktop.ui.errors import LogFile, setup_logging
 from hmip_desktop.ui.export_package import PackageExport, PassphraseDialog
 from hmip_desktop.ui.main_window import MainWindow
 
@@ -50,7 +49,7 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
     """The app's log for this test only."""
     path = setup_logging(tmp_path / "logs")
     root = logging.getLogger("hmip_desktop")
-    ours = [h for h in root.handlers if isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path]
+    ours = [h for h in root.handlers if isinstance(h, LogFile) and Path(h.baseFilename) == path]
     yield path
     for handler in ours:
         root.removeHandler(handler)

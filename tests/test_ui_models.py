@@ -24,8 +24,8 @@ from hmip_desktop.ui.case_list_model import (
 )
 from hmip_desktop.ui.form.layout import ILLUSTRATION_KEY, form_layout, group_counts
 from hmip_desktop.ui.form.navigator_model import COUNT, KEY_ROLE, TITLE, NavigatorModel
-from hmip_desktop.ui.new_file_dialog import ROLE_LABELS
 from hmip_desktop.ui.recent_files import MAX_RECENT, RecentFiles, RecentFilesModel
+from hmip_desktop.ui.roles import ROLE_LABELS
 from hmip_desktop.ui.session import InspectionSession
 
 pytestmark = QT_STRICT

@@ -31,7 +31,8 @@ from hmip_desktop.cli.main import main as hmip
 from hmip_desktop.model.errors import CaseError, ImportRejected
 from hmip_desktop.model.file.lock import current_host, lock_path_for
 from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.ui.errors import DetailsDialog, ExceptionReporter, setup_logging
+from hmip_desktop.ui.details_dialog import DetailsDialog
+from hmip_desktop.ui.errors import ExceptionReporter, setup_logging
 from hmip_desktop.ui.main_window import MainWindow
 from hmip_desktop.ui.workers import run_in_thread, run_on_file
 

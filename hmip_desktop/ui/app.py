@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
@@ -16,6 +15,9 @@ from hmip_desktop import __version__
 from hmip_desktop.ui.application import application
 from hmip_desktop.ui.errors import ExceptionReporter, setup_logging
 from hmip_desktop.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    import socket
 
 _signal_sockets: list[socket.socket] = []
 
@@ -50,11 +52,9 @@ def launch(
     args = parse_args(arguments)
     app = application(arguments)
     setup_logging(log_dir)
-    window = MainWindow(settings if settings is not None else QSettings())
+    window = MainWindow(settings if settings is not None else QSettings(), opening=args.file)
     reporter = ExceptionReporter(lambda: window)
     reporter.install()
-    if args.file is not None:
-        window.show_opening(args.file)
     window.show()
     app.processEvents()  # paint the window before the slower imports of the model
 
@@ -70,6 +70,9 @@ def launch(
 
 def close_on_signals(app: QApplication, window: MainWindow) -> QSocketNotifier | None:
     """SIGTERM and Ctrl+C close the window the normal way, so a pending note is written first."""
+    import signal
+    import socket
+
     if not hasattr(signal, "SIGTERM") or sys.platform == "win32":
         return None
     reader, writer = socket.socketpair()

@@ -8,6 +8,7 @@ button to show them all, and Previous/Next case walk the whole sample in the tab
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.rules import CASE_REF_PATTERN
-from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.case_list_model import (
     CASE,
     COLUMNS,
@@ -36,15 +35,17 @@ from hmip_desktop.ui.case_list_model import (
     OFFENCE,
     PROGRESS,
     ROSH,
-    SORT_ROLE,
     STATUS,
     CaseFilterModel,
     CaseListModel,
 )
 from hmip_desktop.ui.colours import tint
-from hmip_desktop.ui.errors import DetailsDialog, show_user_error
+from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.session import InspectionSession
 from hmip_desktop.ui.workers import Job, Progress, run_on_file
+
+if TYPE_CHECKING:
+    from hmip_desktop.model.file.store import InspectionFile
 
 CASE_REF_RULE = (
     "A case reference is 1 to 40 letters, digits and - _ . / (no spaces), starting with a letter or "
@@ -319,8 +320,8 @@ class CaseListPanel(QWidget):
         rows = range(self.model.rowCount())
         descending = order == Qt.SortOrder.DescendingOrder
         # Stable both ways, as the table's own sort is: equal keys keep the file's order.
-        keyed = sorted(rows, key=lambda r: self.model.index(r, column).data(SORT_ROLE), reverse=descending)
-        return [self.model.case_at(r).uuid for r in keyed]
+        keyed = sorted(rows, key=lambda r: self.model.sort_key(r, column), reverse=descending)
+        return [self.model.uuid_at(r) for r in keyed]
 
     def neighbour(self, case_uuid: str | None, step: int) -> str | None:
         """The case `step` away from `case_uuid` in the whole sample (the first if None)."""
@@ -354,18 +355,16 @@ class CaseListPanel(QWidget):
             self.message.emit(f"No case reference contains “{self.search.text()}”")
 
     def _update_summary(self) -> None:
-        rows = self.model.rows()
-        complete = sum(1 for r in rows if r.complete)
-        flagged = sum(1 for r in rows if r.illustration)
+        cases, complete, flagged = self.model.tally()
         searched = self.search.text()
         shown = self.proxy.rowCount()
-        text = f"{shown} of {len(rows)} cases shown (search “{searched}”)" if searched else f"{len(rows)} case(s)"
-        text += f" · {complete} complete · {len(rows) - complete} to finish"
+        text = f"{shown} of {cases} cases shown (search “{searched}”)" if searched else f"{cases} case(s)"
+        text += f" · {complete} complete · {cases - complete} to finish"
         if flagged:
             text += f" · {flagged} practice illustration(s) ★"
         self.summary.setText(text)
         self.show_all_button.setVisible(bool(searched))
-        if not rows:
+        if not cases:
             note = (
                 "No cases yet.\n\nAdd a case by its reference with Add case… (Ctrl+Shift+N), or import the "
                 "case sample from a CSV file with Import case sample… (Ctrl+I)."
@@ -403,6 +402,8 @@ class CaseListPanel(QWidget):
     # -- importing ----------------------------------------------------------------------
 
     def ask_import(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         path, _filter = QFileDialog.getOpenFileName(
             self, "Import the case sample", str(self.session.path.parent), "CSV files (*.csv);;All files (*)"
         )
@@ -432,6 +433,8 @@ class CaseListPanel(QWidget):
         self.session.changed_elsewhere()
         text = f"Imported {csv_path.name}: {new_cases} new case(s), {changed} answer(s) recorded"
         if warnings:
+            from hmip_desktop.ui.details_dialog import DetailsDialog
+
             DetailsDialog("Case sample imported", text + ", with warnings:", "\n".join(warnings), self.window()).show()
         self.message.emit(text)
 

@@ -15,30 +15,26 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QWidget
 
 from hmip_desktop import __version__
 from hmip_desktop.model.errors import UserError
 
+if TYPE_CHECKING:
+    from logging.handlers import RotatingFileHandler
+
+    from hmip_desktop.ui.details_dialog import DetailsDialog
+
 log = logging.getLogger("hmip_desktop.ui")
 
 LOG_FILE_NAME = "hmip-desktop.log"
+LOG_MAX_BYTES = 1_000_000
+LOG_BACKUPS = 3
 BUG_MESSAGE = (
     "HMIP Desktop hit an unexpected problem. Your answers are safe: each one was saved to the file "
     "as you made it. You can carry on working.\n\n"
@@ -51,58 +47,60 @@ def default_log_dir() -> Path:
     return Path(location) if location else Path.home() / ".hmip-desktop"
 
 
+class LogFile(logging.Handler):
+    """The app's log: a file of at most LOG_MAX_BYTES with LOG_BACKUPS older ones beside it.
+
+    The writing is `logging.handlers.RotatingFileHandler`'s, made with the first record: that
+    module imports socket, pickle and queue (~9 ms), which the app's start does without, as
+    most runs log nothing at all.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.baseFilename = str(path)  # the name logging.FileHandler gives it
+        self._file: RotatingFileHandler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._file is None:
+            from logging.handlers import RotatingFileHandler
+
+            self._file = RotatingFileHandler(
+                self.baseFilename, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+            )
+            self._file.setFormatter(self.formatter)
+        self._file.emit(record)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
 def setup_logging(log_dir: Path | None = None) -> Path:
     """Log warnings and errors to a small rotating file in the app's data folder."""
     folder = log_dir or default_log_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOG_FILE_NAME
     root = logging.getLogger("hmip_desktop")
-    if not any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path for h in root.handlers):
-        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    if not any(isinstance(h, LogFile) and Path(h.baseFilename) == path for h in root.handlers):
+        path.touch()  # there from the start, where support looks for it (and a folder we cannot write fails now)
+        handler = LogFile(path)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(logging.INFO)
     return path
 
 
-class DetailsDialog(QDialog):
-    """A message with a block of copyable details (bug reports, rejected imports)."""
-
-    def __init__(
-        self, title: str, message: str, details: str, parent: QWidget | None = None, *, object_name: str = ""
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName(object_name or "detailsDialog")
-        self.setWindowTitle(title)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(640, 420)
-        layout = QVBoxLayout(self)
-        self.message = QLabel(message)
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.message)
-        self.details = QPlainTextEdit(details)
-        self.details.setReadOnly(True)
-        self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        layout.addWidget(self.details, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.copy_button = QPushButton("&Copy details")
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.copy_button.clicked.connect(self.copy_details)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def copy_details(self) -> None:
-        QGuiApplication.clipboard().setText(self.details.toPlainText())
-        self.copy_button.setText("Copied")
-
-    def append(self, more: str) -> None:
-        self.details.appendPlainText("\n" + more)
-
-
 def show_user_error(parent: QWidget | None, exc: UserError, title: str = "HMIP Desktop") -> QWidget:
     """A plain message for an expected problem; details (bad rows) go in a copyable list."""
+    from PySide6.QtWidgets import QMessageBox  # with the first message, not at start-up
+
+    from hmip_desktop.ui.details_dialog import DetailsDialog
+
     log.info("user error: %s", exc.message)
     if exc.details:
         dialog: QWidget = DetailsDialog(title, exc.message, "\n".join(exc.details), parent, object_name="userError")
@@ -181,6 +179,8 @@ class ExceptionReporter(QObject):
             # One dialog for a burst of errors, not a stack of windows.
             self.dialog.append(details)
             return
+        from hmip_desktop.ui.details_dialog import DetailsDialog
+
         self.dialog = DetailsDialog(
             "Unexpected problem", BUG_MESSAGE, details, self._parent_window(), object_name="bugReport"
         )

@@ -8,24 +8,21 @@ file). Slow work belongs on a worker thread: see hmip_desktop.ui.workers.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
@@ -35,23 +32,32 @@ from PySide6.QtWidgets import (
 
 from hmip_desktop import __version__
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.ui.accessibility import announce
 from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.commands import CaseUndoStacks
 from hmip_desktop.ui.errors import show_user_error, user_errors
-from hmip_desktop.ui.form.text_history import UndoableTextEdit
-from hmip_desktop.ui.new_file_dialog import ROLE_LABELS, NewFileDialog
 from hmip_desktop.ui.recent_files import RecentFiles, RecentFilesModel
-from hmip_desktop.ui.start_page import StartPage
-from hmip_desktop.ui.workers import Job, run_in_thread, wait_for_workers
+from hmip_desktop.ui.roles import ROLE_LABELS
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
     from hmip_desktop.ui.export_package import PackageExport, PassphraseDialog
+    from hmip_desktop.ui.new_file_dialog import NewFileDialog
     from hmip_desktop.ui.session import InspectionSession
+    from hmip_desktop.ui.start_page import StartPage
+    from hmip_desktop.ui.workers import Job
     from hmip_desktop.ui.workspace import Workspace
+
+# What the window shows first loads first: dialogs (open, new file, messages), the start page when
+# a file is named on the command line, the note's undo history and the screen-reader announcement
+# are imported where they are first used (tests/test_ui_startup_cost.py keeps them off the start).
 
 FILE_SUFFIX = ".hmip"
 APP_NAME = "HMIP Desktop"
+#: How long after a lead's file opens its check (`_verify`) starts, in ms. The case list is painted
+#: and taking keys by then (~0.1 s for an 86-case lead file), and the check's 0.1-0.3 s of reading
+#: on a worker thread would otherwise share the processor, and Python's lock, with that first paint.
+VERIFY_AFTER_MS = 300
 
 KEYBOARD_HELP = """\
 On a question
@@ -80,6 +86,8 @@ Anywhere
 
 def _text_history_has(field: QLineEdit | QPlainTextEdit, what: str) -> bool:
     """Whether a text field can undo (or redo) its typing; ours always answer, saying why not."""
+    from hmip_desktop.ui.form.text_history import UndoableTextEdit
+
     if isinstance(field, UndoableTextEdit):
         return True
     if isinstance(field, QLineEdit):
@@ -116,7 +124,11 @@ class MainWindow(QMainWindow):
     file_opened = Signal(object)  # InspectionSession
     file_closed = Signal()
 
-    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: QSettings, parent: QWidget | None = None, *, opening: Path | str | None = None
+    ) -> None:
+        """`opening`: the file about to be opened (named on the command line): the window says so
+        instead of showing the start page, which is then built only if it is needed."""
         super().__init__(parent)
         self.settings = settings
         self.session: InspectionSession | None = None
@@ -126,11 +138,8 @@ class MainWindow(QMainWindow):
         self.recent_model = RecentFilesModel(self.recent, self)
         self.new_file_dialog: NewFileDialog | None = None
         self.package_export: PackageExport | None = None  # made on first use (it loads the cipher)
+        self._start_page: StartPage | None = None
 
-        self.start_page = StartPage(self.recent_model)
-        self.start_page.open_requested.connect(self.ask_open)
-        self.start_page.new_requested.connect(self.ask_new_file)
-        self.start_page.recent_chosen.connect(self.open_file)
         self.banner = ReadOnlyBanner()
         self.banner.take_over.connect(self.take_over)
         # A lead's file that fails `hmip verify` (model/file/verify.py) says so while it is open.
@@ -142,8 +151,11 @@ class MainWindow(QMainWindow):
         self.verification_banner.hide()
         self._verifying: Path | None = None
         self.verification: Job | None = None  # the latest check, for tests to wait on
+        self._verify_timer = QTimer(self)
+        self._verify_timer.setSingleShot(True)
+        self._verify_timer.setInterval(VERIFY_AFTER_MS)
+        self._verify_timer.timeout.connect(self._verify)
         self.pages = QStackedWidget()
-        self.pages.addWidget(self.start_page)
         self.opening_label = QLabel()
         self.opening_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages.addWidget(self.opening_label)
@@ -166,6 +178,24 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        if opening is not None:
+            self.show_opening(opening)
+        else:
+            self.pages.setCurrentWidget(self.start_page)
+
+    @property
+    def start_page(self) -> StartPage:
+        """The page with no file open (recent files, Open…, New…), built when first needed."""
+        if self._start_page is None:
+            from hmip_desktop.ui.start_page import StartPage
+
+            page = StartPage(self.recent_model)
+            page.open_requested.connect(self.ask_open)
+            page.new_requested.connect(self.ask_new_file)
+            page.recent_chosen.connect(self.open_file)
+            self.pages.addWidget(page)
+            self._start_page = page
+        return self._start_page
 
     # -- menus and shortcuts ------------------------------------------------------------
 
@@ -286,6 +316,8 @@ class MainWindow(QMainWindow):
     # -- files ----------------------------------------------------------------------------
 
     def ask_open(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         folder = str(self.session.path.parent) if self.session else str(Path.home())
         path, _filter = QFileDialog.getOpenFileName(
             self, "Open an inspection file", folder, f"Inspection files (*{FILE_SUFFIX});;All files (*)"
@@ -348,14 +380,23 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.workspace.cases.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if session.is_lead:
-            self._verify(session.path)
+            self._verifying = session.path
+            self._verify_timer.start()  # once the file is on screen (VERIFY_AFTER_MS)
         self.file_opened.emit(session)
 
-    def _verify(self, path: Path) -> None:
-        """Check the lead's file as `hmip verify` does, on a worker thread (0.1-0.3 s for the demo's)."""
-        from hmip_desktop.model.file.verify import verification_warning
+    @property
+    def verification_due(self) -> bool:
+        """A check of the open lead's file is waiting to start (see VERIFY_AFTER_MS)."""
+        return self._verify_timer.isActive()
 
-        self._verifying = path
+    def _verify(self) -> None:
+        """Check the lead's file as `hmip verify` does, on a worker thread (0.1-0.3 s for the demo's)."""
+        path = self._verifying
+        if path is None or self.session is None or self.session.path != path:
+            return
+        from hmip_desktop.model.file.verify import verification_warning
+        from hmip_desktop.ui.workers import run_in_thread
+
         self.verification = run_in_thread(lambda _progress: (path, verification_warning(path)))
         self.verification.finished.connect(self._verified)
         self.verification.failed.connect(self._verification_failed)
@@ -369,6 +410,8 @@ class MainWindow(QMainWindow):
         path, warning = outcome
         if warning is None or self.session is None or path != self._verifying:
             return  # passed, or another file is open by now
+        import html
+
         self.verification_banner.setText(
             f"<b>Check failed.</b> {html.escape(warning)}. The file may have been changed outside HMIP Desktop; "
             "`hmip verify` lists every problem. Reports built from it say so."
@@ -392,6 +435,7 @@ class MainWindow(QMainWindow):
         session.close()
         self.banner.hide()
         self.verification_banner.hide()
+        self._verify_timer.stop()
         self._verifying = None
         self.pages.setCurrentWidget(self.start_page)
         self.saved_label.clear()
@@ -402,6 +446,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _confirm_discard(self) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         answer = QMessageBox.question(
             self,
             "A note was not saved",
@@ -412,6 +458,8 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     def ask_new_file(self) -> NewFileDialog:
+        from hmip_desktop.ui.new_file_dialog import NewFileDialog
+
         folder = self.session.path.parent if self.session else Path.home()
         dialog = NewFileDialog(folder, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -444,6 +492,8 @@ class MainWindow(QMainWindow):
         session = self.session
         if session is None or session.lock_holder is None:
             return
+        from PySide6.QtWidgets import QMessageBox
+
         answer = QMessageBox.warning(
             self,
             "Edit here instead?",
@@ -587,6 +637,8 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         """A short message in the status bar, also said by a screen reader."""
+        from hmip_desktop.ui.accessibility import announce
+
         self.statusBar().showMessage(text, 8000)
         announce(self, text)
 
@@ -626,6 +678,8 @@ class MainWindow(QMainWindow):
             self.show_message("This question has no guidance")
 
     def show_keyboard_help(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", QMessageBox.StandardButton.Close, self)
         box.setObjectName("keyboardHelp")
         box.setTextFormat(Qt.TextFormat.RichText)
@@ -634,6 +688,8 @@ class MainWindow(QMainWindow):
         box.open()
 
     def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             "About HMIP Desktop",
@@ -654,6 +710,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{session.path.name} — {owner.name} ({role}){suffix} — {APP_NAME}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        from hmip_desktop.ui.workers import wait_for_workers
+
         wait_for_workers()  # an import in progress finishes its one transaction first
         if not self.close_file():
             event.ignore()

@@ -18,10 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hmip_desktop.ui.roles import ROLE_LABELS
+
 FILE_SUFFIX = ".hmip"
-#: The roles of hmip_desktop.model.file.store.ROLES, as people say them (kept here so that the
-#: window can start before the model is imported; a test checks the two agree).
-ROLE_LABELS = {"inspector": "Inspector", "local-assessor": "Local assessor", "lead": "Lead inspector"}
 
 
 class NewFileDialog(QDialog):
