@@ -175,9 +175,10 @@ class AuditCheck:
         return self
 
 
-#: Called by `read_audit(tokens=True)`, in the log's order, for each entry naming a case but no question,
-#: with its token ("seq:hash16"), action, case_ref and new_value.
-CaseEntrySeen = Callable[[str, object, str, object], None]
+#: Called by `read_audit(tokens=True)`, in the log's order, for each entry naming a case but no question
+#: nor an answer, with its token ("seq:hash16"), action, case_ref and, for a bulk entry of answers, the
+#: answers it gives (`bulk_answer_values`; else None).
+CaseEntrySeen = Callable[[str, str, str, dict[str, str | None] | None], None]
 
 _READ = "SELECT seq, at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, hash"
 _TOKEN = "seq || ':' || substr(CAST(hash AS TEXT), 1, 16)"
@@ -226,16 +227,12 @@ def read_audit(
             prev = digest
         if type(case_ref) is not str:
             continue
-        if tokens:
-            if question_id is None:
-                if case_entry is not None:
-                    case_entry(token, action, case_ref, new_value)
-            elif type(question_id) is str:
-                found = question_tokens.get((case_ref, question_id))
-                if found is None:
-                    question_tokens[(case_ref, question_id)] = [token]
-                else:
-                    found.append(token)
+        if tokens and type(question_id) is str:
+            found = question_tokens.get((case_ref, question_id))
+            if found is None:
+                question_tokens[(case_ref, question_id)] = [token]
+            else:
+                found.append(token)
         if type(action) is not str:
             continue
         if action == "answer" or action.startswith("answer-"):
@@ -249,9 +246,13 @@ def read_audit(
                     f"but the entry before it left {before!r}"
                 )
             replayed[key] = new_value
-        elif action.startswith("answers-"):
-            for bulk_question, value in bulk_answer_values(new_value).items():
+            continue
+        bulk = bulk_answer_values(new_value) if action.startswith("answers-") else None
+        if bulk:
+            for bulk_question, value in bulk.items():
                 replayed[(case_ref, bulk_question)] = value
+        if case_entry is not None and question_id is None:
+            case_entry(token, action, case_ref, bulk)
     return result
 
 

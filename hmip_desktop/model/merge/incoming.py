@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hmip_desktop.model.errors import CaseError, FileNotInspection, UserError
-from hmip_desktop.model.file.audit import AuditCheck, bulk_answer_values, read_audit
+from hmip_desktop.model.file.audit import AuditCheck, read_audit
 from hmip_desktop.model.file.connection import check_header, connect, sniff_sqlite
 from hmip_desktop.model.file.disk import remove_quietly
 from hmip_desktop.model.file.integrity import check_sound
@@ -665,12 +665,9 @@ class _FieldLineages:
         self.fields: dict[tuple[str, str], list[str]] = {}
         self.bulk: dict[tuple[str, str], list[str]] = {}
 
-    def __call__(self, token: str, action: object, case_ref: str, new_value: object) -> None:
-        if type(action) is not str:
-            return
-        if action.startswith("answers-"):
-            for bulk_question in bulk_answer_values(new_value):
-                self.bulk.setdefault((case_ref, bulk_question), []).append(token)
+    def __call__(self, token: str, action: str, case_ref: str, bulk: dict[str, str | None] | None) -> None:
+        for bulk_question in bulk or ():
+            self.bulk.setdefault((case_ref, bulk_question), []).append(token)
         for key in _FIELD_ACTIONS.get(action, ()):
             self.fields.setdefault((case_ref, key), []).append(token)
 
@@ -681,7 +678,8 @@ def _lineages(
     """Every answer's and every case field's lineage, by (case_ref, question id or field key)."""
     answers = {key: tuple(tokens) for key, tokens in audit.question_tokens.items()}
     for key, tokens in fields.bulk.items():
-        answers[key] = tuple(sorted([*answers.get(key, ()), *tokens], key=_seq_of))
+        given = answers.get(key)  # entries of both kinds for one answer: only in a lead's file amended
+        answers[key] = tuple(sorted([*given, *tokens], key=_seq_of)) if given else tuple(tokens)
     return answers, {key: tuple(tokens) for key, tokens in fields.fields.items()}
 
 
