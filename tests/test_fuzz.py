@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +27,8 @@ from hypothesis import strategies as st
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file import package
 from hmip_desktop.model.file.store import InspectionFile
-from hmip_desktop.model.file.untrusted import open_untrusted
 from hmip_desktop.model.imports.csv_import import import_answers, import_cases
+from hmip_desktop.model.merge.incoming import read_incoming
 
 EXAMPLES = int(os.environ.get("HMIP_FUZZ_EXAMPLES", "75"))
 PASSPHRASE = "kent fieldwork march"
@@ -207,14 +208,10 @@ def mutate(data: bytes, mutations: list[tuple[float, int]], cut: float | None) -
     return bytes(changed)
 
 
-def read_everything(path: Path) -> None:
-    with open_untrusted(path) as inspection:
-        inspection.info()
-        for case in inspection.list_cases():
-            inspection.answers_for(case.uuid)
-        inspection.all_answers()
-        verify_audit_chain(inspection)
-        audit_consistency(inspection)
+def read_as_the_merge_does(path: Path, work: Path) -> None:
+    """The merge's reading: a private copy checked in full, then every value read and checked."""
+    with tempfile.TemporaryDirectory(dir=work) as folder:
+        read_incoming(path, Path(folder))
 
 
 @FUZZ
@@ -230,9 +227,9 @@ def test_file_opener_mutations(
     except UserError:
         tried["file-refused-on-open"] += 1
     try:
-        read_everything(target)
+        read_as_the_merge_does(target, tmp_path)
     except UserError:
-        tried["file-refused-as-untrusted"] += 1
+        tried["file-refused-by-the-merge"] += 1
 
 
 # -- package reader ---------------------------------------------------------------------------

@@ -73,15 +73,6 @@ def schema_problem(conn: sqlite3.Connection, path: Path) -> str | None:
     raise AssertionError("unreachable: _refuse_schema always raises")
 
 
-def unreadable_table(conn: sqlite3.Connection, path: Path) -> str | None:
-    """The first table with a value SQLite cannot read, as a message (None: every row reads)."""
-    try:
-        _check_readable(conn, path)
-    except FileNotInspection as exc:
-        return exc.message
-    return None
-
-
 def _check_readable(conn: sqlite3.Connection, path: Path) -> None:
     tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
     for table in tables:
