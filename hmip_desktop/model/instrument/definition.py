@@ -541,6 +541,7 @@ def _shown(value: Any) -> str:
 
 
 def load_instrument(path: Traversable) -> Instrument:
+    """The instrument in one file, read and checked now (`_instrument` keeps each file's for the process)."""
     data = _read(path)
     return _checked(path, data, _parse(path, data))
 
@@ -608,12 +609,11 @@ def _instrument(path: Traversable) -> Instrument:
     """The instrument in `path`, checked once per process."""
     key = str(path)
     if key not in _cache:
-        if key in _unchecked:
+        if key in _unchecked:  # read already, to learn what it says it is
             data, raw = _unchecked.pop(key)
+            _cache[key] = _checked(path, data, raw)
         else:
-            data = _read(path)
-            raw = _parse(path, data)
-        _cache[key] = _checked(path, data, raw)
+            _cache[key] = load_instrument(path)
     return _cache[key]
 
 
