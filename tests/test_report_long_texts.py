@@ -25,7 +25,7 @@ from hmip_desktop.model.file.rules import MAX_NOTE_CHARS
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.report import findings_fields as ff
 from hmip_desktop.report.builder import build_report
-from hmip_desktop.report.pdf.layout import Layout
+from hmip_desktop.report.pdf.layout import Layout, ReportTable
 from hmip_desktop.ui.lead.report_panel import ReportPanel
 
 BUILD_TIMEOUT = 60_000
@@ -161,3 +161,58 @@ def test_the_preview_of_what_fits_no_page_says_so_in_a_message(
     assert "too large to fit on a page" in box.text()
     assert panel.status.text() == "The report could not be built." and panel.preview_button.isEnabled()
     box.close()
+
+
+# -- how a table splits -------------------------------------------------------------------------------
+
+ROW = 20.0
+#: A frame 15 rows of `ROW` points high.
+FRAME_HEIGHT = 15 * ROW
+
+
+def split_in_frame(table: ReportTable, *, used: float = 0.0) -> list[list[list[object]]]:
+    """Split `table` in a fresh frame with `used` points of it taken already; the parts' rows."""
+    from io import BytesIO
+
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Frame, Spacer
+
+    frame = Frame(0, 0, 400, FRAME_HEIGHT, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    canvas = Canvas(BytesIO())
+    if used:
+        assert frame.add(Spacer(400, used), canvas)
+    table.wrap(400, FRAME_HEIGHT)
+    return [part._cellvalues for part in frame.split(table, canvas)]
+
+
+def rows_table(heights: list[float], *, header: bool = True) -> ReportTable:
+    from reportlab.platypus import Paragraph
+
+    data = [[Paragraph(f"row {n}")] for n in range(len(heights))]
+    return ReportTable(data, colWidths=[400], rowHeights=heights, repeatRows=1 if header else 0)
+
+
+def test_a_table_at_the_top_of_a_page_still_leaves_no_row_alone_on_the_next() -> None:
+    parts = split_in_frame(rows_table([ROW] * 17))  # a header and 16 rows: 14 fit
+    assert [len(part) - 1 for part in parts] == [13, 3]  # a row moved on to the last two, under the header
+
+
+def test_a_table_that_would_start_with_a_row_or_two_at_the_foot_of_a_page_moves_on() -> None:
+    assert split_in_frame(rows_table([ROW] * 17), used=FRAME_HEIGHT - 3 * ROW) == []
+
+
+def test_a_small_table_at_the_top_of_a_page_is_split_rather_than_moved_on() -> None:
+    """Too few rows to keep three together on each side: lower on a page it moves on, at the top it splits."""
+    heights = [ROW, 4 * ROW, 4 * ROW, 4 * ROW, 4 * ROW]
+    assert split_in_frame(rows_table(heights), used=ROW) == []
+    parts = split_in_frame(rows_table(heights))
+    assert [len(part) for part in parts] == [4, 2]
+
+
+def test_a_row_taller_than_a_page_is_split_inside_where_the_page_ends() -> None:
+    from reportlab.platypus import Paragraph
+
+    long_text = Paragraph(" ".join(["word"] * 3_000))
+    box = ReportTable([[Paragraph("Practice illustration – a title")], [long_text]], colWidths=[400])
+    parts = split_in_frame(box, used=5 * ROW)  # lower on the page: the title stays with the start of the text
+    assert len(parts) == 2 and len(parts[0]) == 2

@@ -48,8 +48,8 @@ class ReportTable(PdfTable):  # type: ignore[misc]  # reportlab has no type stub
     """A table that splits across pages without leaving one or two orphaned rows.
 
     A row taller than a page (a long practice illustration, a very long name in a cell) is split inside
-    the row, and a table already at the top of a page is split wherever it must: moving it on to the next
-    page could not help, and reportlab would stop the whole build with a LayoutError.
+    the row, and a table already at the top of a page is never moved on whole to the next one: that could
+    not help, and reportlab would stop the whole build with a LayoutError.
     """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -64,18 +64,18 @@ class ReportTable(PdfTable):  # type: ignore[misc]  # reportlab has no type stub
             # Split inside that row where this page ends, rather than leave the rest of the page empty.
             in_row: list[Flowable] = self._splitRows(availHeight, doInRowSplit=1)
             return in_row or parts
-        if self._at_top_of_frame():
-            return parts
+        # Starting the whole table on the next page helps only when it is not at the top of one already.
+        move_on: list[Flowable] = parts if self._at_top_of_frame() else []
         repeat = self._repeat_count()
         body_rows = len(self._cellvalues) - repeat
         first_rows = len(parts[0]._cellvalues) - repeat
         second_rows = body_rows - first_rows
         if first_rows < MIN_ROWS_TOGETHER:
-            return []  # start the whole table on the next page
+            return move_on
         if second_rows >= MIN_ROWS_TOGETHER:
             return parts
         if body_rows < 2 * MIN_ROWS_TOGETHER:
-            return []
+            return move_on
         moved = MIN_ROWS_TOGETHER - second_rows
         shift = sum(self._rowHeights[repeat + first_rows - moved : repeat + first_rows])
         resplit: list[Flowable] = super().split(availWidth, availHeight - shift)
