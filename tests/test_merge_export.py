@@ -197,6 +197,38 @@ def test_aggregate_keeps_each_case_in_its_inspection(inspections: list[Path], tm
         assert [row[0] for row in tables["scores_by_inspection"].rows] == ["KENT-2014", "SURREY-2014"]
 
 
+def aggregate_content(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """What an aggregate holds, without the times and ids of its own making."""
+    with InspectionFile.open(path, read_only=True) as aggregate:
+        conn = aggregate.conn
+        return {
+            "cases": conn.execute(
+                "SELECT uuid, case_ref, status, illustration, illustration_text, inspection_id FROM cases ORDER BY uuid"
+            ).fetchall(),
+            "answers": conn.execute("SELECT * FROM answers ORDER BY case_uuid, question_id").fetchall(),
+            "conflicts": conn.execute("SELECT case_ref, question_id, sides FROM conflicts ORDER BY id").fetchall(),
+            "audit": conn.execute("SELECT action, case_ref, new_value, detail FROM audit ORDER BY seq").fetchall(),
+            "imports": conn.execute(
+                "SELECT file_name, sha256, cases_added, warning FROM imports ORDER BY id"
+            ).fetchall(),
+        }
+
+
+def test_workers_aggregate_exactly_what_reading_here_does(
+    inspections: list[Path], tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    # A refusal before the first member (an assessor's file), members, a repeat and another refusal after.
+    assessor_file = inspections[0].parent / "team.hmip"
+    files = [assessor_file, *inspections, inspections[0], assessor_file]
+    serial = build_aggregate(tmp_path / "serial.hmip", files, readers=0)
+    pooled = build_aggregate(tmp_path / "pooled.hmip", files, readers=2)
+    assert pooled.to_json() | {"file": ""} == serial.to_json() | {"file": ""}
+    assert [name for name, _reason in serial.refused] == ["team.hmip", "lead.hmip", "team.hmip"]
+    assert aggregate_content(tmp_path / "pooled.hmip") == aggregate_content(tmp_path / "serial.hmip")
+    with InspectionFile.open(tmp_path / "pooled.hmip", read_only=True) as aggregate:
+        assert verify_audit_chain(aggregate) is None
+
+
 def test_aggregate_carries_open_conflicts(tmp_path: Path, mini_instrument: Instrument) -> None:
     folder = tmp_path / "kent"
     folder.mkdir()

@@ -33,6 +33,7 @@ from hmip_desktop.model.merge.incoming import (
     read_incoming,
     remove_work_dir,
 )
+from hmip_desktop.model.merge.reading import TeamReader, reader_count
 from hmip_desktop.model.merge.scratch import scratch_folder
 
 DEFAULT_AGGREGATE_ID = "AGGREGATE"
@@ -94,8 +95,12 @@ def build_aggregate(
     overwrite: bool = False,
     progress: Progress | None = None,
     passphrase_for: PassphraseFor | None = None,
+    readers: int | None = None,
 ) -> AggregateSummary:
-    """Combine the merged files of several inspections that share an instrument into `out`."""
+    """Combine the merged files of several inspections that share an instrument into `out`.
+
+    Files after the first taken in are read ahead in `readers` worker processes (None: as many
+    as pays, see `reading.reader_count`; 0: none), as a merge reads its team's files."""
     out = Path(out)
     owner = check_person_name(owner, "aggregate owner name")
     if out.exists() and not overwrite:
@@ -104,59 +109,114 @@ def build_aggregate(
     for leftover in (building, building.with_name(building.name + ".creating")):
         leftover.unlink(missing_ok=True)
     summary = AggregateSummary(path=out)
-    aggregate: InspectionFile | None = None
+    paths = [Path(p) for p in masters]
     try:
         with scratch_folder("aggregate") as tmp:
-            for position, raw_path in enumerate(masters, start=1):
-                path = Path(raw_path)
-                if progress is not None:
-                    progress(position, len(masters), path.name)
-                work_dir = tmp / str(position)
-                work_dir.mkdir()
-                try:
-                    expect = (
-                        None
-                        if aggregate is None
-                        else Expectation(
-                            inspection_id=None,
-                            instrument=aggregate.instrument.identity,
-                            instrument_of="the aggregate",
-                        )
-                    )
-                    member = read_incoming(path, work_dir, expect=expect, passphrase_for=passphrase_for)
-                    _check_member(member, summary)
-                except UserError as exc:
-                    summary.refused.append((path.name, str(exc)))
-                    continue
-                finally:
-                    remove_work_dir(work_dir)
-                if aggregate is None:
-                    aggregate = InspectionFile.create(
-                        building,
-                        inspection_id=aggregate_id,
-                        area="Aggregate of inspections",
-                        assessor=owner,
-                        role="lead",
-                        instrument=member.instrument,
-                    )
-                    with aggregate.transaction():
-                        aggregate.conn.execute("INSERT INTO meta (key, value) VALUES ('kind', ?)", (AGGREGATE_KIND,))
-                with aggregate.transaction():
-                    summary.members.append(_add_member(aggregate, member))
-        if aggregate is None:
-            raise UserError(
-                "no inspection could be aggregated; nothing was written",
-                [f"{name}: {reason}" for name, reason in summary.refused],
+            aggregate, taken = _first_member(
+                building, paths, tmp, summary, aggregate_id, owner, progress, passphrase_for
             )
-        _describe_area(aggregate, summary)
-        aggregate.close()
-        aggregate = None
+            try:
+                rest = paths[taken:]
+                readers = reader_count(rest) if readers is None else readers
+                _add_the_rest(aggregate, rest, taken, tmp / "rest", summary, progress, passphrase_for, readers)
+                _describe_area(aggregate, summary)
+            finally:
+                aggregate.close()
         os.replace(building, out)
     finally:
-        if aggregate is not None:
-            aggregate.close()
         building.unlink(missing_ok=True)
     return summary
+
+
+def _first_member(
+    building: Path,
+    paths: Sequence[Path],
+    tmp: Path,
+    summary: AggregateSummary,
+    aggregate_id: str,
+    owner: str,
+    progress: Progress | None,
+    passphrase_for: PassphraseFor | None,
+) -> tuple[InspectionFile, int]:
+    """The aggregate file, new, holding the first file that can be taken in; and how many files that took.
+
+    That first member sets the instrument the others must share, so files are read here one by one
+    until one is taken; the rest are then read ahead in workers (`_add_the_rest`)."""
+    for position, path in enumerate(paths, start=1):
+        if progress is not None:
+            progress(position, len(paths), path.name)
+        work_dir = tmp / str(position)
+        work_dir.mkdir()
+        try:
+            member = read_incoming(path, work_dir, passphrase_for=passphrase_for)
+            _check_member(member, summary)
+        except UserError as exc:
+            summary.refused.append((path.name, str(exc)))
+            continue
+        finally:
+            remove_work_dir(work_dir)
+        aggregate = _start(building, member, aggregate_id, owner)
+        try:
+            with aggregate.transaction():
+                summary.members.append(_add_member(aggregate, member))
+        except BaseException:
+            aggregate.close()
+            raise
+        return aggregate, position
+    raise UserError(
+        "no inspection could be aggregated; nothing was written",
+        [f"{name}: {reason}" for name, reason in summary.refused],
+    )
+
+
+def _start(building: Path, first: IncomingFile, aggregate_id: str, owner: str) -> InspectionFile:
+    """The aggregate file, new, with the instrument of its first member."""
+    aggregate = InspectionFile.create(
+        building,
+        inspection_id=aggregate_id,
+        area="Aggregate of inspections",
+        assessor=owner,
+        role="lead",
+        instrument=first.instrument,
+    )
+    try:
+        with aggregate.transaction():
+            aggregate.conn.execute("INSERT INTO meta (key, value) VALUES ('kind', ?)", (AGGREGATE_KIND,))
+    except BaseException:
+        aggregate.close()
+        raise
+    return aggregate
+
+
+def _add_the_rest(
+    aggregate: InspectionFile,
+    paths: Sequence[Path],
+    done: int,
+    folder: Path,
+    summary: AggregateSummary,
+    progress: Progress | None,
+    passphrase_for: PassphraseFor | None,
+    readers: int,
+) -> None:
+    """Read `paths` (in `readers` workers) and add each in its own transaction; `done`: files before them."""
+    folder.mkdir()
+    expect = Expectation(inspection_id=None, instrument=aggregate.instrument.identity, instrument_of="the aggregate")
+    with TeamReader(paths, folder, expect, frozenset(), passphrase_for, readers=readers, new_cases=False) as reader:
+        for index, path in enumerate(paths):
+            if progress is not None:
+                progress(done + index + 1, done + len(paths), path.name)
+            prepared = reader.prepared(index)
+            member = prepared.incoming
+            if member is None:  # refused as it was read (nothing here is known by its hash)
+                summary.refused.append((path.name, prepared.refusal))
+                continue
+            try:
+                _check_member(member, summary)
+            except UserError as exc:
+                summary.refused.append((path.name, str(exc)))
+                continue
+            with aggregate.transaction():
+                summary.members.append(_add_member(aggregate, member))
 
 
 def _check_member(member: IncomingFile, summary: AggregateSummary) -> None:

@@ -123,8 +123,11 @@ class TeamReader:
         passphrase_for: PassphraseFor | None,
         *,
         readers: int,
+        new_cases: bool = True,
     ) -> None:
         self.files = list(files)
+        #: Whether workers work out `Prepared.new_cases` (a merge's; an aggregate has no use for them).
+        self.new_cases = new_cases
         self.folder = folder
         self.expect = expect
         self.known = known
@@ -204,7 +207,9 @@ class TeamReader:
             except BaseException:
                 remove_work_dir(work_dir)
                 raise
-        job = _Job(path, work_dir, self.expect, self.known, received, os.environ.get(INSTRUMENT_PATH_VARIABLE))
+        job = _Job(
+            path, work_dir, self.expect, self.known, received, os.environ.get(INSTRUMENT_PATH_VARIABLE), self.new_cases
+        )
         return self.pool.submit(_prepare_in_worker, job)
 
     def _work_dir(self, index: int) -> Path:
@@ -221,6 +226,8 @@ class _Job:
     received: Received | None
     #: The merging process's HMIP_INSTRUMENT_PATH (a fork server's children inherit its older environment).
     instrument_path: str | None
+    #: Whether to work out `one_file.new_case_json` of every case.
+    new_cases: bool = True
 
 
 @dataclass(frozen=True)
@@ -243,7 +250,11 @@ def _prepare_in_worker(job: _Job) -> _Done:
             return _Done(received.sha256, "")
         incoming = read_received(received, job.work_dir, expect=job.expect)
         # Worked out here for every case, in case it is new to MASTER: it saves the merging process the time.
-        new_cases = {case.uuid: new_case_json(case, incoming.answers.get(case.uuid, {})) for case in incoming.cases}
+        new_cases = (
+            {case.uuid: new_case_json(case, incoming.answers.get(case.uuid, {})) for case in incoming.cases}
+            if job.new_cases
+            else {}
+        )
         return _Done(received.sha256, "", PortableIncoming.of(incoming), new_cases)
     except UserError as exc:
         return _Done("", str(exc))
