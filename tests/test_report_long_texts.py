@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
@@ -216,3 +217,45 @@ def test_a_row_taller_than_a_page_is_split_inside_where_the_page_ends() -> None:
     box = ReportTable([[Paragraph("Practice illustration – a title")], [long_text]], colWidths=[400])
     parts = split_in_frame(box, used=5 * ROW)  # lower on the page: the title stays with the start of the text
     assert len(parts) == 2 and len(parts[0]) == 2
+
+
+# -- two builds to one name -----------------------------------------------------------------------------
+
+
+def test_two_builds_to_one_name_at_once_each_write_their_own_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builds in one process (the app, a script) once shared a temporary name made from the process id."""
+    import threading
+
+    from hmip_desktop.report import builder
+    from hmip_desktop.report.model import ReportModel
+
+    meet = threading.Barrier(2, timeout=20)
+
+    def render(model: object, out_path: Path, *, progress: object = None) -> int:
+        with Path(out_path).open("w", encoding="utf-8") as handle:
+            handle.write(f"{model} begins\n")
+            handle.flush()
+            meet.wait()  # both are half-way through their file
+            handle.write(f"{model} ends\n")
+        return 1
+
+    monkeypatch.setattr(builder, "render_report", render)
+    target = tmp_path / "report.pdf"
+    errors: list[BaseException] = []
+
+    def build(name: str) -> None:
+        try:
+            builder.write_atomically(cast(ReportModel, name), target)
+        except BaseException as exc:  # the test looks at what each build ended in
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert target.read_text(encoding="utf-8") in {"first begins\nfirst ends\n", "second begins\nsecond ends\n"}
+    assert leftovers(tmp_path) == []

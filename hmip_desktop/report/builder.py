@@ -12,6 +12,7 @@ The app's preview calls `build_report` from a worker thread with its own
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from hmip_desktop import __version__
 from hmip_desktop.model.errors import StorageError, UserError
+from hmip_desktop.model.file.disk import remove_quietly
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.verify import verification_warning
 from hmip_desktop.model.instrument.definition import Instrument
@@ -146,8 +148,9 @@ def _check_html_folder(folder: Path) -> None:
 
 
 def write_atomically(model: ReportModel, out_path: Path, *, progress: Progress | None = None) -> int:
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.partial")
+    tmp: Path | None = None
     try:
+        tmp = _temporary_beside(out_path)
         pages = render_report(model, tmp, progress=progress)
         os.replace(tmp, out_path)
     except PermissionError as exc:
@@ -155,23 +158,33 @@ def write_atomically(model: ReportModel, out_path: Path, *, progress: Progress |
     except OSError as exc:
         raise StorageError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            remove_quietly(tmp)  # on a read-only disk this fails too: never let it hide the real error
     return pages
 
 
 def write_html_atomically(model: ReportModel, folder: Path) -> Path:
     """`folder`/index.html, replaced only once the whole page is written."""
     target = folder / HTML_PAGE
-    tmp = folder / f".{HTML_PAGE}.{os.getpid()}.partial"
+    tmp: Path | None = None
     try:
         folder.mkdir(exist_ok=True)
+        tmp = _temporary_beside(target)
         tmp.write_text(render_html(model), encoding="utf-8")
         os.replace(tmp, target)
     except OSError as exc:
         raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            remove_quietly(tmp)
     return target
+
+
+def _temporary_beside(target: Path) -> Path:
+    """A new file of this build's own beside `target` (two builds to one name never share one)."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(handle)
+    return Path(name)
 
 
 # -- gathering -------------------------------------------------------------------------

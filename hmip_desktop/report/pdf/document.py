@@ -88,7 +88,7 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         self._pass = 0
         self._story: list[Flowable] = []
         self._story_size = 0
-        #: The flowable being placed: what a LayoutError is about (`what_is_laid_out`).
+        #: The flowable being placed: what a LayoutError is about (`render.too_large` quotes it).
         self.laying_out: Flowable | None = None
         width, height = PAGE_SIZE
         body_frame = Frame(
