@@ -384,6 +384,68 @@ def test_seals_in_bulk_equal_seals_one_by_one(tmp_path: Path, mini_instrument: I
     conn.close()
 
 
+def test_a_case_the_merge_takes_in_whole_is_sealed_without_reading_its_answers_back(
+    tmp_path: Path, mini_instrument: Instrument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge says which answers it wrote for a new case; the seal made from them is the one read back."""
+    from merge_support import add_case, new_file
+
+    from hmip_desktop.model.file import seal
+    from hmip_desktop.model.merge.files import merge_files
+
+    with new_file(tmp_path, "ann.hmip", "Ann Smith", mini_instrument) as ann:
+        # Notes outside the basic plane and with quotes, and a cleared answer (no row is written for it).
+        add_case(ann, "KT-001", complete=True, notes={"p.plan": 'plan "seen" 𝄞 ŵ', "r.rmp": "\\ and \t"})
+        add_case(ann, "KT-002", {"cd.gender": "female", "cd.rosh": "high"})
+        ann.set_answer("KT-002", "cd.rosh", None)
+    read_back: list[str] = []
+    digests_by_case = seal._digests_by_case
+
+    def recording(conn: sqlite3.Connection, table: str, rows_read=None, cases=None):  # type: ignore[no-untyped-def]
+        if table == "answers" and cases is not None:
+            read_back.extend(cases)
+        return digests_by_case(conn, table, rows_read, cases)
+
+    monkeypatch.setattr(seal, "_digests_by_case", recording)
+    with new_file(tmp_path, "lead.hmip", "Lee Lead", mini_instrument, role="lead") as lead:
+        merge_files(lead, [tmp_path / "ann.hmip"], readers=0)
+        merged = {case.uuid for case in lead.list_cases()}
+        assert len(merged) == 2
+        assert not merged & set(read_back)  # sealed from what was written...
+        stored = dict(lead.conn.execute("SELECT subject, seal FROM seals").fetchall())
+        assert all(stored[f"case:{uuid}"] == seal.case_seal(lead.conn, uuid) for uuid in merged)  # ...the same
+        assert seal.check_seals(lead.conn) == []
+    assert verify_file(tmp_path / "lead.hmip").ok
+
+
+def test_rows_said_written_that_are_not_all_the_case_s_rows_are_read_back(
+    tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    _ann, lead_path = sealed_files(tmp_path, mini_instrument)
+    with InspectionFile.open(lead_path) as lead:
+        case_uuid = lead.get_case("KT-002").uuid
+        columns = [row[1] for row in lead.conn.execute("PRAGMA table_info(answers)")]
+
+        def rows() -> list[tuple[object, ...]]:
+            query = "SELECT * FROM answers WHERE case_uuid = ? ORDER BY question_id"
+            return lead.conn.execute(query, (case_uuid,)).fetchall()
+
+        def change_note(note: str) -> None:  # as a save in the app changes it (its triggers see it)
+            query = "UPDATE answers SET note = ? WHERE case_uuid = ? AND question_id = 'cd.gender'"
+            lead.conn.execute(query, (note, case_uuid))
+
+        with lead.transaction():
+            change_note("changed in this save")
+            lead.rows_written(case_uuid, "answers", columns, rows()[:1])  # fewer rows than the file holds
+            reordered = [tuple(reversed(row)) for row in rows()]
+            lead.rows_written(case_uuid, "answers", list(reversed(columns)), reordered)  # not the table's order
+        assert verify_file(lead_path).ok
+        with lead.transaction():
+            lead.rows_written(case_uuid, "answers", columns, rows())  # the rows as they are...
+            change_note("and changed again")  # ...then changed in the same save: read back
+    assert verify_file(lead_path).ok
+
+
 @pytest.mark.parametrize(
     ("statements", "then", "expected"),
     [

@@ -172,10 +172,20 @@ def _digests_by_case(
 _CHUNK = 500
 
 
-def case_seals(conn: sqlite3.Connection, cases: Sequence[str]) -> dict[str, str | None]:
-    """The seal of each of `cases` (None: there is no such case): `case_seal` for many, a query per table."""
+def case_seals(
+    conn: sqlite3.Connection, cases: Sequence[str], known: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, str | None]:
+    """The seal of each of `cases` (None: there is no such case): `case_seal` for many, a query per table.
+
+    `known`: digests worked out from rows just written (`Tracker.written`), by case id and table; those
+    tables are not read for those cases."""
     cases = sorted(set(cases))
-    digests = {table: _digests_by_case(conn, table, cases=cases) for table in CASE_TABLES}
+    known = known or {}
+    digests: dict[str, dict[str, str]] = {}
+    for table in CASE_TABLES:
+        given = {case: known[case][table] for case in cases if table in known.get(case, {})}
+        unread = [case for case in cases if case not in given] if given else cases
+        digests[table] = {**_digests_by_case(conn, table, cases=unread), **given} if unread else given
     empty = {table: _digest(_PART_OF[table], []) for table in CASE_TABLES}
     return {
         case_uuid: ";".join(f"{_PART_OF[table]}={digests[table].get(case_uuid, empty[table])}" for table in CASE_TABLES)
@@ -253,8 +263,13 @@ class Tracker:
         #: Subjects known to match their seals while the file's data_version is `_version`.
         self._clean: set[str] = set()
         self._version: int | None = None
+        #: Digests of case tables worked out from rows just written (`written`), by subject and table.
+        self.known: dict[str, dict[str, str]] = {}
+        self._columns: dict[str, list[str]] = {}
 
     def touch(self, subject: object) -> None:
+        if self.known and subject in self.known:
+            del self.known[subject]  # changed again since `written`: read back when sealed
         if not isinstance(subject, str) or subject in self.touched:
             return
         self.touched.add(subject)
@@ -267,6 +282,25 @@ class Tracker:
         if problem is not None:
             self.found[subject] = problem
 
+    def written(self, case_uuid: str, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        """The caller has just written `rows` (their values in `columns`' order) as the whole of a case's
+        rows in `table` (a merge taking in a new case: ~150 answers). Its seal then uses their digest
+        instead of reading them back, unless the case changes again in this transaction (`touch`).
+
+        Only when the file holds exactly as many rows of the case there, under exactly these columns
+        (in the table's order): then what was written is what is there, and the digest is the one
+        `case_seal` would work out; otherwise nothing is noted and the rows are read back."""
+        if table not in self._columns:
+            self._columns[table] = _columns(self._conn, table)
+        if list(columns) != self._columns[table]:
+            return
+        key = CASE_TABLES[table]
+        (count,) = self._conn.execute(f'SELECT count(*) FROM main."{table}" WHERE "{key}" = ?', (case_uuid,)).fetchone()
+        if count != len(rows):
+            return
+        order = itemgetter(columns.index(_ORDER[table]))  # SQLite's BINARY order of text is Python's order of str
+        self.known.setdefault(f"case:{case_uuid}", {})[table] = _digest(_PART_OF[table], sorted(rows, key=order))
+
     def _data_version(self) -> int:
         return int(self._conn.execute("PRAGMA main.data_version").fetchone()[0])
 
@@ -278,6 +312,7 @@ class Tracker:
         self._clean.update(subjects)
         self._version = version
         self.touched.clear()
+        self.known.clear()
 
     def take_found(self) -> dict[str, str]:
         found, self.found = self.found, {}
@@ -289,6 +324,8 @@ class Tracker:
         self.found.clear()
         self._clean.clear()
         self._version = None
+        self.known.clear()
+        self._columns.clear()
 
 
 def install_tracking(conn: sqlite3.Connection) -> Tracker:
@@ -314,7 +351,8 @@ def reseal(conn: sqlite3.Connection, tracker: Tracker) -> int:
     subjects = sorted(tracker.touched)
     cases = [subject[5:] for subject in subjects if subject.startswith("case:")]
     # A merge touches ~90 cases a file: sealed a query per table, not four queries per case.
-    seals: dict[str, str | None] = {f"case:{uuid}": seal for uuid, seal in case_seals(conn, cases).items()}
+    known = {subject[5:]: digests for subject, digests in tracker.known.items()}
+    seals: dict[str, str | None] = {f"case:{uuid}": seal for uuid, seal in case_seals(conn, cases, known).items()}
     for subject in subjects:
         if not subject.startswith("case:"):
             seals[subject] = subject_seal(conn, subject)

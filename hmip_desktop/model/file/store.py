@@ -13,7 +13,6 @@ Beside this module: `records` (the row types), `rules` (what a user may type),
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -85,6 +84,8 @@ def now_iso() -> str:
 
 
 def new_uuid() -> str:
+    import uuid  # here: opening a file needs no new ids, and uuid imports platform (~3 ms)
+
     return str(uuid.uuid4())
 
 
@@ -554,6 +555,12 @@ class InspectionFile:
             case = self.get_case(case_ref)
             old = self.answer(case.uuid, question_id)
             return self.write_answer(case, question_id, old.value if old else None, note)
+
+    def rows_written(self, case_uuid: str, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Say that `rows` (values in `columns`' order) were just written, inside the caller's transaction,
+        as all of a case's rows in `table`: sealing then need not read them back (`seal.Tracker.written`)."""
+        if self._tracker is not None:
+            self._tracker.written(case_uuid, table, columns, rows)
 
     def touch_case(self, case_uuid: str, stamp: str | None = None) -> None:
         """Mark a case changed (its revision and time), inside the caller's transaction."""

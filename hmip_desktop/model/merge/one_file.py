@@ -48,6 +48,17 @@ from hmip_desktop.model.merge.incoming import (
 from hmip_desktop.model.merge.summary import FileResult
 
 MAX_WARNINGS_PER_FILE = 5
+#: The columns of an answer the merge writes for a case new to MASTER, in the answers table's order.
+_ANSWER_COLUMNS = (
+    "case_uuid",
+    "question_id",
+    "value",
+    "note",
+    "revision",
+    "assessor",
+    "updated_at",
+    "merged_revision",
+)
 FIELD_KEYS = (STATUS_KEY, ILLUSTRATION_KEY)
 
 
@@ -334,17 +345,16 @@ class FileMerger:
         )
         # ~150 answers a case: tuple unpacking, not attribute access.
         written = [
-            (case_uuid, qid, value, note, assessor, updated_at)
+            (case_uuid, qid, value, note, 1, assessor, updated_at, 1)
             for qid, value, note, _revision, assessor, updated_at, _lineage in answers.values()
             if value is not None or note
         ]
         self.conn.executemany(
-            "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at, "
-            "merged_revision) VALUES (?, ?, ?, ?, 1, ?, ?, 1)",
-            written,
+            f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", written
         )
         said, values = self.new_cases.get(case.uuid) or new_case_json(case, answers)
         self._record_case_source(case_uuid, case, said, case.status, (case.illustration, case.illustration_text))
+        master.rows_written(case_uuid, "answers", _ANSWER_COLUMNS, written)  # sealed without reading them back
         # One audit entry for the case's answers (replayed by audit.check_audit).
         master.audit_many(
             [
