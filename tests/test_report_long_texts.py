@@ -7,8 +7,10 @@ row, so an illustration longer than a page (a long text, or one unbroken run of 
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
@@ -259,3 +261,46 @@ def test_two_builds_to_one_name_at_once_each_write_their_own_file(
     assert errors == []
     assert target.read_text(encoding="utf-8") in {"first begins\nfirst ends\n", "second begins\nsecond ends\n"}
     assert leftovers(tmp_path) == []
+
+
+# -- the web edition ------------------------------------------------------------------------------------
+
+MEASURE = """
+<script>
+document.documentElement.setAttribute("data-widths", JSON.stringify(
+  {page: document.documentElement.scrollWidth, window: window.innerWidth}));
+</script>
+"""
+
+
+def test_the_web_edition_wraps_an_unbroken_run_of_characters_within_the_page(tmp_path: Path) -> None:
+    """No sideways scrolling for a text (WCAG 1.4.10 reflow): the run is broken where the line ends."""
+    from test_html_report import CHROMIUM_FLAGS, chromium
+
+    browser = chromium()
+    if browser is None:
+        pytest.skip("chromium not installed here (.ci/run installs it)")
+    path = with_illustrations(tmp_path / "lead.hmip", {"GW-0002": UNBROKEN}, title="T" * 2_000)
+    assert main(["report", str(path), "--html", str(tmp_path / "web")]) == 0
+    page = tmp_path / "web" / "index.html"
+    source = page.read_text(encoding="utf-8")
+    measured = page.with_name("measured.html")
+    end = source.rindex("</body>")
+    measured.write_text(source[:end] + MEASURE + source[end:], encoding="utf-8")
+    completed = subprocess.run(
+        [
+            browser,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1024,768",
+            "--dump-dom",
+            measured.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    found = re.search(r'data-widths="([^"]*)"', completed.stdout)
+    assert found, completed.stderr[-2000:]
+    widths = json.loads(html.unescape(found.group(1)))
+    assert widths["page"] <= widths["window"], widths
