@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
@@ -388,7 +389,7 @@ def test_a_case_the_merge_takes_in_whole_is_sealed_without_reading_its_answers_b
     tmp_path: Path, mini_instrument: Instrument, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The merge says which answers it wrote for a new case; the seal made from them is the one read back."""
-    from merge_support import add_case, new_file
+    from merge_support import INSPECTION, add_case, new_file
 
     from hmip_desktop.model.file import seal
     from hmip_desktop.model.merge.files import merge_files
@@ -398,6 +399,19 @@ def test_a_case_the_merge_takes_in_whole_is_sealed_without_reading_its_answers_b
         add_case(ann, "KT-001", complete=True, notes={"p.plan": 'plan "seen" 𝄞 ŵ', "r.rmp": "\\ and \t"})
         add_case(ann, "KT-002", {"cd.gender": "female", "cd.rosh": "high"})
         ann.set_answer("KT-002", "cd.rosh", None)
+        taken = ann.get_case("KT-001").uuid
+    # A case of another file under the same id: MASTER gives it a new one, so its rows' digest is not the
+    # one the reading worked out (the merging process works it out from the rows it wrote).
+    ids = iter([str(uuid.uuid4()), taken])
+    with InspectionFile.create(
+        tmp_path / "bob.hmip",
+        inspection_id=INSPECTION,
+        area="Kent",
+        assessor="Bob Jones",
+        instrument=mini_instrument,
+        uuid_factory=lambda: next(ids),
+    ) as bob:
+        add_case(bob, "KT-009", complete=True)
     read_back: list[str] = []
     digests_by_case = seal._digests_by_case
 
@@ -408,12 +422,12 @@ def test_a_case_the_merge_takes_in_whole_is_sealed_without_reading_its_answers_b
 
     monkeypatch.setattr(seal, "_digests_by_case", recording)
     with new_file(tmp_path, "lead.hmip", "Lee Lead", mini_instrument, role="lead") as lead:
-        merge_files(lead, [tmp_path / "ann.hmip"], readers=0)
-        merged = {case.uuid for case in lead.list_cases()}
-        assert len(merged) == 2
-        assert not merged & set(read_back)  # sealed from what was written...
+        merge_files(lead, [tmp_path / "ann.hmip", tmp_path / "bob.hmip"], readers=0)
+        merged = {case.case_ref: case.uuid for case in lead.list_cases()}
+        assert len(merged) == 3 and merged["KT-009"] != taken
+        assert not set(merged.values()) & set(read_back)  # sealed from what was written...
         stored = dict(lead.conn.execute("SELECT subject, seal FROM seals").fetchall())
-        assert all(stored[f"case:{uuid}"] == seal.case_seal(lead.conn, uuid) for uuid in merged)  # ...the same
+        assert all(stored[f"case:{case}"] == seal.case_seal(lead.conn, case) for case in merged.values())  # same
         assert seal.check_seals(lead.conn) == []
     assert verify_file(tmp_path / "lead.hmip").ok
 

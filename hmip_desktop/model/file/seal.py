@@ -86,6 +86,12 @@ def _digest(kind: str, rows: Sequence[tuple[Any, ...]]) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def part_digest(table: str, rows: Sequence[tuple[Any, ...]]) -> str:
+    """The digest of a case's rows of `table` in its seal: every column in the table's order, the rows
+    in the table's seal order (`_ORDER`: an answer's question id...)."""
+    return _digest(_PART_OF[table], rows)
+
+
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f'PRAGMA main.table_info("{table}")')]
 
@@ -282,14 +288,22 @@ class Tracker:
         if problem is not None:
             self.found[subject] = problem
 
-    def written(self, case_uuid: str, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    def written(
+        self,
+        case_uuid: str,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[tuple[Any, ...]],
+        digest: str | None = None,
+    ) -> None:
         """The caller has just written `rows` (their values in `columns`' order) as the whole of a case's
         rows in `table` (a merge taking in a new case: ~150 answers). Its seal then uses their digest
         instead of reading them back, unless the case changes again in this transaction (`touch`).
 
         Only when the file holds exactly as many rows of the case there, under exactly these columns
         (in the table's order): then what was written is what is there, and the digest is the one
-        `case_seal` would work out; otherwise nothing is noted and the rows are read back."""
+        `case_seal` would work out; otherwise nothing is noted and the rows are read back. `digest`: their
+        `part_digest`, when the caller worked it out already (a merge's reading worker)."""
         if table not in self._columns:
             self._columns[table] = _columns(self._conn, table)
         if list(columns) != self._columns[table]:
@@ -298,8 +312,10 @@ class Tracker:
         (count,) = self._conn.execute(f'SELECT count(*) FROM main."{table}" WHERE "{key}" = ?', (case_uuid,)).fetchone()
         if count != len(rows):
             return
-        order = itemgetter(columns.index(_ORDER[table]))  # SQLite's BINARY order of text is Python's order of str
-        self.known.setdefault(f"case:{case_uuid}", {})[table] = _digest(_PART_OF[table], sorted(rows, key=order))
+        if digest is None:
+            order = itemgetter(columns.index(_ORDER[table]))  # SQLite's BINARY order of text is Python's of str
+            digest = part_digest(table, sorted(rows, key=order))
+        self.known.setdefault(f"case:{case_uuid}", {})[table] = digest
 
     def _data_version(self) -> int:
         return int(self._conn.execute("PRAGMA main.data_version").fetchone()[0])

@@ -556,11 +556,19 @@ class InspectionFile:
             old = self.answer(case.uuid, question_id)
             return self.write_answer(case, question_id, old.value if old else None, note)
 
-    def rows_written(self, case_uuid: str, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    def rows_written(
+        self,
+        case_uuid: str,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[tuple[Any, ...]],
+        digest: str | None = None,
+    ) -> None:
         """Say that `rows` (values in `columns`' order) were just written, inside the caller's transaction,
-        as all of a case's rows in `table`: sealing then need not read them back (`seal.Tracker.written`)."""
+        as all of a case's rows in `table`: sealing then need not read them back (`seal.Tracker.written`).
+        `digest`: their `seal.part_digest`, when worked out already."""
         if self._tracker is not None:
-            self._tracker.written(case_uuid, table, columns, rows)
+            self._tracker.written(case_uuid, table, columns, rows, digest)
 
     def touch_case(self, case_uuid: str, stamp: str | None = None) -> None:
         """Mark a case changed (its revision and time), inside the caller's transaction."""
