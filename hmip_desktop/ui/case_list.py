@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -128,36 +128,52 @@ class AddCaseDialog(QDialog):
 
 class CaseTable(QTableView):
     """Enter opens the selected case (the form), as a double-click does. With no rows to show it
-    says why and what to do, over the empty table."""
+    says why and what to do, over the empty table.
+
+    The note is made the first time there is something to say: it lives on the viewport, and the
+    first look-up of the viewport (a widget made by Qt, not by Python) makes PySide6 build the
+    Python classes of every kind of widget it might be, ~9 ms that a full list never needs.
+    """
 
     open_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.empty_note = QLabel(self.viewport())
-        self.empty_note.setObjectName("emptyCaseList")
-        self.empty_note.setWordWrap(True)
-        self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_note.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        tint(self.empty_note, "muted")
-        self.empty_note.hide()
-        self.viewport().installEventFilter(self)
+        self._empty_note: QLabel | None = None
+
+    @property
+    def empty_note(self) -> QLabel:
+        if self._empty_note is None:
+            note = QLabel(self.viewport())
+            note.setObjectName("emptyCaseList")
+            note.setWordWrap(True)
+            note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            note.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+            tint(note, "muted")
+            note.hide()
+            self._empty_note = note
+            self._place_note()
+        return self._empty_note
 
     def show_empty_note(self, text: str) -> None:
         """Show `text` over the table ("" hides it); also the table's accessible description."""
+        self.setAccessibleDescription(text)
+        if not text and self._empty_note is None:
+            return
         self.empty_note.setText(text)
         self.empty_note.setVisible(bool(text))
-        self.setAccessibleDescription(text)
         self._place_note()
 
     def _place_note(self) -> None:
+        if self._empty_note is None:
+            return
         area = self.viewport().rect().adjusted(24, 24, -24, -24)
-        self.empty_note.setGeometry(area.left(), area.top(), area.width(), min(area.height(), area.height() // 2))
+        self._empty_note.setGeometry(area.left(), area.top(), area.width(), min(area.height(), area.height() // 2))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.viewport() and event.type() == QEvent.Type.Resize:
-            self._place_note()
-        return super().eventFilter(watched, event)
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Qt hands the viewport's resizes to the scroll area's resizeEvent.
+        super().resizeEvent(event)
+        self._place_note()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():

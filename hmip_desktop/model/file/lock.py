@@ -26,10 +26,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,7 +176,7 @@ class FileLock:
     # -- internals -------------------------------------------------------------
 
     def _try_create(self) -> LockHolder | None:
-        token = uuid.uuid4().hex
+        token = os.urandom(16).hex()  # as random as uuid4's, without importing uuid (and platform) to open a file
         me = LockHolder(
             host=current_host(),
             pid=os.getpid(),
@@ -271,6 +269,8 @@ def process_start(pid: int) -> str | None:
         return f"{boot}:{fields[19]}" if len(fields) > 19 else None
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         return _process_start_windows(pid)
+    import subprocess  # pragma: no cover - only here, not to open a file on Linux or Windows
+
     try:  # pragma: no cover - macOS and the BSDs
         result = subprocess.run(
             ["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True, text=True, timeout=5, check=False

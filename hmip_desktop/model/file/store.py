@@ -556,7 +556,7 @@ class InspectionFile:
             old = self.answer(case.uuid, question_id)
             return self.write_answer(case, question_id, old.value if old else None, note)
 
-    def rows_written(
+    def insert_case_rows(
         self,
         case_uuid: str,
         table: str,
@@ -564,11 +564,15 @@ class InspectionFile:
         rows: Sequence[tuple[Any, ...]],
         digest: str | None = None,
     ) -> None:
-        """Say that `rows` (values in `columns`' order) were just written, inside the caller's transaction,
-        as all of a case's rows in `table`: sealing then need not read them back (`seal.Tracker.written`).
-        `digest`: their `seal.part_digest`, when worked out already."""
+        """Insert `rows` (values in `columns`' order), all of them rows of one case, into `table`, inside
+        the caller's transaction: a merge taking in a whole case. Sealed from what was written when they
+        are all of the case's rows there (`seal.Tracker.insert_case_rows`); `digest`: their
+        `seal.part_digest`, when worked out already."""
         if self._tracker is not None:
-            self._tracker.written(case_uuid, table, columns, rows, digest)
+            self._tracker.insert_case_rows(case_uuid, table, columns, rows, digest)
+            return
+        names = ", ".join(f'"{name}"' for name in columns)
+        self.conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})', rows)
 
     def touch_case(self, case_uuid: str, stamp: str | None = None) -> None:
         """Mark a case changed (its revision and time), inside the caller's transaction."""
