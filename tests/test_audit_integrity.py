@@ -19,6 +19,8 @@ from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.verify import verify_file
 from hmip_desktop.model.instrument.definition import Instrument
 
+STAMP = "2014-06-02T10:00:00+00:00"
+
 
 def populated(inspection: InspectionFile) -> Path:
     inspection.set_answer("KT-001", "cd.gender", "female", create_case=True)
@@ -432,32 +434,40 @@ def test_a_case_the_merge_takes_in_whole_is_sealed_without_reading_its_answers_b
     assert verify_file(tmp_path / "lead.hmip").ok
 
 
-def test_rows_said_written_that_are_not_all_the_case_s_rows_are_read_back(
+def test_rows_inserted_for_a_case_are_sealed_as_the_file_holds_them(
     tmp_path: Path, mini_instrument: Instrument
 ) -> None:
+    """`insert_case_rows` seals from what it wrote only when that is all of the case's rows, in the
+    table's column order, and nothing else changed the case since in the same save."""
+    from hmip_desktop.model.file.seal import check_seals
+
     _ann, lead_path = sealed_files(tmp_path, mini_instrument)
     with InspectionFile.open(lead_path) as lead:
         case_uuid = lead.get_case("KT-002").uuid
         columns = [row[1] for row in lead.conn.execute("PRAGMA table_info(answers)")]
 
-        def rows() -> list[tuple[object, ...]]:
-            query = "SELECT * FROM answers WHERE case_uuid = ? ORDER BY question_id"
-            return lead.conn.execute(query, (case_uuid,)).fetchall()
+        def answer(question_id: str, note: str = "", case: str = case_uuid) -> tuple[object, ...]:
+            values = {"case_uuid": case, "question_id": question_id, "value": None, "note": note}
+            values |= {"revision": 1, "assessor": "Lee Lead", "updated_at": STAMP, "merged_revision": None}
+            return tuple(values[name] for name in columns)
 
-        def change_note(note: str) -> None:  # as a save in the app changes it (its triggers see it)
-            query = "UPDATE answers SET note = ? WHERE case_uuid = ? AND question_id = 'cd.gender'"
-            lead.conn.execute(query, (note, case_uuid))
-
-        with lead.transaction():
-            change_note("changed in this save")
-            lead.rows_written(case_uuid, "answers", columns, rows()[:1])  # fewer rows than the file holds
-            reordered = [tuple(reversed(row)) for row in rows()]
-            lead.rows_written(case_uuid, "answers", list(reversed(columns)), reordered)  # not the table's order
-        assert verify_file(lead_path).ok
-        with lead.transaction():
-            lead.rows_written(case_uuid, "answers", columns, rows())  # the rows as they are...
-            change_note("and changed again")  # ...then changed in the same save: read back
-    assert verify_file(lead_path).ok
+        with lead.transaction():  # two more rows of a case that has some: not all of its rows
+            lead.insert_case_rows(case_uuid, "answers", columns, [answer("q.extra1", "one"), answer("q.extra2")])
+        assert check_seals(lead.conn) == []
+        with lead.transaction():  # all of the case's rows, but the columns in another order than the table's
+            lead.conn.execute("DELETE FROM answers WHERE case_uuid = ?", (case_uuid,))
+            reordered = [tuple(reversed(answer("q.extra3", "three")))]
+            lead.insert_case_rows(case_uuid, "answers", list(reversed(columns)), reordered)
+        assert check_seals(lead.conn) == []
+        with lead.transaction():  # all of its rows, then one changed again in the same save
+            lead.conn.execute("DELETE FROM answers WHERE case_uuid = ?", (case_uuid,))
+            lead.insert_case_rows(case_uuid, "answers", columns, [answer("cd.gender"), answer("cd.rosh", "a")])
+            lead.conn.execute("UPDATE answers SET note = 'changed again' WHERE case_uuid = ?", (case_uuid,))
+        assert check_seals(lead.conn) == []
+        held = lead.conn.execute("SELECT count(*) FROM answers").fetchone()
+        with pytest.raises(ValueError, match="rows of another case"), lead.transaction():
+            lead.insert_case_rows(case_uuid, "answers", columns, [answer("q.x"), answer("q.y", case="other")])
+        assert lead.conn.execute("SELECT count(*) FROM answers").fetchone() == held  # nothing written
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,16 @@ def forged_value(folder: Path, good: Path, _instrument: Instrument) -> Path:
     return good
 
 
+def note_not_utf8(folder: Path, good: Path, _instrument: Instrument) -> Path:
+    _sql(good, "UPDATE answers SET note = CAST(X'C328' AS TEXT) WHERE question_id = 'p.plan'")
+    return good
+
+
+def audit_text_not_utf8(folder: Path, good: Path, _instrument: Instrument) -> Path:
+    _sql(good, "UPDATE audit SET detail = CAST(X'FF61' AS TEXT) WHERE seq = 2")
+    return good
+
+
 def lead_file_itself(folder: Path, good: Path, _instrument: Instrument) -> Path:
     copy = folder / "lead-copy.hmip"
     copy.write_bytes((folder / "lead.hmip").read_bytes())
@@ -130,6 +140,8 @@ REFUSALS: list[tuple[BadFile, str]] = [
     (with_view, r"bob\.hmip carries view everything, which HMIP Desktop never creates"),
     (forged_value, r"bob\.hmip holds 1 value\(s\) HMIP Desktop would never write"),
     (lead_file_itself, r"lead-copy\.hmip is the lead's file itself"),
+    (note_not_utf8, r"bob\.hmip is damaged \(.*UTF-8.*\); ask for a fresh copy"),
+    (audit_text_not_utf8, r"bob\.hmip is damaged \(.*UTF-8.*\); ask for a fresh copy"),
 ]
 
 

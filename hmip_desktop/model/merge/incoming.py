@@ -225,6 +225,9 @@ def read_received(
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise FileNotInspection(f"{name} is damaged ({exc}); ask for a fresh copy") from exc
     conn = connect(copy, read_only=True)
+    # sqlite3's own decoding, in C: ~250,000 text values a file. Text that is not UTF-8 raises its
+    # OperationalError, which refuses the file as damaged below, as the connection's own text_factory would.
+    conn.text_factory = str
     try:
         meta = _read_meta(conn, name)
         _check_expectation(name, meta, expect)

@@ -346,13 +346,12 @@ class FileMerger:
             ),
         )
         written = new_case_rows(case_uuid, answers)
-        self.conn.executemany(
-            f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", written
-        )
         said, values, digest = self.new_cases.get(case.uuid) or new_case_json(case, answers)
         self._record_case_source(case_uuid, case, said, case.status, (case.illustration, case.illustration_text))
-        # Sealed without reading them back; the digest holds for rows under the case's own id.
-        master.rows_written(case_uuid, "answers", _ANSWER_COLUMNS, written, digest if case_uuid == case.uuid else None)
+        # Last of the case's rows: sealed without reading them back (the digest holds under the case's own id).
+        master.insert_case_rows(
+            case_uuid, "answers", _ANSWER_COLUMNS, written, digest if case_uuid == case.uuid else None
+        )
         # One audit entry for the case's answers (replayed by audit.check_audit).
         master.audit_many(
             [
