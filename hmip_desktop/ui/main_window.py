@@ -352,7 +352,12 @@ class MainWindow(QMainWindow):
             show_user_error(self, exc, "Open an inspection file")
             self.recent_model.reload()
             return False
-        self._install_session(session)
+        try:
+            self._install_session(session)
+        except UserError as exc:  # a damaged value first read by the workspace (the case list): closed again
+            self.close_file()
+            show_user_error(self, exc, "Open an inspection file")
+            return False
         self.recent.remember(session.path)
         self.recent_model.reload()
         self.statusBar().showMessage(f"Opened {session.path.name}", 5000)
