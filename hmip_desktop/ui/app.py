@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from hmip_desktop import __version__
@@ -18,6 +18,8 @@ from hmip_desktop.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
     import socket
+
+    from PySide6.QtCore import QSocketNotifier
 
 _signal_sockets: list[socket.socket] = []
 
@@ -72,6 +74,8 @@ def close_on_signals(app: QApplication, window: MainWindow) -> QSocketNotifier |
     """SIGTERM and Ctrl+C close the window the normal way, so a pending note is written first."""
     import signal
     import socket
+
+    from PySide6.QtCore import QSocketNotifier
 
     if not hasattr(signal, "SIGTERM") or sys.platform == "win32":
         return None

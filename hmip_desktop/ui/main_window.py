@@ -423,8 +423,10 @@ class MainWindow(QMainWindow):
         )
         self.verification_banner.show()
 
-    def close_file(self) -> bool:
-        """Write what is pending, release the file; False if the user chose to stay."""
+    def close_file(self, *, show_start_page: bool = True) -> bool:
+        """Write what is pending, release the file; False if the user chose to stay.
+
+        `show_start_page`: False when the window itself is closing (nothing is shown any more)."""
         if self.session is None:
             return True
         if self.workspace is not None and not self.workspace.flush() and not self._confirm_discard():
@@ -442,11 +444,13 @@ class MainWindow(QMainWindow):
         self.verification_banner.hide()
         self._verify_timer.stop()
         self._verifying = None
-        self.pages.setCurrentWidget(self.start_page)
+        if show_start_page:
+            self.pages.setCurrentWidget(self.start_page)
         self.saved_label.clear()
         self._update_title()
         self._update_actions()
-        self.recent_model.reload()
+        if show_start_page:
+            self.recent_model.reload()
         self.file_closed.emit()
         return True
 
@@ -718,7 +722,7 @@ class MainWindow(QMainWindow):
         from hmip_desktop.ui.workers import wait_for_workers
 
         wait_for_workers()  # an import in progress finishes its one transaction first
-        if not self.close_file():
+        if not self.close_file(show_start_page=False):
             event.ignore()
             return
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from hmip_desktop.ui.case_list import CaseListPanel
@@ -22,7 +22,7 @@ from hmip_desktop.ui.session import InspectionSession
 
 if TYPE_CHECKING:
     from hmip_desktop.ui.form.case_form import CaseForm
-    from hmip_desktop.ui.lead.drops import TeamFileDropFilter
+    from hmip_desktop.ui.lead.drops import TeamFileDrops
     from hmip_desktop.ui.lead.workspace import LeadWorkspace
 
 
@@ -63,14 +63,14 @@ class Workspace(QTabWidget):
         self.cases.message.connect(self.message)
         self.currentChanged.connect(self._tab_changed)
         self.lead: LeadWorkspace | None = None
-        self.drops: TeamFileDropFilter | None = None
+        self.drops: TeamFileDrops | None = None
         if session.is_lead:
             self._add_lead_tabs()
 
     # -- the lead's tabs (a lead's file only) -----------------------------------------------------
 
     def _add_lead_tabs(self) -> None:
-        from hmip_desktop.ui.lead.drops import TeamFileDropFilter
+        from hmip_desktop.ui.lead.drops import TeamFileDrops
         from hmip_desktop.ui.lead.workspace import LeadWorkspace
 
         lead = LeadWorkspace(self.session, self)
@@ -79,16 +79,27 @@ class Workspace(QTabWidget):
         lead.title_changed.connect(self._retitle)
         lead.open_case_requested.connect(self.open_case_at_ref)
         self.lead = lead
-        # Team files dropped anywhere on the workspace are imported.
-        self.drops = TeamFileDropFilter(self)
+        # Team files dropped anywhere on the workspace are imported (see the drag handlers below).
+        self.drops = TeamFileDrops(self)
         self.drops.files_dropped.connect(self.import_team_files)
         self.setAcceptDrops(True)
-        self.installEventFilter(self.drops)
 
     def _retitle(self, page: QWidget, title: str) -> None:
         index = self.indexOf(page)
         if index >= 0:
             self.setTabText(index, title)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.drops is None or not self.drops.take(event):
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self.drops is None or not self.drops.take(event):
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self.drops is None or not self.drops.take(event):
+            super().dropEvent(event)
 
     def import_team_files(self, paths: list[Path]) -> None:
         """Show the Team files tab and import `paths` there (files dropped on the workspace)."""

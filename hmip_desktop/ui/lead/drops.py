@@ -28,12 +28,19 @@ def dropped_team_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
     return [path for path in paths if is_team_file(path)]
 
 
-class TeamFileDropFilter(QObject):
-    """Accepts .hmip/.hmipx files dropped anywhere on a window (installed as an event filter)."""
+class TeamFileDrops(QObject):
+    """Takes .hmip/.hmipx files dropped anywhere on the lead's workspace.
+
+    The workspace hands it its drag and drop events (`take`) from its own handlers: Qt gives a drag
+    to the innermost widget that accepts drops, and none of the workspace's children do. (An event
+    filter would see every event of the workspace instead, and have PySide6 wrap each one in Python
+    from the window's first paint on.)
+    """
 
     files_dropped = Signal(list)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def take(self, event: QEvent) -> bool:
+        """Accept a drag of team files, or import a drop of them; False: not ours, for Qt to handle."""
         if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove) and isinstance(
             event, (QDragEnterEvent, QDropEvent)
         ):
@@ -46,4 +53,4 @@ class TeamFileDropFilter(QObject):
                 event.acceptProposedAction()
                 self.files_dropped.emit(paths)
                 return True
-        return super().eventFilter(watched, event)
+        return False
