@@ -130,6 +130,17 @@ class FileInfo:
 
 CASE_COLUMNS = "uuid, case_ref, status, illustration, illustration_text, revision, created_by, created_at, updated_at"
 ANSWER_COLUMNS = "case_uuid, question_id, value, note, revision, assessor, updated_at"
+#: Every column of the answers table, in the table's order: a row written whole (`InspectionFile.insert_case_rows`).
+ANSWER_TABLE_COLUMNS = (
+    "case_uuid",
+    "question_id",
+    "value",
+    "note",
+    "revision",
+    "assessor",
+    "updated_at",
+    "merged_revision",
+)
 AUDIT_COLUMNS = "seq, at, actor, action, case_ref, question_id, old_value, new_value, detail, prev_hash, hash"
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.file.records import ANSWER_TABLE_COLUMNS
 from hmip_desktop.model.file.rules import check_person_name
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.files import Progress
@@ -255,17 +256,15 @@ def _add_member(aggregate: InspectionFile, member: IncomingFile) -> AggregateMem
             for case in member.cases
         ],
     )
-    rows = [
-        (case_uuid, a.question_id, a.value, a.note, a.assessor, a.updated_at)
-        for case_uuid, answers in member.answers.items()
-        for a in answers.values()
-        if a.value is not None or a.note
-    ]
-    conn.executemany(
-        "INSERT INTO answers (case_uuid, question_id, value, note, revision, assessor, updated_at) "
-        "VALUES (?, ?, ?, ?, 1, ?, ?)",
-        rows,
-    )
+    rows = []
+    for case_uuid, answers in member.answers.items():
+        case_rows = [
+            (case_uuid, a.question_id, a.value, a.note, 1, a.assessor, a.updated_at, None)
+            for a in answers.values()
+            if a.value is not None or a.note
+        ]
+        aggregate.insert_case_rows(case_uuid, "answers", ANSWER_TABLE_COLUMNS, case_rows)  # sealed from what is written
+        rows += case_rows
     conn.executemany(
         "INSERT INTO conflicts (case_uuid, case_ref, question_id, sides, raised_at) VALUES (?, ?, ?, ?, ?)",
         [(c.case_uuid, refs[c.case_uuid], c.question_id, c.sides, c.raised_at) for c in member.open_conflicts],

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from hmip_desktop.model.file.records import CaseStatus, Provenance
+from hmip_desktop.model.file.records import ANSWER_TABLE_COLUMNS, CaseStatus, Provenance
 from hmip_desktop.model.file.rules import case_ref_key
 from hmip_desktop.model.file.seal import part_digest
 from hmip_desktop.model.file.store import InspectionFile
@@ -50,17 +50,6 @@ from hmip_desktop.model.merge.incoming import (
 from hmip_desktop.model.merge.summary import FileResult
 
 MAX_WARNINGS_PER_FILE = 5
-#: The columns of an answer the merge writes for a case new to MASTER, in the answers table's order.
-_ANSWER_COLUMNS = (
-    "case_uuid",
-    "question_id",
-    "value",
-    "note",
-    "revision",
-    "assessor",
-    "updated_at",
-    "merged_revision",
-)
 FIELD_KEYS = (STATUS_KEY, ILLUSTRATION_KEY)
 
 
@@ -350,7 +339,7 @@ class FileMerger:
         self._record_case_source(case_uuid, case, said, case.status, (case.illustration, case.illustration_text))
         # Last of the case's rows: sealed without reading them back (the digest holds under the case's own id).
         master.insert_case_rows(
-            case_uuid, "answers", _ANSWER_COLUMNS, written, digest if case_uuid == case.uuid else None
+            case_uuid, "answers", ANSWER_TABLE_COLUMNS, written, digest if case_uuid == case.uuid else None
         )
         # One audit entry for the case's answers (replayed by audit.check_audit).
         master.audit_many(
@@ -706,7 +695,7 @@ class NewCaseJson(NamedTuple):
 
 
 def new_case_rows(case_uuid: str, answers: Mapping[str, IncomingAnswer]) -> list[tuple[Any, ...]]:
-    """The answers rows MASTER takes in for a new case (`_ANSWER_COLUMNS`): those with a value or a note."""
+    """The answers rows MASTER takes in for a new case (`ANSWER_TABLE_COLUMNS`): those with a value or a note."""
     # ~150 answers a case: tuple unpacking, not attribute access.
     return [
         (case_uuid, qid, value, note, 1, assessor, updated_at, 1)
