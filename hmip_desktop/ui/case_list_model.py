@@ -14,7 +14,6 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush
 
 from hmip_desktop.model.file.records import CaseRecord
 from hmip_desktop.model.instrument import relevance
@@ -269,7 +268,7 @@ class CaseListModel(QAbstractTableModel):
                 return "Flagged as a practice illustration"
             return None
         if role == FOREGROUND and column == STATUS and case.is_complete:
-            return QBrush(colours_for().done)
+            return colours_for().done  # a QColor: Qt takes it for a brush (a QBrush would make QGradient's enums)
         if role == ALIGNMENT and column == PROGRESS:
             return int(Qt.AlignmentFlag.AlignCenter)  # keeps clear of the offence column
         return None
