@@ -153,6 +153,16 @@ def test_every_table_holding_damaged_text_is_named(ann: Path) -> None:
     assert "in its cases and audit tables is not valid UTF-8" in refused.value.message
 
 
+def test_the_bulk_read_of_answer_values_leaves_the_connection_checking_text(ann: Path) -> None:
+    """all_values decodes with sqlite3's own (faster) decoding; the file's other reads are checked as before."""
+    damage(ann, "audit", "detail", "seq = 1")
+    with InspectionFile.open(ann, read_only=True) as inspection:
+        assert inspection.all_values()
+        with pytest.raises(FileNotInspection) as refused:
+            inspection.audit_entries()
+        assert refused.value.message == plain_message(ann, "audit")
+
+
 def _text_cells(path: Path) -> list[tuple[str, str, str]]:
     """(table, column, SQL condition selecting its row) of every text value in the file longer than a character."""
     conn = sqlite3.connect(path)

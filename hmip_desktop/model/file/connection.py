@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hmip_desktop.model.errors import FileLocked, FileNotInspection, SchemaTooNew, StorageError, UserError
@@ -219,6 +220,27 @@ def _text_reader(path: Path) -> Callable[[bytes], str]:
             raise damaged_text(path) from exc
 
     return text
+
+
+@contextmanager
+def decoded_by_sqlite(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """Around a bulk read of many short texts, consumed inside: sqlite3's own decoding, in C.
+
+    The same refusal as the connection's text_factory, but worked out from sqlite3's error
+    (raised only for the value that is not UTF-8). For `InspectionFile.all_values`, the read
+    behind the case list and every scoring: ~3 text values an answer, e.g. 13,000 answers
+    in an 86-case lead file, 160,000 in a 1,080-case one (~50 ms of a 290 ms scoring).
+    """
+    factory = conn.text_factory
+    conn.text_factory = str
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if str(exc).startswith(_NOT_UTF8):
+            raise damaged_text(path) from exc
+        raise
+    finally:
+        conn.text_factory = factory
 
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:

@@ -27,6 +27,7 @@ from hmip_desktop.model.file.connection import (
     connect,
     connect_for_reading,
     creation_error,
+    decoded_by_sqlite,
     open_error,
     sniff_sqlite,
     storage_error,
@@ -358,12 +359,13 @@ class InspectionFile:
         values: dict[str, dict[str, str]] = {}
         last_uuid: object = object()  # matches no row
         case_values: dict[str, str] = {}
-        for case_uuid, question_id, value in self.conn.execute(
-            "SELECT case_uuid, question_id, value FROM answers WHERE value IS NOT NULL"
-        ):
-            if case_uuid != last_uuid:  # rows come mostly a case at a time: one dict lookup per run
-                last_uuid, case_values = case_uuid, values.setdefault(case_uuid, {})
-            case_values[question_id] = value
+        with decoded_by_sqlite(self.conn, self.path):
+            for case_uuid, question_id, value in self.conn.execute(
+                "SELECT case_uuid, question_id, value FROM answers WHERE value IS NOT NULL"
+            ):
+                if case_uuid != last_uuid:  # rows come mostly a case at a time: one dict lookup per run
+                    last_uuid, case_values = case_uuid, values.setdefault(case_uuid, {})
+                case_values[question_id] = value
         return values
 
     def all_answers(self) -> dict[str, dict[str, AnswerRecord]]:
