@@ -202,6 +202,40 @@ def test_any_damaged_text_value_is_read_or_refused_plainly(
     pytest.fail(f"{table}.{column} where {where} was damaged, and read without a word")
 
 
+@pytest.mark.parametrize("readers", [0, 1], ids=["read here", "read in a worker process"])
+def test_the_merge_refuses_a_team_file_with_damaged_text_and_merges_the_rest(
+    tmp_path: Path, mini_instrument: Instrument, readers: int
+) -> None:
+    from hmip_desktop.model.merge.files import merge_files
+
+    files = []
+    for name in ("Ann Smith", "Bob Jones"):
+        path = tmp_path / f"{name.split()[0].lower()}.hmip"
+        with InspectionFile.create(
+            path, inspection_id="KENT-2014", area="Kent", assessor=name, instrument=mini_instrument
+        ) as team_file:
+            team_file.set_answer(f"KT-00{len(files) + 1}", "cd.gender", "female", "a note", create_case=True)
+        files.append(path)
+    damage(files[1], "answers", "note", "note = 'a note'")
+    with InspectionFile.create(
+        tmp_path / "lead.hmip",
+        inspection_id="KENT-2014",
+        area="Kent",
+        assessor="Lee Lead",
+        role="lead",
+        instrument=mini_instrument,
+    ) as lead:
+        summary = merge_files(lead, files, readers=readers)
+        assert [(result.name, result.status) for result in summary.files] == [
+            ("ann.hmip", "merged"),
+            ("bob.hmip", "refused"),
+        ]
+        # In the merge's own words (model/merge/incoming.py reads team files with sqlite3's decoding).
+        assert summary.files[1].reason.startswith("bob.hmip is damaged (")
+        assert "UTF-8" in summary.files[1].reason
+        assert [case.case_ref for case in lead.list_cases()] == ["KT-001"]
+
+
 # -- the hmip command ----------------------------------------------------------------------------
 
 
