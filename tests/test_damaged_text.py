@@ -231,8 +231,7 @@ def test_the_merge_refuses_a_team_file_with_damaged_text_and_merges_the_rest(
             ("bob.hmip", "refused"),
         ]
         # In the merge's own words (model/merge/incoming.py reads team files with sqlite3's decoding).
-        assert summary.files[1].reason.startswith("bob.hmip is damaged (")
-        assert "UTF-8" in summary.files[1].reason
+        assert summary.files[1].reason == "bob.hmip is damaged (a text value is not valid UTF-8); ask for a fresh copy"
         assert [case.case_ref for case in lead.list_cases()] == ["KT-001"]
 
 
@@ -266,7 +265,8 @@ def test_hmip_reading_a_damaged_file_exits_3_with_a_plain_message(
     err = capsys.readouterr().err
     assert err.startswith("hmip: ann.hmip")
     if command == "verify":  # its own report of every check: the table is named there too
-        assert f"damaged in its {table}" in err
+        assert f"damaged in its {table} (a text value is not valid UTF-8)" in err
+        assert "with text" not in err  # the value itself is never quoted: a note may hold a name
     else:
         assert err == f"hmip: {plain_message(ann, table)}\n"
     assert "Traceback" not in err

@@ -111,7 +111,7 @@ def forged_value(folder: Path, good: Path, _instrument: Instrument) -> Path:
 
 
 def note_not_utf8(folder: Path, good: Path, _instrument: Instrument) -> Path:
-    _sql(good, "UPDATE answers SET note = CAST(X'C328' AS TEXT) WHERE question_id = 'p.plan'")
+    _sql(good, "UPDATE answers SET note = CAST(X'4A6F6EC328' AS TEXT) WHERE question_id = 'p.plan'")  # "Jon" + bad
     return good
 
 
@@ -140,8 +140,9 @@ REFUSALS: list[tuple[BadFile, str]] = [
     (with_view, r"bob\.hmip carries view everything, which HMIP Desktop never creates"),
     (forged_value, r"bob\.hmip holds 1 value\(s\) HMIP Desktop would never write"),
     (lead_file_itself, r"lead-copy\.hmip is the lead's file itself"),
-    (note_not_utf8, r"bob\.hmip is damaged \(.*UTF-8.*\); ask for a fresh copy"),
-    (audit_text_not_utf8, r"bob\.hmip is damaged \(.*UTF-8.*\); ask for a fresh copy"),
+    # The text itself is never quoted: a note may hold a name.
+    (note_not_utf8, r"^bob\.hmip is damaged \(a text value is not valid UTF-8\); ask for a fresh copy$"),
+    (audit_text_not_utf8, r"^bob\.hmip is damaged \(a text value is not valid UTF-8\); ask for a fresh copy$"),
 ]
 
 

@@ -46,6 +46,15 @@ def storage_error(exc: sqlite3.Error, path: Path) -> UserError:
     raise exc
 
 
+def damage_reason(exc: BaseException) -> str:
+    """What is wrong with a damaged file, for a message: SQLite's words, except that undecodable text
+    is not quoted (a note may hold a name; sqlite3's message would show it)."""
+    text = str(exc)
+    if isinstance(exc, UnicodeDecodeError) or text.startswith("Could not decode to UTF-8"):
+        return "a text value is not valid UTF-8"
+    return text
+
+
 def open_error(exc: sqlite3.Error | UnicodeDecodeError, path: Path) -> UserError:
     """While opening, an SQLite error the environment does not explain means a bad file, not a bug.
 

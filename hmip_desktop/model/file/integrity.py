@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from hmip_desktop.model.errors import FileNotInspection
+from hmip_desktop.model.file.connection import damage_reason
 from hmip_desktop.model.file.migrations import MIGRATIONS
 
 SchemaObject = tuple[str, str, str, str]
@@ -80,7 +81,9 @@ def _check_readable(conn: sqlite3.Connection, path: Path) -> None:
             for _row in conn.execute(f'SELECT * FROM "{table}"'):
                 pass
         except sqlite3.DatabaseError as exc:
-            raise FileNotInspection(f"{path.name} is damaged in its {table} ({exc}); use a backup copy") from exc
+            raise FileNotInspection(
+                f"{path.name} is damaged in its {table} ({damage_reason(exc)}); use a backup copy"
+            ) from exc
 
 
 def _refuse_schema(actual: set[SchemaObject], expected: frozenset[SchemaObject], version: int, path: Path) -> NoReturn:

@@ -29,7 +29,13 @@ from typing import Any
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.audit import OUTSIDE_EDIT, check_audit
-from hmip_desktop.model.file.connection import check_header, connect_for_reading, open_error, sniff_sqlite
+from hmip_desktop.model.file.connection import (
+    check_header,
+    connect_for_reading,
+    damage_reason,
+    open_error,
+    sniff_sqlite,
+)
 from hmip_desktop.model.file.integrity import schema_problem
 from hmip_desktop.model.file.migrations import SEALED_FROM
 from hmip_desktop.model.file.rules import CASE_REF_PATTERN, case_ref_key
@@ -224,7 +230,7 @@ def _verify_copy(conn: sqlite3.Connection, run: _Checks) -> None:
             damaged = _unreadable(conn, list(CASE_TABLES)) or ("case tables", error)
     if damaged is not None:
         table, reason = damaged
-        run.add([f"{run.path.name} is damaged in its {table} ({reason}); use a backup copy"])
+        run.add([f"{run.path.name} is damaged in its {table} ({damage_reason(reason)}); use a backup copy"])
         return
     run.add()
     if not run.add([schema] if schema is not None else []):

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 from hmip_desktop.model.errors import CaseError, FileNotInspection, UserError
 from hmip_desktop.model.file.audit import AuditCheck, read_audit
-from hmip_desktop.model.file.connection import check_header, connect, sniff_sqlite
+from hmip_desktop.model.file.connection import check_header, connect, damage_reason, sniff_sqlite
 from hmip_desktop.model.file.disk import remove_quietly
 from hmip_desktop.model.file.integrity import check_sound
 from hmip_desktop.model.file.migrations import SCHEMA_VERSION, SEALED_FROM, migrate
@@ -223,7 +223,7 @@ def read_received(
     try:
         migrated_from = _check_copy(copy)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-        raise FileNotInspection(f"{name} is damaged ({exc}); ask for a fresh copy") from exc
+        raise FileNotInspection(f"{name} is damaged ({damage_reason(exc)}); ask for a fresh copy") from exc
     conn = connect(copy, read_only=True)
     # sqlite3's own decoding, in C: ~250,000 text values a file. Text that is not UTF-8 raises its
     # OperationalError, which refuses the file as damaged below, as the connection's own text_factory would.
@@ -242,7 +242,7 @@ def read_received(
         incoming.warnings[:0] = received.warnings
         return incoming
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-        raise FileNotInspection(f"{name} is damaged ({exc}); ask for a fresh copy") from exc
+        raise FileNotInspection(f"{name} is damaged ({damage_reason(exc)}); ask for a fresh copy") from exc
     finally:
         conn.close()
 
@@ -362,7 +362,7 @@ def _settle(copy: Path, name: str, sides: Iterable[str]) -> list[str]:
                 f"cannot settle {name} in the merge's temporary folder (the disk is full); free some space there, "
                 "or set TMPDIR to a folder with room, and merge again"
             ) from exc
-        raise FileNotInspection(f"{name} is damaged ({exc}); ask for a fresh copy") from exc
+        raise FileNotInspection(f"{name} is damaged ({damage_reason(exc)}); ask for a fresh copy") from exc
     # A journal still there after that first read is not hot (SQLite checked): a finished save's, harmless.
     copy.with_name(copy.name + "-journal").unlink(missing_ok=True)
     left = sorted(side.name for side in copy.parent.glob(copy.name + "-*"))
