@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -88,7 +87,15 @@ def lock_path_for(path: Path) -> Path:
 
 
 def current_host() -> str:
-    return socket.gethostname() or "unknown-host"
+    """This computer's name: the kernel's node name, which is what gethostname() returns, read without
+    importing socket (~3 ms of every file opened) where the system has one."""
+    if hasattr(os, "uname"):
+        name = os.uname().nodename
+    else:  # pragma: no cover - Windows
+        import socket
+
+        name = socket.gethostname()
+    return name or "unknown-host"
 
 
 class FileLock:
