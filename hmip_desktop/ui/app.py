@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,11 +18,10 @@ from hmip_desktop.ui.errors import ExceptionReporter, setup_logging
 from hmip_desktop.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
-    import socket
-
     from PySide6.QtCore import QSocketNotifier
 
-_signal_sockets: list[socket.socket] = []
+#: The wake-up pipe of close_on_signals (its ends stay open while the app runs).
+_signal_pipe: list[int] = []
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -71,32 +71,34 @@ def launch(
 
 
 def close_on_signals(app: QApplication, window: MainWindow) -> QSocketNotifier | None:
-    """SIGTERM and Ctrl+C close the window the normal way, so a pending note is written first."""
+    """SIGTERM and Ctrl+C close the window the normal way, so a pending note is written first.
+
+    Python writes a byte to a pipe when a signal comes (a pipe: socket costs ~3 ms to import), and
+    Qt's event loop wakes up to read it."""
     import signal
-    import socket
 
     from PySide6.QtCore import QSocketNotifier
 
     if not hasattr(signal, "SIGTERM") or sys.platform == "win32":
         return None
-    reader, writer = socket.socketpair()
-    reader.setblocking(False)
-    writer.setblocking(False)
-    signal.set_wakeup_fd(writer.fileno())
+    reader, writer = os.pipe()
+    os.set_blocking(reader, False)
+    os.set_blocking(writer, False)
+    signal.set_wakeup_fd(writer)
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_args: None)  # the wake-up byte does the work
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+    notifier = QSocketNotifier(reader, QSocketNotifier.Type.Read, app)
 
     def woken() -> None:
         try:
-            reader.recv(64)
+            os.read(reader, 64)
         except BlockingIOError:
             return
         window.close()
         app.quit()
 
     notifier.activated.connect(woken)
-    _signal_sockets.extend((reader, writer))  # the wake-up fd must outlive this function
+    _signal_pipe.extend((reader, writer))
     return notifier
 
 
