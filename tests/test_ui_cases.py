@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -9,6 +11,7 @@ from ui_support import QT_STRICT, add_case, focused_question, form_of
 
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.case_list_model import PROGRESS
+from hmip_desktop.ui.errors import ExceptionReporter
 from hmip_desktop.ui.main_window import MainWindow
 
 pytestmark = QT_STRICT
@@ -99,3 +102,32 @@ def test_previous_and_next_case_follow_the_list_order(qtbot: QtBot, opened: Main
     assert refs == ["KT-0001", "KT-0002", "KT-0003"]
     qtbot.mouseClick(form.previous_button, Qt.MouseButton.LeftButton)
     assert form.state is not None and form.state.case.case_ref == "KT-0002"
+
+
+def test_a_damaged_answer_refuses_the_file_as_it_opens_not_as_its_row_is_drawn(
+    qtbot: QtBot, window: MainWindow, mini_file: InspectionFile
+) -> None:
+    """The list works out a case's progress when its row is first shown, but reads every answer as the
+    file opens: a value that is not UTF-8 is one plain message then, and the file is closed again
+    (not a message each time a row is drawn, with the file left open)."""
+    mini_file.set_answer("KT-0001", "cd.gender", "female", create_case=True)
+    mini_file.set_answer("KT-0002", "cd.gender", "male", create_case=True)
+    path = mini_file.path
+    mini_file.close()
+    conn = sqlite3.connect(path)  # a flipped bit in one answer, as another program would leave it
+    conn.execute("UPDATE answers SET value = CAST(X'66FF6D616C65' AS TEXT) WHERE value = 'female'")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    reporter = ExceptionReporter(lambda: window)
+    reporter.install()
+    try:
+        assert not window.open_file(path)
+        qtbot.waitUntil(lambda: any(box.isVisible() for box in window.findChildren(QMessageBox, "userError")))
+        messages = [box.text() for box in window.findChildren(QMessageBox, "userError")]
+        assert len(messages) == 1 and "not valid UTF-8" in messages[0] and "answers" in messages[0]
+        assert window.session is None and window.pages.currentWidget() is window.start_page
+        assert reporter.dialog is None
+    finally:
+        reporter.uninstall()
+    assert path.read_bytes() == before

@@ -112,11 +112,11 @@ RECORD_COLUMNS = frozenset({CASE, EDITED})
 class CaseListModel(QAbstractTableModel):
     """The file's cases, one row each, kept current from the session's signals.
 
-    Every case's record (reference, status, flag, last edit) is read when the file opens. What
-    needs the case's answers and the relevance rules (status short of complete, progress, the
-    offence and RoSH columns: ~0.3 ms a case) is worked out when a row is first shown: the list
-    shows some 30 cases at a time, and an 86-case list is ready ~12 ms sooner. Sorting by such a
-    column, or `rows()`, works out the rest with one read of the file.
+    Every case's record and answers are read when the file opens, in two queries (so a damaged
+    value refuses the file then, as it opens). What the rules make of a case's answers (status
+    short of complete, progress, the offence and RoSH columns: ~0.1 ms a case) is worked out
+    when its row is first shown, sorted on, or asked for (`rows()`): the list shows some 30 cases
+    at a time.
     """
 
     def __init__(self, session: InspectionSession, parent: QObject | None = None) -> None:
@@ -125,6 +125,9 @@ class CaseListModel(QAbstractTableModel):
         self._cases: list[CaseRecord] = []
         self._rows: list[CaseRow | None] = []  # None: not worked out yet
         self._row_of: dict[str, int] = {}
+        #: The answers read with the records, by case uuid, until the case's row is worked out (a case
+        #: changed since is read again then).
+        self._values: dict[str, dict[str, str]] = {}
         self.reload()
         session.case_changed.connect(self.refresh_case)
         session.case_added.connect(self.add_case)
@@ -133,28 +136,28 @@ class CaseListModel(QAbstractTableModel):
     # -- data from the file ---------------------------------------------------------
 
     def reload(self) -> None:
-        cases = self.session.inspection.list_cases()
+        inspection = self.session.inspection
+        cases = inspection.list_cases()
+        values = inspection.all_values()
         self.beginResetModel()
         self._cases = cases
         self._rows = [None] * len(cases)
         self._row_of = {case.uuid: i for i, case in enumerate(cases)}
+        self._values = {case.uuid: values.get(case.uuid, {}) for case in cases}
         self.endResetModel()
 
-    def _work_out(self, row: int, values: dict[str, str] | None = None) -> CaseRow:
+    def _work_out(self, row: int) -> CaseRow:
         inspection = self.session.inspection
         case = self._cases[row]
+        values = self._values.pop(case.uuid, None)
         found = case_row(inspection.instrument, case, inspection.values_for(case.uuid) if values is None else values)
         self._rows[row] = found
         return found
 
     def _work_out_all(self) -> None:
-        missing = [row for row, found in enumerate(self._rows) if found is None]
-        if len(missing) > 1:
-            values = self.session.inspection.all_values()  # one read for all, not one per case
-            for row in missing:
-                self._work_out(row, values.get(self._cases[row].uuid, {}))
-        elif missing:
-            self._work_out(missing[0])
+        for row, found in enumerate(self._rows):
+            if found is None:
+                self._work_out(row)
 
     def refresh_case(self, case_uuid: str) -> None:
         row = self._row_of.get(case_uuid)
@@ -163,6 +166,7 @@ class CaseListModel(QAbstractTableModel):
             return
         old_case, old = self._cases[row], self._rows[row]
         self._cases[row] = self.session.inspection.case_by_uuid(case_uuid)
+        self._values.pop(case_uuid, None)  # read again when the row is worked out
         if old is None:
             # Never shown: it is worked out when it is, and whatever shows it asks again.
             new_case = self._cases[row]
