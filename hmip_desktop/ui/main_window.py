@@ -387,7 +387,19 @@ class MainWindow(QMainWindow):
         if session.is_lead:
             self._verifying = session.path
             self._verify_timer.start()  # once the file is on screen (VERIFY_AFTER_MS)
+        QTimer.singleShot(0, self, lambda: self._check_pages(session))  # once the list is painted
         self.file_opened.emit(session)
+
+    def _check_pages(self, session: InspectionSession) -> None:
+        """SQLite's check of the file's pages, left from opening so the list shows first: a damaged file
+        is closed again with a plain message (no write reaches it first: the store checks before one)."""
+        if self.session is not session:
+            return  # closed (or another file opened) meanwhile
+        try:
+            session.inspection.check_pages()
+        except UserError as exc:
+            self.close_file()
+            show_user_error(self, exc, "Open an inspection file")
 
     @property
     def verification_due(self) -> bool:

@@ -42,23 +42,30 @@ def expected_schema(version: int) -> frozenset[SchemaObject]:
         conn.close()
 
 
-def check_sound(conn: sqlite3.Connection, path: Path, *, full: bool = False) -> None:
+def check_sound(conn: sqlite3.Connection, path: Path, *, full: bool = False, pages: bool = True) -> None:
     """Raise FileNotInspection unless the database is intact and has exactly our schema.
 
     Without `full` (every open): quick_check, ~20 ms for an 86-case file.
     With `full` (files and packages from elsewhere): integrity_check, which also
     compares indexes with tables, and a read of every row, since SQLite does not
     notice a damaged byte inside a text value until it is read (~80 ms).
+    Without `pages`: the schema alone; the caller runs `check_pages_sound` before any write.
     """
-    result = [row[0] for row in conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}(3)")]
-    if result != ["ok"]:
-        raise FileNotInspection(f"{path.name} is damaged ({'; '.join(map(str, result))}); use a backup copy")
+    if pages or full:
+        check_pages_sound(conn, path, full=full)
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     actual, expected = _schema_of(conn), expected_schema(version)
     if actual != expected:
         _refuse_schema(actual, expected, version, path)
     if full:
         _check_readable(conn, path)
+
+
+def check_pages_sound(conn: sqlite3.Connection, path: Path, *, full: bool = False) -> None:
+    """Raise FileNotInspection unless SQLite finds every page sound (quick_check; integrity_check if `full`)."""
+    result = [row[0] for row in conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}(3)")]
+    if result != ["ok"]:
+        raise FileNotInspection(f"{path.name} is damaged ({'; '.join(map(str, result))}); use a backup copy")
 
 
 def schema_problem(conn: sqlite3.Connection, path: Path) -> str | None:

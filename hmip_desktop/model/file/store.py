@@ -33,7 +33,7 @@ from hmip_desktop.model.file.connection import (
     storage_error,
 )
 from hmip_desktop.model.file.disk import check_folder_for, remove_quietly, write_error
-from hmip_desktop.model.file.integrity import check_sound
+from hmip_desktop.model.file.integrity import check_pages_sound, check_sound
 from hmip_desktop.model.file.migrations import READ_AS_IS_FROM, SCHEMA_VERSION, SEALED_FROM, migrate
 from hmip_desktop.model.file.records import (
     ANSWER_COLUMNS,
@@ -112,6 +112,8 @@ class InspectionFile:
             raise FileNotInspection(f"{path.name} names no assessor; it is damaged")
         self.owner = Assessor(name=owner[0], role=owner[1], is_owner=True)
         self.inspection_id = meta["inspection_id"]
+        #: Whether SQLite's page check is still to run (`open(check_pages_later=True)`, `check_pages`).
+        self.pages_unchecked = False
         #: Whether each commit re-seals what it changed (seal.py): every writable file from schema 3.
         self.sealing = not read_only and self.schema_version() >= SEALED_FROM
         self._tracker: Tracker | None = install_tracking(conn) if self.sealing else None
@@ -196,7 +198,13 @@ class InspectionFile:
         return inspection
 
     @classmethod
-    def open(cls, path: Path | str, *, read_only: bool = False) -> InspectionFile:
+    def open(cls, path: Path | str, *, read_only: bool = False, check_pages_later: bool = False) -> InspectionFile:
+        """Open an inspection file, checking it is one of ours, sound and of a schema we read.
+
+        `check_pages_later`: SQLite's page check (quick_check, ~10 ms a 7 MB file) is left to
+        `check_pages`, which the app calls once the file is on screen; the schema is still checked
+        here, and the first write runs the page check if it has not run yet (`transaction`).
+        """
         path = Path(path)
         sniff_sqlite(path)
         try:
@@ -205,7 +213,8 @@ class InspectionFile:
             raise open_error(exc, path) from exc
         try:
             version = check_header(conn, path)
-            check_sound(conn, path)
+            check_later = check_pages_later and (version == SCHEMA_VERSION or read_only)  # never migrate unchecked
+            check_sound(conn, path, pages=not check_later)
             if version < SCHEMA_VERSION:
                 if read_only and version < READ_AS_IS_FROM:
                     raise UserError(f"{path.name} uses an older file format; open it for editing to upgrade it")
@@ -217,7 +226,9 @@ class InspectionFile:
                 id=meta["instrument_id"], version=meta["instrument_version"], sha256=meta["instrument_sha256"]
             )
             instrument = find_instrument(identity)
-            return cls(path, conn, instrument, read_only=read_only)
+            inspection = cls(path, conn, instrument, read_only=read_only)
+            inspection.pages_unchecked = check_later
+            return inspection
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             conn.close()
             raise open_error(exc, path) from exc
@@ -231,6 +242,15 @@ class InspectionFile:
     def close(self) -> None:
         self.conn.close()
 
+    def check_pages(self) -> None:
+        """SQLite's page check, if `open(check_pages_later=True)` left it; FileNotInspection if it fails."""
+        if self.pages_unchecked:
+            try:
+                check_pages_sound(self.conn, self.path)
+            except sqlite3.DatabaseError as exc:
+                raise open_error(exc, self.path) from exc
+            self.pages_unchecked = False
+
     def __enter__(self) -> InspectionFile:
         return self
 
@@ -242,6 +262,7 @@ class InspectionFile:
         """One committed unit of change; nothing is left half-written on failure."""
         if self.read_only:
             raise StorageError(f"{self.path.name} is open read-only; nothing was changed")
+        self.check_pages()  # nothing is written to a file whose pages were not checked
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
