@@ -58,6 +58,9 @@ APP_NAME = "HMIP Desktop"
 #: and taking keys by then (~0.1 s for an 86-case lead file), and the check's 0.1-0.3 s of reading
 #: on a worker thread would otherwise share the processor, and Python's lock, with that first paint.
 VERIFY_AFTER_MS = 300
+#: The page check of a file just opened (`InspectionFile.check_pages`) waits this long: the list is painted
+#: first, and nobody has acted on it yet (the store runs the check before any write that comes sooner).
+CHECK_PAGES_AFTER_MS = 50
 
 KEYBOARD_HELP = """\
 On a question
@@ -387,7 +390,7 @@ class MainWindow(QMainWindow):
         if session.is_lead:
             self._verifying = session.path
             self._verify_timer.start()  # once the file is on screen (VERIFY_AFTER_MS)
-        QTimer.singleShot(0, self, lambda: self._check_pages(session))  # once the list is painted
+        QTimer.singleShot(CHECK_PAGES_AFTER_MS, self, lambda: self._check_pages(session))
         self.file_opened.emit(session)
 
     def _check_pages(self, session: InspectionSession) -> None:
