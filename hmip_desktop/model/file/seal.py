@@ -86,6 +86,12 @@ def _digest(kind: str, rows: Sequence[tuple[Any, ...]]) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def insert_statement(table: str, columns: Sequence[str]) -> str:
+    """INSERT of one row of `columns` into the file's `table` (not a TEMP one of the same name)."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    return f'INSERT INTO main."{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+
+
 def part_digest(table: str, rows: Sequence[tuple[Any, ...]]) -> str:
     """The digest of a case's rows of `table` in its seal: every column in the table's order, the rows
     in the table's seal order (`_ORDER`: an answer's question id...)."""
@@ -339,12 +345,9 @@ class Tracker:
             raise ValueError(f"rows of another case than {case_uuid} given as its rows")
         self.touch(f"case:{case_uuid}")
         trigger = f"hmip_seal_{table}_insert"
-        names = ", ".join(f'"{name}"' for name in columns)
         self._conn.execute(f"DROP TRIGGER temp.{trigger}")
         try:
-            self._conn.executemany(
-                f'INSERT INTO main."{table}" ({names}) VALUES ({", ".join("?" * len(columns))})', rows
-            )
+            self._conn.executemany(insert_statement(table, columns), rows)
         finally:
             # Put back even when the insert fails (the caller's rollback would restore it too: TEMP
             # schema changes are part of the transaction).

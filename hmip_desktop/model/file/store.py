@@ -60,7 +60,7 @@ from hmip_desktop.model.file.rules import (
     check_note_long,
     check_person_name,
 )
-from hmip_desktop.model.file.seal import Tracker, install_tracking, reseal, reseal_all
+from hmip_desktop.model.file.seal import Tracker, insert_statement, install_tracking, reseal, reseal_all
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
 
@@ -594,8 +594,7 @@ class InspectionFile:
         if self._tracker is not None:
             self._tracker.insert_case_rows(case_uuid, table, columns, rows, digest)
             return
-        names = ", ".join(f'"{name}"' for name in columns)
-        self.conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})', rows)
+        self.conn.executemany(insert_statement(table, columns), rows)  # a file of a schema without seals
 
     def touch_case(self, case_uuid: str, stamp: str | None = None) -> None:
         """Mark a case changed (its revision and time), inside the caller's transaction."""
