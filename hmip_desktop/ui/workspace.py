@@ -52,6 +52,8 @@ class Workspace(QTabWidget):
         self.session = session
         self.undo = undo
         self.current_case: str | None = None
+        #: `_show_case` is selecting the case and turning to the form (it puts the case in the form itself).
+        self._showing_case = False
         self.show_inapplicable = False
         self._form: CaseForm | None = None
         self.cases = CaseListPanel(session)
@@ -142,17 +144,23 @@ class Workspace(QTabWidget):
 
     def _case_selected(self, case_uuid: str) -> None:
         self.current_case = case_uuid
-        if self.showing_form():
+        if self.showing_form() and not self._showing_case:
             self.form.set_case(case_uuid)
 
     def _tab_changed(self, _index: int) -> None:
-        if self.showing_form() and self.form.case_uuid != self.current_case:
+        if self.showing_form() and self.form.case_uuid != self.current_case and not self._showing_case:
             self.form.set_case(self.current_case)
 
     def _show_case(self, case_uuid: str) -> None:
-        self.cases.select_case(case_uuid)
-        self.current_case = case_uuid
-        self.setCurrentWidget(self.form_page)
+        # Selecting the case and turning to the form would each put it in the form: it is put there once,
+        # below (a case that cannot be read then says so once, not once per step).
+        self._showing_case = True
+        try:
+            self.cases.select_case(case_uuid)
+            self.current_case = case_uuid
+            self.setCurrentWidget(self.form_page)
+        finally:
+            self._showing_case = False
         if self.form.case_uuid != case_uuid:
             self.form.set_case(case_uuid)
 
