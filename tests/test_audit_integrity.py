@@ -452,21 +452,25 @@ def test_rows_inserted_for_a_case_are_sealed_as_the_file_holds_them(
             return tuple(values[name] for name in columns)
 
         with lead.transaction():  # two more rows of a case that has some: not all of its rows
-            lead.insert_case_rows(case_uuid, "answers", columns, [answer("q.extra1", "one"), answer("q.extra2")])
+            lead.insert_case_rows(
+                "answers", columns, [(case_uuid, [answer("q.extra1", "one"), answer("q.extra2")], None)]
+            )
         assert check_seals(lead.conn) == []
         with lead.transaction():  # all of the case's rows, but the columns in another order than the table's
             lead.conn.execute("DELETE FROM answers WHERE case_uuid = ?", (case_uuid,))
             reordered = [tuple(reversed(answer("q.extra3", "three")))]
-            lead.insert_case_rows(case_uuid, "answers", list(reversed(columns)), reordered)
+            lead.insert_case_rows("answers", list(reversed(columns)), [(case_uuid, reordered, None)])
         assert check_seals(lead.conn) == []
         with lead.transaction():  # all of its rows, then one changed again in the same save
             lead.conn.execute("DELETE FROM answers WHERE case_uuid = ?", (case_uuid,))
-            lead.insert_case_rows(case_uuid, "answers", columns, [answer("cd.gender"), answer("cd.rosh", "a")])
+            lead.insert_case_rows(
+                "answers", columns, [(case_uuid, [answer("cd.gender"), answer("cd.rosh", "a")], None)]
+            )
             lead.conn.execute("UPDATE answers SET note = 'changed again' WHERE case_uuid = ?", (case_uuid,))
         assert check_seals(lead.conn) == []
         held = lead.conn.execute("SELECT count(*) FROM answers").fetchone()
         with pytest.raises(ValueError, match="rows of another case"), lead.transaction():
-            lead.insert_case_rows(case_uuid, "answers", columns, [answer("q.x"), answer("q.y", case="other")])
+            lead.insert_case_rows("answers", columns, [(case_uuid, [answer("q.x"), answer("q.y", case="other")], None)])
         assert lead.conn.execute("SELECT count(*) FROM answers").fetchone() == held  # nothing written
 
 

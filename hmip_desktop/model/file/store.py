@@ -60,7 +60,7 @@ from hmip_desktop.model.file.rules import (
     check_note_long,
     check_person_name,
 )
-from hmip_desktop.model.file.seal import Tracker, insert_statement, install_tracking, reseal, reseal_all
+from hmip_desktop.model.file.seal import CaseRows, Tracker, insert_statement, install_tracking, reseal, reseal_all
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
 
@@ -579,21 +579,15 @@ class InspectionFile:
             old = self.answer(case.uuid, question_id)
             return self.write_answer(case, question_id, old.value if old else None, note)
 
-    def insert_case_rows(
-        self,
-        case_uuid: str,
-        table: str,
-        columns: Sequence[str],
-        rows: Sequence[tuple[Any, ...]],
-        digest: str | None = None,
-    ) -> None:
-        """Insert `rows` (values in `columns`' order), all of them rows of one case, into `table`, inside
-        the caller's transaction: a merge taking in a whole case. Sealed from what was written when they
-        are all of the case's rows there (`seal.Tracker.insert_case_rows`); `digest`: their
-        `seal.part_digest`, when worked out already."""
+    def insert_case_rows(self, table: str, columns: Sequence[str], cases: Sequence[CaseRows]) -> None:
+        """Insert whole cases' rows into `table`, inside the caller's transaction: a merge taking in the
+        cases new to it. `cases`: (case id, its rows with values in `columns`' order, their
+        `seal.part_digest` if worked out already). Sealed from what was written when they are all of
+        the case's rows there (`seal.Tracker.insert_case_rows`)."""
         if self._tracker is not None:
-            self._tracker.insert_case_rows(case_uuid, table, columns, rows, digest)
+            self._tracker.insert_case_rows(table, columns, cases)
             return
+        rows = [row for _case, case_rows, _digest in cases for row in case_rows]
         self.conn.executemany(insert_statement(table, columns), rows)  # a file of a schema without seals
 
     def touch_case(self, case_uuid: str, stamp: str | None = None) -> None:

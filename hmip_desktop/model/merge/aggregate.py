@@ -23,6 +23,7 @@ from typing import Any
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.records import ANSWER_TABLE_COLUMNS
 from hmip_desktop.model.file.rules import check_person_name
+from hmip_desktop.model.file.seal import CaseRows
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.files import Progress
 from hmip_desktop.model.merge.incoming import (
@@ -256,15 +257,20 @@ def _add_member(aggregate: InspectionFile, member: IncomingFile) -> AggregateMem
             for case in member.cases
         ],
     )
-    rows = []
-    for case_uuid, answers in member.answers.items():
-        case_rows = [
-            (case_uuid, a.question_id, a.value, a.note, 1, a.assessor, a.updated_at, None)
-            for a in answers.values()
-            if a.value is not None or a.note
-        ]
-        aggregate.insert_case_rows(case_uuid, "answers", ANSWER_TABLE_COLUMNS, case_rows)  # sealed from what is written
-        rows += case_rows
+    cases: list[CaseRows] = [
+        (
+            case_uuid,
+            [
+                (case_uuid, a.question_id, a.value, a.note, 1, a.assessor, a.updated_at, None)
+                for a in answers.values()
+                if a.value is not None or a.note
+            ],
+            None,
+        )
+        for case_uuid, answers in member.answers.items()
+    ]
+    aggregate.insert_case_rows("answers", ANSWER_TABLE_COLUMNS, cases)  # sealed from what is written
+    rows = [row for _case, case_rows, _digest in cases for row in case_rows]
     conn.executemany(
         "INSERT INTO conflicts (case_uuid, case_ref, question_id, sides, raised_at) VALUES (?, ?, ?, ?, ?)",
         [(c.case_uuid, refs[c.case_uuid], c.question_id, c.sides, c.raised_at) for c in member.open_conflicts],

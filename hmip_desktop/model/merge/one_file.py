@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 from hmip_desktop.model.file.records import ANSWER_TABLE_COLUMNS, CaseStatus, Provenance
 from hmip_desktop.model.file.rules import case_ref_key
-from hmip_desktop.model.file.seal import part_digest
+from hmip_desktop.model.file.seal import CaseRows, part_digest
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.merge.conflicts import Conflict, ConflictSide, close_conflict, open_conflict, raise_conflict
 from hmip_desktop.model.merge.incoming import (
@@ -274,6 +274,8 @@ class FileMerger:
         self.sources: dict[int, tuple[str, str, str]] = {}
         #: Values this copy changed that an earlier copy of the same file changed otherwise (or without it).
         self.diverged = 0
+        #: The answers of the cases new to MASTER, written together once every case is taken in (`run`).
+        self.new_answers: list[CaseRows] = []
 
     def run(self) -> FileResult:
         incoming = self.incoming
@@ -299,6 +301,7 @@ class FileMerger:
                 self.result.cases_updated += 1
             else:
                 self.result.cases_unchanged += 1
+        self.master.insert_case_rows("answers", ANSWER_TABLE_COLUMNS, self.new_answers)
         if respelt:
             self.result.warnings.append(
                 f"{incoming.name} spells {len(respelt)} case reference(s) in another letter case than the lead's "
@@ -337,10 +340,9 @@ class FileMerger:
         written = new_case_rows(case_uuid, answers)
         said, values, digest = self.new_cases.get(case.uuid) or new_case_json(case, answers)
         self._record_case_source(case_uuid, case, said, case.status, (case.illustration, case.illustration_text))
-        # Last of the case's rows: sealed without reading them back (the digest holds under the case's own id).
-        master.insert_case_rows(
-            case_uuid, "answers", ANSWER_TABLE_COLUMNS, written, digest if case_uuid == case.uuid else None
-        )
+        # Written with the other new cases' at the end of the file (`_insert_new_answers`): sealed without
+        # reading them back, the digest holding under the case's own id.
+        self.new_answers.append((case_uuid, written, digest if case_uuid == case.uuid else None))
         # One audit entry for the case's answers (replayed by audit.check_audit).
         master.audit_many(
             [
