@@ -37,6 +37,7 @@ transaction per file; what is read is the same whichever process reads it
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import threading
@@ -244,6 +245,10 @@ def _prepare_in_worker(job: _Job) -> _Done:
         os.environ.pop(INSTRUMENT_PATH_VARIABLE, None)
     else:
         os.environ[INSTRUMENT_PATH_VARIABLE] = job.instrument_path
+    # Reading a file makes ~300,000 objects that live until it is sent, none of them in a reference
+    # cycle; the cycle collector's passes over them cost ~10 % of the read. A worker is its own process
+    # (nothing else runs in it), so it is off for the read and back on for whatever comes next.
+    gc.disable()
     try:
         received = job.received if job.received is not None else receive(job.path, job.work_dir)
         if received.sha256 in job.known:
@@ -259,6 +264,7 @@ def _prepare_in_worker(job: _Job) -> _Done:
     except UserError as exc:
         return _Done("", str(exc))
     finally:
+        gc.enable()
         remove_work_dir(job.work_dir)
 
 
