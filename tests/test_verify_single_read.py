@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from merge_support import FULL_CASE, add_case, new_file
 
 from hmip_desktop.model.file.audit import OUTSIDE_EDIT
@@ -26,19 +27,29 @@ def sound_file(folder: Path, instrument: Instrument) -> Path:
     return folder / "ann.hmip"
 
 
-def test_a_value_that_cannot_be_read_in_a_case_table_fails_the_integrity_check(
-    tmp_path: Path, mini_instrument: Instrument
+@pytest.mark.parametrize(
+    ("table", "update"),
+    [
+        ("answers", "UPDATE answers SET note = CAST(x'C328' AS TEXT) WHERE question_id = 'cd.gender'"),
+        # The log is read once, by the chain check: its damage is still the integrity check's finding.
+        ("audit", "UPDATE audit SET detail = CAST(x'C328' AS TEXT) WHERE seq = 3"),
+    ],
+)
+def test_a_value_that_cannot_be_read_in_a_table_the_checks_read_fails_the_integrity_check(
+    tmp_path: Path, mini_instrument: Instrument, table: str, update: str
 ) -> None:
     path = sound_file(tmp_path, mini_instrument)
     conn = sqlite3.connect(path)
     # Bytes that are not UTF-8, stored as text: SQLite's integrity check passes, reading it fails.
-    conn.execute("UPDATE answers SET note = CAST(x'C328' AS TEXT) WHERE question_id = 'cd.gender'")
+    conn.execute(update)
     conn.commit()
     conn.close()
     result = verify_file(path)
     integrity = result.checks[0]
     assert integrity.name == "integrity"
-    assert len(integrity.problems) == 1 and "damaged in its answers" in integrity.problems[0]
+    assert integrity.problems == (
+        f"ann.hmip is damaged in its {table} (a text value is not valid UTF-8); use a backup copy",
+    )
     assert all(check.skipped for check in result.checks[1:])
 
 

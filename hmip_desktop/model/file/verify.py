@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from hmip_desktop.model.errors import UserError
-from hmip_desktop.model.file.audit import OUTSIDE_EDIT, check_audit
+from hmip_desktop.model.file.audit import OUTSIDE_EDIT, AuditCheck, check_audit, read_audit
 from hmip_desktop.model.file.connection import (
     check_header,
     connect_for_reading,
@@ -218,16 +218,17 @@ def _verify_copy(conn: sqlite3.Connection, run: _Checks) -> None:
     schema = schema_problem(conn, run.path)
     sealed = schema is None and run.version >= SEALED_FROM
     # Every row of every table is read once. With our own layout the case tables are read by the
-    # seal check's single ordered pass (which also hands over the answers for the log's replay);
-    # the other tables, and every table of a file with another layout, are read here.
-    case_tables = set(CASE_TABLES) if sealed else set()
+    # seal check's single ordered pass (which also hands over the answers for the log's replay) and
+    # the audit log by the chain check's (every column of every entry); the other tables, and every
+    # table of a file with another layout, are read here.
+    read_by_checks = {*CASE_TABLES, "audit"} if sealed else set()
     content: _Content | None = None
-    damaged = _unreadable(conn, [table for table in _tables(conn) if table not in case_tables])
+    damaged = _unreadable(conn, [table for table in _tables(conn) if table not in read_by_checks])
     if damaged is None and sealed:
         try:
             content = _read_content(conn)
         except sqlite3.DatabaseError as error:  # which table: read them one by one
-            damaged = _unreadable(conn, list(CASE_TABLES)) or ("case tables", error)
+            damaged = _unreadable(conn, sorted(read_by_checks)) or ("case tables", error)
     if damaged is not None:
         table, reason = damaged
         run.add([f"{run.path.name} is damaged in its {table} ({damage_reason(reason)}); use a backup copy"])
@@ -259,10 +260,13 @@ class _Content:
     seals: dict[str, str] | None
     #: Every answer's value by (case_ref, question_id), as the file holds it.
     stored: dict[tuple[str, str], Any]
+    #: The audit log read and its chain checked (`audit.read_audit`); None: read when it is checked.
+    audit: AuditCheck | None = None
 
 
 def _read_content(conn: sqlite3.Connection) -> _Content:
-    """Seals and answers in one read of the case tables (every row, every column)."""
+    """Seals and answers in one read of the case tables, and the audit log in one read of its own (every
+    row, every column)."""
     refs = dict(conn.execute("SELECT uuid, case_ref FROM cases").fetchall())
     names = [row[1] for row in conn.execute('PRAGMA main.table_info("answers")')]
     qid_at, value_at = names.index("question_id"), names.index("value")
@@ -275,7 +279,7 @@ def _read_content(conn: sqlite3.Connection) -> _Content:
         ref = str(ref)
         stored.update({(ref, str(row[qid_at])): row[value_at] for row in rows})
 
-    return _Content(all_seals(conn, answers_read), stored)
+    return _Content(all_seals(conn, answers_read), stored, read_audit(conn))
 
 
 def _stored_answers(conn: sqlite3.Connection) -> dict[tuple[str, str], Any]:
@@ -294,7 +298,7 @@ def _verify_content(conn: sqlite3.Connection, run: _Checks, content: _Content) -
     run.entries = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
     if not run.add(details):
         return
-    audit = check_audit(conn, content.stored)
+    audit = content.audit.compare(content.stored) if content.audit is not None else check_audit(conn, content.stored)
     chain: list[str] = []
     if audit.broken is not None:
         seq, action, at = audit.broken
