@@ -46,11 +46,15 @@ def storage_error(exc: sqlite3.Error, path: Path) -> UserError:
     raise exc
 
 
+#: The start of the error sqlite3's own text decoding raises on a value that is not UTF-8.
+_NOT_UTF8 = "Could not decode to UTF-8"
+
+
 def damage_reason(exc: BaseException) -> str:
     """What is wrong with a damaged file, for a message: SQLite's words, except that undecodable text
     is not quoted (a note may hold a name; sqlite3's message would show it)."""
     text = str(exc)
-    if isinstance(exc, UnicodeDecodeError) or text.startswith("Could not decode to UTF-8"):
+    if isinstance(exc, UnicodeDecodeError) or text.startswith(_NOT_UTF8):
         return "a text value is not valid UTF-8"
     return text
 
@@ -161,10 +165,6 @@ def connect_for_reading(path: Path) -> sqlite3.Connection:
         finish_unfinished_save(path)
         conn = connect(path, read_only=True)
     return conn
-
-
-#: The start of the error sqlite3's own text decoding raises on a value that is not UTF-8.
-_NOT_UTF8 = "Could not decode to UTF-8"
 
 
 def tables_with_damaged_text(path: Path) -> list[str]:
