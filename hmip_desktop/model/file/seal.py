@@ -336,6 +336,8 @@ class Tracker:
         call into Python for each row costs a fifth of its writing. Rows naming another case than
         the one they are given for are refused before anything is written.
         """
+        if not cases:
+            return
         key = list(columns).index(CASE_TABLES[table])
         for case_uuid, rows, _digest in cases:
             if any(row[key] != case_uuid for row in rows):
