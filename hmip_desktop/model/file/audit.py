@@ -38,7 +38,8 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _any_hash(
+def _hash(
+    e: Callable[[Any], str],
     prev_hash: str,
     at: object,
     actor: object,
@@ -49,11 +50,15 @@ def _any_hash(
     new_value: object,
     detail: object,
 ) -> str:
-    """`entry_hash` for fields of any type (only a doctored file holds other than text or null)."""
-    j = _json
+    # The entry as json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) writes it,
+    # spelled out: a merge checks ~15,000 entries a file (tests/audit_support.py holds the reference).
+    # `e` encodes a value: json's C string encoder (a TypeError for anything but text), or `_json`.
     payload = (
-        f'{{"action":{j(action)},"actor":{j(actor)},"at":{j(at)},"case_ref":{j(case_ref)},"detail":{j(detail)},'
-        f'"new_value":{j(new_value)},"old_value":{j(old_value)},"question_id":{j(question_id)}}}'
+        f'{{"action":{e(action)},"actor":{e(actor)},"at":{e(at)},'
+        f'"case_ref":{"null" if case_ref is None else e(case_ref)},"detail":{e(detail)},'
+        f'"new_value":{"null" if new_value is None else e(new_value)},'
+        f'"old_value":{"null" if old_value is None else e(old_value)},'
+        f'"question_id":{"null" if question_id is None else e(question_id)}}}'
     )
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
 
@@ -69,23 +74,13 @@ def entry_hash(
     new_value: object,
     detail: object,
 ) -> str:
-    """The hash of one audit entry chained to `prev_hash` (the only definition of it).
-
-    The entry as json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) writes it,
-    spelled out: a merge checks ~15,000 entries a file (tests/audit_support.py holds the reference).
-    """
+    """The hash of one audit entry chained to `prev_hash` (the only definition of it)."""
     try:
-        e: Callable[[object], str] = encode_basestring  # type: ignore[assignment]  # TypeError on non-text
-        payload = (
-            f'{{"action":{e(action)},"actor":{e(actor)},"at":{e(at)},'
-            f'"case_ref":{"null" if case_ref is None else e(case_ref)},"detail":{e(detail)},'
-            f'"new_value":{"null" if new_value is None else e(new_value)},'
-            f'"old_value":{"null" if old_value is None else e(old_value)},'
-            f'"question_id":{"null" if question_id is None else e(question_id)}}}'
+        return _hash(
+            encode_basestring, prev_hash, at, actor, action, case_ref, question_id, old_value, new_value, detail
         )
-        return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
     except TypeError:  # a number where text belongs, or a null the app never writes: only in a doctored file
-        return _any_hash(prev_hash, at, actor, action, case_ref, question_id, old_value, new_value, detail)
+        return _hash(_json, prev_hash, at, actor, action, case_ref, question_id, old_value, new_value, detail)
 
 
 def last_hash(conn: sqlite3.Connection) -> str:
