@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import escape
@@ -202,6 +203,30 @@ Block = (
     | PageBreak
     | NeedSpace
 )
+
+
+def wrap_words(text: str, fits: Callable[[str], bool], max_lines: int = 4) -> list[str]:
+    """Greedy word wrap of a chart label into lines that `fits` accepts (a word too long for a line
+    stands alone); more than `max_lines` lines are cut, the last ending with an ellipsis. Both
+    editions' charts measure with their own `fits`: characters for the web's, points for the PDF's."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if fits(candidate) or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and not fits(last + "…"):
+            last = last[:-1]
+        lines[-1] = last.rstrip() + "…"
+    return lines or [""]
 
 
 def nice_step(maximum: int, ticks: int = 5) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from hmip_desktop.report import sentences as say
-from hmip_desktop.report.content.blocks import CountRow, YesNoRow, nice_step
+from hmip_desktop.report.content.blocks import CountRow, YesNoRow, nice_step, wrap_words
 
 WIDTH = 680
 LABEL_WIDTH = 270
@@ -35,21 +35,8 @@ NEUTRAL = "#6c5b8c"
 
 
 def wrap(text: str, chars: int = LABEL_CHARS, max_lines: int = 4) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if len(candidate) <= chars or not current:
-            current = candidate
-        else:
-            lines.append(current)
-            current = word
-    if current:
-        lines.append(current)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: chars - 1].rstrip() + "…"
-    return lines or [""]
+    """A label wrapped to lines of at most `chars` characters (`blocks.wrap_words`)."""
+    return wrap_words(text, lambda line: len(line) <= chars, max_lines)
 
 
 class _Svg:

@@ -14,7 +14,7 @@ from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from hmip_desktop.report import sentences as say
-from hmip_desktop.report.content.blocks import CountRow, YesNoRow, nice_step
+from hmip_desktop.report.content.blocks import CountRow, YesNoRow, nice_step, wrap_words
 from hmip_desktop.report.pdf.fonts import BOLD, FAMILY
 from hmip_desktop.report.pdf.styles import GRID, INK, INSUFFICIENT, MUTED, NEUTRAL_BAR, SUFFICIENT
 
@@ -28,25 +28,8 @@ LEGEND_SPACE = 18.0
 
 
 def wrap(text: str, width: float, font: str = FAMILY, size: float = LABEL_SIZE, max_lines: int = 4) -> list[str]:
-    """Greedy word wrap to `width` points; an over-long last line is cut with an ellipsis."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if stringWidth(candidate, font, size) <= width or not current:
-            current = candidate
-        else:
-            lines.append(current)
-            current = word
-    if current:
-        lines.append(current)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        while last and stringWidth(last + "…", font, size) > width:
-            last = last[:-1]
-        lines[-1] = last.rstrip() + "…"
-    return lines or [""]
+    """A label wrapped to `width` points (`blocks.wrap_words`)."""
+    return wrap_words(text, lambda line: stringWidth(line, font, size) <= width, max_lines)
 
 
 def _drawing(width: float, height: float) -> Drawing:
