@@ -256,7 +256,7 @@ def _prepare_in_worker(job: _Job) -> _Done:
         incoming = read_received(received, job.work_dir, expect=job.expect)
         # Worked out here for every case, in case it is new to MASTER: it saves the merging process the time.
         new_cases = (
-            {case.uuid: new_case_json(case, incoming.answers.get(case.uuid, {})) for case in incoming.cases}
+            {case.uuid: new_case_json(case, incoming.answer_tuples(case.uuid)) for case in incoming.cases}
             if job.new_cases
             else {}
         )
