@@ -14,9 +14,11 @@ import random
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hmip_desktop.model.file.records import Role
@@ -125,6 +127,17 @@ def _whole_process(empty_lead: Path, team: list[Path], folder: Path) -> float:
     return statistics.median(timings)
 
 
+@contextmanager
+def _busy_process() -> Iterator[None]:
+    """A second process keeping one core busy meanwhile (the issue's "load of a second busy process")."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        busy.kill()
+        busy.wait()
+
+
 def run() -> list[tuple[str, float, str]]:
     instrument = default_instrument()
     rng = random.Random(2014)
@@ -161,6 +174,8 @@ def run() -> list[tuple[str, float, str]]:
             assert len(summary.merged) == FILES, summary.to_json()
 
         merge_seconds = median_seconds(merge_team, 3)
+        with _busy_process():
+            loaded_seconds = median_seconds(merge_team, 3)
         process_seconds = _whole_process(empty_lead, team, folder)
         # The same with every file read in this process: what the worker processes save.
         serial_seconds = median_seconds(lambda: merge_team(readers=0), 3)
@@ -200,6 +215,8 @@ def run() -> list[tuple[str, float, str]]:
         (merge_name, merge_seconds[0], "≤ 1 s (quiet machine)"),
         (f"{merge_name}, CPU time of this process (reading workers not counted)", merge_seconds[1], "-"),
         (f"{merge_name}, whole process: hmip merge LEAD FILES…", process_seconds, "≤ 1 s (quiet machine)"),
+        (f"{merge_name}, beside a second busy process", loaded_seconds[0], "-"),
+        (f"{merge_name}: beside a second busy process / alone (ratio)", loaded_seconds[0] / merge_seconds[0], "≤ 1.5×"),
         (f"{merge_name}, every file read in this process", serial_seconds[0], "-"),
         # All the work there is, spread evenly over every core: no number of workers merges faster here.
         (f"{merge_name}, its CPU time (every file read here) ÷ {cores} cores: the floor here", floor, "-"),
