@@ -97,6 +97,8 @@ def read_everything(inspection: InspectionFile) -> None:
         ("cases", "illustration_text", "illustration = 1", lambda f: f.get_case("KT-002")),
         ("answers", "note", "note = 'a note'", lambda f: f.answers_for(f.get_case("KT-001").uuid)),
         ("answers", "value", "value = 'female'", lambda f: f.all_values()),
+        ("answers", "value", "value = 'female'", lambda f: f.check_values()),
+        ("answers", "value", "value = 'female'", lambda f: f.values_for(f.get_case("KT-001").uuid)),
         ("audit", "prev_hash", "seq = 1", lambda f: f.audit_entries()),  # where fuzzing found it
         ("audit", "detail", "seq = 1", lambda f: [e.detail for e in f.audit_entries()]),
         ("findings", "text", "1", lambda f: f.findings()),
@@ -161,6 +163,54 @@ def test_the_bulk_read_of_answer_values_leaves_the_connection_checking_text(ann:
         with pytest.raises(FileNotInspection) as refused:
             inspection.audit_entries()
         assert refused.value.message == plain_message(ann, "audit")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    values=st.lists(
+        st.one_of(
+            st.text().map(str.encode), st.binary(), st.sampled_from([b"\xc3", b"\xa9", b"\x1f", b"\xed\xa0\x80"])
+        ),
+        min_size=3,
+        max_size=3,
+    )
+)
+def test_the_check_of_every_answer_value_refuses_exactly_what_reading_them_all_refuses(
+    ann: Path, tmp_path_factory: pytest.TempPathFactory, values: list[bytes]
+) -> None:
+    """check_values (one joined string, for the app's case list) against reading every value: any bytes,
+    halves of a character at either end, the separator itself, an encoded surrogate."""
+    path = tmp_path_factory.mktemp("values") / "ann.hmip"
+    path.write_bytes(ann.read_bytes())
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    rows = conn.execute("SELECT rowid FROM answers WHERE value IS NOT NULL ORDER BY rowid").fetchall()
+    assert len(rows) == len(values)
+    for (rowid,), value in zip(rows, values, strict=True):
+        conn.execute("UPDATE answers SET value = CAST(? AS TEXT) WHERE rowid = ?", (value, rowid))
+    conn.commit()
+    conn.close()
+    with InspectionFile.open(path, read_only=True) as inspection:
+        try:
+            inspection.all_values()
+            refused = False
+        except FileNotInspection:
+            refused = True
+        assert refused == any(not _decodes(value) for value in values)
+        if refused:
+            with pytest.raises(FileNotInspection) as checked:
+                inspection.check_values()
+            assert checked.value.message == plain_message(path, "answers")
+        else:
+            inspection.check_values()
+
+
+def _decodes(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _text_cells(path: Path) -> list[tuple[str, str, str]]:
@@ -291,13 +341,15 @@ def _messages(window: MainWindow) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("table", "column"), [("meta", "value"), ("cases", "case_ref")], ids=["read on opening", "the case list's read"]
+    ("table", "column"),
+    [("meta", "value"), ("cases", "case_ref"), ("answers", "value")],
+    ids=["read on opening", "the case list's read", "the case list's check of the answers"],
 )
 @pytest.mark.parametrize("read_only", [True, False], ids=["read-only", "for editing"])
 def test_the_app_opening_a_damaged_file_says_so_plainly_and_shows_the_start_page(
     qtbot: QtBot, window: MainWindow, reporter: ExceptionReporter, ann: Path, table: str, column: str, read_only: bool
 ) -> None:
-    damage(ann, table, column, "key = 'area'" if table == "meta" else "case_ref = 'KT-001'")
+    damage(ann, table, column, {"meta": "key = 'area'", "cases": "case_ref = 'KT-001'"}.get(table, "value = 'yes'"))
     before = ann.read_bytes()
     QTimer.singleShot(0, lambda: window.open_or_start(ann, read_only=read_only))  # as the app starts on a file
     qtbot.waitUntil(lambda: bool(_messages(window)))

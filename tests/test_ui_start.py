@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,30 @@ def test_the_command_line_read_only_option(qtbot: QtBot, mini_file: InspectionFi
     finally:
         reporter.uninstall()
         main.close()
+
+
+@pytest.mark.parametrize("named", ["a file", "no file", "a missing file"])
+def test_the_cycle_collector_waits_for_the_first_screen_and_is_on_again_after_it(
+    qtbot: QtBot, mini_file: InspectionFile, tmp_path: Path, named: str
+) -> None:
+    """Off while the app starts (app.launch), on again once the first screen is up, whatever it is; what
+    starting made is frozen meanwhile and handed back to it shortly after."""
+    argv = {"a file": [str(mini_file.path)], "no file": [], "a missing file": [str(tmp_path / "nowhere.hmip")]}[named]
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    assert gc.isenabled()
+    _app, main, reporter = app_module.launch(argv, settings=settings, log_dir=tmp_path / "logs")
+    qtbot.addWidget(main)
+    try:
+        assert not gc.isenabled()
+        qtbot.waitUntil(gc.isenabled)
+        if named == "a file":
+            assert main.session is not None  # the file was open before the collector came back
+        qtbot.waitUntil(lambda: gc.get_freeze_count() == 0)
+    finally:
+        reporter.uninstall()
+        main.close()
+        gc.enable()  # whatever went wrong, the rest of the tests collect
+        gc.unfreeze()
 
 
 def test_a_missing_file_on_the_command_line_leaves_the_start_page(qtbot: QtBot, tmp_path: Path) -> None:

@@ -37,6 +37,8 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 @dataclass(frozen=True)
 class CaseRow:
+    """One row of the case list, as shown: the record's columns and what the rules make of its answers."""
+
     uuid: str
     case_ref: str
     complete: bool
@@ -112,11 +114,12 @@ RECORD_COLUMNS = frozenset({CASE, EDITED})
 class CaseListModel(QAbstractTableModel):
     """The file's cases, one row each, kept current from the session's signals.
 
-    Every case's record and answers are read when the file opens, in two queries (so a damaged
-    value refuses the file then, as it opens). What the rules make of a case's answers (status
-    short of complete, progress, the offence and RoSH columns: ~0.1 ms a case) is worked out
-    when its row is first shown, sorted on, or asked for (`rows()`): the list shows some 30 cases
-    at a time.
+    Every case's record is read when the file opens, and every answer value is checked to read
+    (`InspectionFile.check_values`: a damaged value refuses the file then, as it opens). A case's
+    answers, and what the rules make of them (status short of complete, progress, the offence and
+    RoSH columns: ~0.2 ms a case), are read and worked out when its row is first shown; a sort on
+    one of those columns, or `rows()`, works out every row left, reading their answers in one query.
+    The list shows some 30 cases at a time.
     """
 
     def __init__(self, session: InspectionSession, parent: QObject | None = None) -> None:
@@ -125,9 +128,6 @@ class CaseListModel(QAbstractTableModel):
         self._cases: list[CaseRecord] = []
         self._rows: list[CaseRow | None] = []  # None: not worked out yet
         self._row_of: dict[str, int] = {}
-        #: The answers read with the records, by case uuid, until the case's row is worked out (a case
-        #: changed since is read again then).
-        self._values: dict[str, dict[str, str]] = {}
         self.reload()
         session.case_changed.connect(self.refresh_case)
         session.case_added.connect(self.add_case)
@@ -138,26 +138,29 @@ class CaseListModel(QAbstractTableModel):
     def reload(self) -> None:
         inspection = self.session.inspection
         cases = inspection.list_cases()
-        values = inspection.all_values()
+        inspection.check_values()
         self.beginResetModel()
         self._cases = cases
         self._rows = [None] * len(cases)
         self._row_of = {case.uuid: i for i, case in enumerate(cases)}
-        self._values = {case.uuid: values.get(case.uuid, {}) for case in cases}
         self.endResetModel()
 
-    def _work_out(self, row: int) -> CaseRow:
+    def _work_out(self, row: int, values: dict[str, str] | None = None) -> CaseRow:
+        """The row of the case at `row` from its answer `values` (read now if not given)."""
         inspection = self.session.inspection
         case = self._cases[row]
-        values = self._values.pop(case.uuid, None)
         found = case_row(inspection.instrument, case, inspection.values_for(case.uuid) if values is None else values)
         self._rows[row] = found
         return found
 
     def _work_out_all(self) -> None:
-        for row, found in enumerate(self._rows):
-            if found is None:
-                self._work_out(row)
+        left = [row for row, found in enumerate(self._rows) if found is None]
+        if len(left) > 1:
+            values = self.session.inspection.all_values()  # one query rather than one per case
+            for row in left:
+                self._work_out(row, values.get(self._cases[row].uuid, {}))
+        elif left:
+            self._work_out(left[0])
 
     def refresh_case(self, case_uuid: str) -> None:
         row = self._row_of.get(case_uuid)
@@ -166,7 +169,6 @@ class CaseListModel(QAbstractTableModel):
             return
         old_case, old = self._cases[row], self._rows[row]
         self._cases[row] = self.session.inspection.case_by_uuid(case_uuid)
-        self._values.pop(case_uuid, None)  # read again when the row is worked out
         if old is None:
             # Never shown: it is worked out when it is, and whatever shows it asks again.
             new_case = self._cases[row]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -40,6 +39,7 @@ from hmip_desktop.ui.roles import ROLE_LABELS
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QPlainTextEdit
 
     from hmip_desktop.ui.export_package import PackageExport, PassphraseDialog
     from hmip_desktop.ui.new_file_dialog import NewFileDialog
@@ -583,9 +583,12 @@ class MainWindow(QMainWindow):
     def _focused_text(self) -> QLineEdit | QPlainTextEdit | None:
         """The editable text field with the focus, if any: undo then means its typing."""
         widget = QApplication.focusWidget()
-        if isinstance(widget, QLineEdit | QPlainTextEdit) and not widget.isReadOnly():
-            return widget
-        return None
+        # Asked of Qt (`inherits`): naming QPlainTextEdit here would make its Python class at the first
+        # change of focus, as the list shows, for the form's notes.
+        if widget is None or not (isinstance(widget, QLineEdit) or widget.inherits("QPlainTextEdit")):
+            return None
+        field = cast("QLineEdit | QPlainTextEdit", widget)
+        return None if field.isReadOnly() else field
 
     def undo_now(self) -> None:
         """Edit ▸ Undo and Ctrl+Z: the focused note's typing, else the last answer of this case."""

@@ -32,6 +32,8 @@ class CaseKey(Protocol):
 
 @dataclass(frozen=True)
 class CaseRecord:
+    """One case as the cases table holds it."""
+
     uuid: str
     case_ref: str
     status: CaseStatus
@@ -49,6 +51,8 @@ class CaseRecord:
 
 @dataclass(frozen=True)
 class AnswerRecord:
+    """One answer (or evidence note) to one question of one case."""
+
     case_uuid: str
     question_id: str
     value: str | None
@@ -76,6 +80,8 @@ class Provenance:
 
 @dataclass(frozen=True)
 class AuditEntry:
+    """One entry of the audit log, chained to the one before it by its hash."""
+
     seq: int
     at: str
     actor: str
@@ -91,6 +97,8 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class Assessor:
+    """A person named in the file: its owner, or a team member merged in."""
+
     name: str
     role: Role
     is_owner: bool
@@ -98,6 +106,8 @@ class Assessor:
 
 @dataclass(frozen=True)
 class FileInfo:
+    """What `hmip info` says of a file: the inspection, its owner, its instrument, its cases."""
+
     path: Path
     file_uuid: str
     inspection_id: str

@@ -66,6 +66,8 @@ class _Record:
 
 @dataclass(frozen=True, kw_only=True)
 class Option(_Record):
+    """One answer a question offers: the value stored, the label shown, and how it scores."""
+
     value: str = field(metadata={"min_length": 1, "max_length": 40, "pattern": r"^[a-z0-9][a-z0-9_-]*$"})
     label: str = field(metadata={"min_length": 1})
     #: True: work judged sufficient; False: not sufficient; None: not counted
@@ -83,11 +85,15 @@ class ValueRule(_Record):
 
 @dataclass(frozen=True, kw_only=True)
 class AllRule(_Record):
+    """The question applies only when every one of these rules holds."""
+
     all: tuple[RelevanceRule, ...] = field(metadata={"min_length": 1})
 
 
 @dataclass(frozen=True, kw_only=True)
 class AnyRule(_Record):
+    """The question applies when at least one of these rules holds."""
+
     any: tuple[RelevanceRule, ...] = field(metadata={"min_length": 1})
 
 
@@ -105,6 +111,8 @@ class FactorLink(_Record):
 
 @dataclass(frozen=True, kw_only=True)
 class Question(_Record):
+    """One question of the form: a case-detail (context) question, or one scored under a criterion."""
+
     id: str = field(metadata={"min_length": 1, "max_length": 64, "pattern": r"^[a-z0-9][a-z0-9_.-]*$"})
     section: str
     criterion: str | None
@@ -146,6 +154,8 @@ class Question(_Record):
 
 @dataclass(frozen=True, kw_only=True)
 class Outcome(_Record):
+    """One of the outcomes the criteria's questions count towards in the scores."""
+
     key: str = field(metadata={"pattern": r"^[a-z][a-z0-9-]*$"})
     number: int = field(metadata={"ge": 1})
     title: str
@@ -156,6 +166,8 @@ class Outcome(_Record):
 
 @dataclass(frozen=True, kw_only=True)
 class Criterion(_Record):
+    """A criterion ("1.1"): a run of scored questions under one outcome, shown at one stage."""
+
     code: str = field(metadata={"pattern": r"^[0-9]+\.[0-9]+$"})
     outcome: str
     title: str
@@ -164,6 +176,8 @@ class Criterion(_Record):
 
 @dataclass(frozen=True, kw_only=True)
 class Section(_Record):
+    """A part of the form, in the order of the offender's journey (SECTION_KEYS)."""
+
     key: str
     title: str
 
@@ -178,12 +192,16 @@ class Stage(_Record):
 
 @dataclass(frozen=True, kw_only=True)
 class Factor(_Record):
+    """An offending-related factor: one row of the factors grid."""
+
     key: str
     label: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class Instrument(_Record):
+    """The whole question set of one version, and its identity (id, version, sha256)."""
+
     id: str = field(metadata={"min_length": 1})
     version: str = field(metadata={"min_length": 1})
     title: str

@@ -21,6 +21,8 @@ ILLUSTRATION_TITLE = "Practice illustration"
 
 @dataclass(frozen=True)
 class FormGroup:
+    """A run of one criterion's questions (or the case details), shown together in the form."""
+
     key: str
     section: str
     code: str | None
@@ -33,6 +35,8 @@ class FormGroup:
 
 @dataclass(frozen=True)
 class FormSection:
+    """A part of the form and its groups, in the tool's order."""
+
     key: str
     title: str
     groups: tuple[FormGroup, ...]
@@ -44,6 +48,8 @@ class FormSection:
 
 @dataclass(frozen=True)
 class FormLayout:
+    """The form's sections in order, with look-ups from a question to its group and section."""
+
     sections: tuple[FormSection, ...]
 
     @cached_property
