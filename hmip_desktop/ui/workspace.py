@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from hmip_desktop.ui.case_list import CaseListPanel
@@ -21,6 +20,10 @@ from hmip_desktop.ui.commands import CaseUndoStacks
 from hmip_desktop.ui.session import InspectionSession
 
 if TYPE_CHECKING:
+    # Named in annotations only: the events' Python classes (and QEvent's enums, ~2 ms) are made
+    # when the first such event reaches Python, not as the list shows.
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QShowEvent
+
     from hmip_desktop.ui.form.case_form import CaseForm
     from hmip_desktop.ui.lead.drops import TeamFileDrops
     from hmip_desktop.ui.lead.workspace import LeadWorkspace

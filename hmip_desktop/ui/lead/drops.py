@@ -7,9 +7,15 @@ without loading the merge and the cipher until a file is imported.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    # Imported by `take` when the first drag comes: making QEvent's Python class makes its enums (~2 ms),
+    # which the file's first paint does without.
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 #: store.FILE_SUFFIX and package.PACKAGE_SUFFIX, written out so the cipher is not loaded for them
 #: (tests/test_ui_lead_models.py checks they agree).
@@ -41,6 +47,9 @@ class TeamFileDrops(QObject):
 
     def take(self, event: QEvent) -> bool:
         """Accept a drag of team files, or import a drop of them; False: not ours, for Qt to handle."""
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
         if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove) and isinstance(
             event, (QDragEnterEvent, QDropEvent)
         ):

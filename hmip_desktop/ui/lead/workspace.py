@@ -18,12 +18,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from hmip_desktop.ui.session import Changes, InspectionSession
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent  # made when a tab is first shown, not as the file opens
+
     from hmip_desktop.ui.lead.agreement_panel import AgreementPanel
     from hmip_desktop.ui.lead.area_panel import AreaPanel
     from hmip_desktop.ui.lead.conflicts_panel import ConflictsPanel
