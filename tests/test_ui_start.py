@@ -6,6 +6,8 @@ import gc
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QMessageBox
@@ -165,6 +167,37 @@ def test_the_command_line_read_only_option(qtbot: QtBot, mini_file: InspectionFi
     finally:
         reporter.uninstall()
         main.close()
+
+
+TOKENS = [
+    "ann.hmip",
+    "b c.hmip",
+    "",
+    "x-y",
+    "--read-only",
+    "--self-test",
+    "--read",
+    "-platform",
+    "offscreen",
+    "-",
+    "--",
+]
+
+
+@given(st.lists(st.sampled_from(TOKENS), max_size=4))
+def test_the_command_line_reads_as_argparse_reads_it(argv: list[str]) -> None:
+    assert vars(app_module.parse_args(argv)) == vars(app_module.argparse_args(argv))
+
+
+def test_the_usual_command_lines_are_read_without_argparse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argparse's first use looks its texts up for translation (~3 ms of a start)."""
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("argparse was used")
+
+    monkeypatch.setattr(app_module.argparse, "ArgumentParser", refused)
+    for argv in ([], ["ann.hmip"], ["--read-only", "ann.hmip"], ["ann.hmip", "--self-test"]):
+        app_module.parse_args(argv)
 
 
 @pytest.mark.parametrize("named", ["a file", "no file", "a missing file"])

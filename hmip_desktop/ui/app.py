@@ -29,7 +29,27 @@ COLLECT_AFTER_MS = 50
 _signal_pipe: list[int] = []
 
 
+#: The options `parse_args` reads without argparse (each a flag stored as True).
+PLAIN_FLAGS = {"--read-only": "read_only", "--self-test": "self_test"}
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The command line: [FILE] [--read-only] [--self-test] [--version] [-h], Qt's own options passed by.
+
+    The usual lines (a file, those two flags) are read directly: the first use of argparse looks its
+    texts up for translation (gettext, locale: ~3 ms of every start). Anything else (help, version,
+    an abbreviation, Qt's options, a mistake) goes to argparse, which reads the usual lines the same.
+    """
+    if all(arg in PLAIN_FLAGS or not arg.startswith("-") for arg in argv):
+        files = [arg for arg in argv if arg not in PLAIN_FLAGS]
+        if len(files) <= 1:
+            flags = {name: name_flag in argv for name_flag, name in PLAIN_FLAGS.items()}
+            return argparse.Namespace(file=Path(files[0]) if files else None, **flags)
+    return argparse_args(argv)
+
+
+def argparse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """`parse_args` by argparse, for every command line."""
     parser = argparse.ArgumentParser(prog="hmip-desktop", description="HMIP Desktop: case assessment.")
     parser.add_argument("file", nargs="?", type=Path, help="an inspection file (.hmip) to open")
     parser.add_argument("--read-only", action="store_true", help="open the file without changing it")
