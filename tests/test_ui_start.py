@@ -61,7 +61,17 @@ def test_a_new_inspection_file_through_the_dialog(qtbot: QtBot, window: MainWind
         "Ann Smith",
         "local-assessor",
     )
-    assert window.recent.paths() == [path.resolve()]
+    qtbot.waitUntil(lambda: window.recent.paths() == [path.resolve()])  # once the list is painted
+
+
+def test_a_file_closed_at_once_is_among_the_recent_files_all_the_same(
+    qtbot: QtBot, window: MainWindow, mini_file: InspectionFile
+) -> None:
+    """Opening remembers the file once its list is painted (REMEMBER_AFTER_MS); closing sooner does it then."""
+    assert window.open_file(mini_file.path)
+    assert window.close_file()
+    assert window.recent.paths() == [mini_file.path.resolve()]
+    assert window.start_page.recent.model().rowCount() == 1
 
 
 def test_a_new_file_is_never_written_over_an_existing_one(

@@ -61,6 +61,9 @@ VERIFY_AFTER_MS = 300
 #: The page check of a file just opened (`InspectionFile.check_pages`) waits this long: the list is painted
 #: first, and nobody has acted on it yet (the store runs the check before any write that comes sooner).
 CHECK_PAGES_AFTER_MS = 50
+#: A file just opened goes to the top of the recent files this long after (`remember_opened`): writing
+#: the settings file (~1.5 ms) waits until the list is painted. Closing the file first writes it then.
+REMEMBER_AFTER_MS = 50
 
 KEYBOARD_HELP = """\
 On a question
@@ -158,6 +161,11 @@ class MainWindow(QMainWindow):
         self._verify_timer.setSingleShot(True)
         self._verify_timer.setInterval(VERIFY_AFTER_MS)
         self._verify_timer.timeout.connect(self._verify)
+        self._unremembered: Path | None = None  # opened, not yet among the recent files
+        self._remember_timer = QTimer(self)
+        self._remember_timer.setSingleShot(True)
+        self._remember_timer.setInterval(REMEMBER_AFTER_MS)
+        self._remember_timer.timeout.connect(self.remember_opened)
         self.pages = QStackedWidget()
         self.opening_label = QLabel()
         self.opening_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -361,10 +369,18 @@ class MainWindow(QMainWindow):
             self.close_file()
             show_user_error(self, exc, "Open an inspection file")
             return False
-        self.recent.remember(session.path)
-        self.recent_model.reload()
+        self._unremembered = session.path
+        self._remember_timer.start()  # once the list is painted (REMEMBER_AFTER_MS)
         self.statusBar().showMessage(f"Opened {session.path.name}", 5000)
         return True
+
+    def remember_opened(self) -> None:
+        """Put the file opened last at the top of the recent files, if that is still to do."""
+        self._remember_timer.stop()
+        if self._unremembered is not None:
+            path, self._unremembered = self._unremembered, None
+            self.recent.remember(path)
+            self.recent_model.reload()
 
     def _install_session(self, session: InspectionSession) -> None:
         from hmip_desktop.ui.workspace import Workspace
@@ -442,6 +458,7 @@ class MainWindow(QMainWindow):
         """Write what is pending, release the file; False if the user chose to stay.
 
         `show_start_page`: False when the window itself is closing (nothing is shown any more)."""
+        self.remember_opened()
         if self.session is None:
             return True
         if self.workspace is not None and not self.workspace.flush() and not self._confirm_discard():
