@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -672,9 +673,28 @@ def default_instrument() -> Instrument:
     )
 
 
+#: The id and version an instrument file names first, as ours are written (`_names_first`).
+_OPENING = re.compile(rb'\A\s*\{\s*"id"\s*:\s*"([^"\\]*)"\s*,\s*"version"\s*:\s*"([^"\\]*)"')
+
+
+def _names_first(path: Traversable) -> tuple[str, str] | None:
+    """The id and version the file's opening bytes name, if it opens as ours do: only a guess at its label
+    (what decides is `_label`, from all of it), to look at the likely file first."""
+    try:
+        with path.open("rb") as file:
+            found = _OPENING.match(file.read(512))
+    except OSError:
+        return None
+    return (found.group(1).decode("utf-8", "replace"), found.group(2).decode("utf-8", "replace")) if found else None
+
+
 def find_instrument(identity: InstrumentIdentity) -> Instrument:
-    """The shipped instrument an inspection file was made with (only the files of its id and version are checked)."""
-    for path in instrument_paths():
+    """The shipped instrument an inspection file was made with (only the files of its id and version are checked).
+
+    A file that opens by naming that id and version is looked at first: the file found is read and
+    checked as before, and the others are not even parsed (~1.5 ms each)."""
+    wanted = (identity.id, identity.version)
+    for path in sorted(instrument_paths(), key=lambda path: _names_first(path) != wanted):  # stable
         label = _label(path)
         if label is None or label == (identity.id, identity.version):
             instrument = _instrument(path)
