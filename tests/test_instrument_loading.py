@@ -306,6 +306,23 @@ def test_what_a_file_opens_with_is_never_taken_for_its_identity(
     assert find_instrument(mini_instrument.identity) == mini_instrument
 
 
+def test_the_shipped_files_are_found_where_importlib_resources_finds_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On disk the package's own folder (without importing importlib.resources); any other loader (a zip,
+    a frozen bundle) is asked through importlib.resources."""
+    import importlib.machinery
+    import importlib.resources
+    import importlib.util
+
+    assert assets._files() == importlib.resources.files(assets.PACKAGE)
+    spec = importlib.util.find_spec(assets.PACKAGE)
+    assert spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader)
+    elsewhere = importlib.machinery.ModuleSpec(assets.PACKAGE, loader=None, origin="/nowhere/__init__.py")
+    monkeypatch.setattr(assets.importlib.util, "find_spec", lambda _name: elsewhere)
+    asked: list[str] = []
+    monkeypatch.setattr(importlib.resources, "files", lambda package: asked.append(package) or Path("/asked"))
+    assert assets._files() == Path("/asked") and asked == [assets.PACKAGE]
+
+
 # -- the record of what pydantic accepted ----------------------------------------------------------
 
 

@@ -80,6 +80,8 @@ LATER = {
     "socket",  # the edit lock names this computer from os.uname()
     "subprocess",
     "html",
+    "importlib.resources",  # the shipped files are found without it (model/assets.py)
+    "importlib.readers",
 }
 
 #: Qt classes made when first used, never to show a file. QWizard and QCalendarWidget stand for the

@@ -9,13 +9,17 @@ the moment the package is installed anywhere else.
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.resources import as_file, files
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hmip_desktop.model.errors import UserError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 PACKAGE = "hmip_desktop.resources"
 INSTRUMENTS = "instruments"
@@ -27,9 +31,22 @@ class MissingAsset(UserError):
     """A file the package should contain is not there: the installation is incomplete."""
 
 
+def _files() -> Traversable:
+    """`importlib.resources.files(PACKAGE)`. For the package on disk (installed, or the checkout) that is
+    its folder, given here without importing importlib.resources and its readers (~3 ms of a start);
+    any other kind of package (a zip, a frozen bundle's importer) is asked through importlib.resources."""
+    spec = importlib.util.find_spec(PACKAGE)
+    file_loaders = (importlib.machinery.SourceFileLoader, importlib.machinery.SourcelessFileLoader)
+    if spec is not None and isinstance(spec.loader, file_loaders) and spec.origin:
+        return Path(spec.origin).parent
+    from importlib.resources import files
+
+    return files(PACKAGE)
+
+
 def asset(folder: str, name: str) -> Traversable:
     """One shipped file, by folder (`INSTRUMENTS`, `FONTS`, `DEMO`) and name; it must exist."""
-    found = files(PACKAGE).joinpath(folder, name)
+    found = _files().joinpath(folder, name)
     if not found.is_file():
         raise MissingAsset(
             f"{folder}/{name} is missing from HMIP Desktop's resources ({where()}); reinstall HMIP Desktop"
@@ -39,7 +56,7 @@ def asset(folder: str, name: str) -> Traversable:
 
 def assets(folder: str, suffix: str) -> list[Traversable]:
     """The shipped files in `folder` whose names end with `suffix`, sorted by name."""
-    top = files(PACKAGE).joinpath(folder)
+    top = _files().joinpath(folder)
     if not top.is_dir():
         return []
     return sorted((item for item in top.iterdir() if item.is_file() and item.name.endswith(suffix)), key=_name)
@@ -55,13 +72,15 @@ def asset_path(folder: str, name: str) -> Iterator[Path]:
 
     Installed packages and the bundle keep their files on disk, so this is the file itself; only
     from a zipped package would it be a temporary copy, removed when the block ends."""
+    from importlib.resources import as_file
+
     with as_file(asset(folder, name)) as path:
         yield path
 
 
 def where() -> str:
     """Where the resources are read from, for messages."""
-    return str(files(PACKAGE))
+    return str(_files())
 
 
 def _name(item: Traversable) -> str:

@@ -22,13 +22,15 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from hmip_desktop.model import assets
 from hmip_desktop.model.errors import InstrumentError
 from hmip_desktop.model.instrument import validated_cache
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 #: The parts of the form, in the order of the offender's journey.
 SECTION_KEYS = (
