@@ -3,8 +3,9 @@
 They live in the repository's top-level ``resources/`` folder, which pyproject.toml maps into the
 package as ``hmip_desktop.resources``; so they are found the same way in a checkout installed
 editable, in an installed wheel and in the standalone bundle. Read them only through this module
-(importlib.resources), never through a path worked out from a source file's location: that breaks
-the moment the package is installed anywhere else.
+(importlib.resources, or the folder the import system says `hmip_desktop.resources` is in: `_files`),
+never through a path worked out from a source file's location: that breaks the moment the package
+is installed anywhere else.
 """
 
 from __future__ import annotations
