@@ -72,6 +72,7 @@ LATER = {
     "hmip_desktop.ui.start_page",  # a file named on the command line opens instead
     "hmip_desktop.ui.new_file_dialog",
     "hmip_desktop.ui.add_case_dialog",
+    "hmip_desktop.ui.workers",  # the worker threads: a CSV import, the lead's file check
     "hmip_desktop.ui.details_dialog",
     "hmip_desktop.ui.accessibility",
     "hmip_desktop.ui.form.text_history",
@@ -88,7 +89,7 @@ LATER = {
 #: whole set PySide6 builds at the first look-up of a widget made by Qt (a scroll area's viewport).
 QT_LATER = {"QFileDialog", "QMessageBox", "QListView", "QFormLayout", "QComboBox", "QWizard", "QCalendarWidget"}
 #: Named only in annotations or checks on the start path (the Add case dialog, the form's notes, keys).
-QT_LATER |= {"QDialog", "QDialogButtonBox", "QPlainTextEdit", "QKeyEvent"}
+QT_LATER |= {"QDialog", "QDialogButtonBox", "QPlainTextEdit", "QKeyEvent", "QThreadPool"}
 #: Made with the first event handed to Python (an event handler or filter run as the list shows, an
 #: event class imported for an annotation): QEvent's enums cost ~2 ms.
 QT_LATER |= {"QEvent"}

@@ -38,13 +38,13 @@ from hmip_desktop.ui.case_list_model import (
 from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.session import InspectionSession
-from hmip_desktop.ui.workers import Job, Progress, run_on_file
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent
 
     from hmip_desktop.model.file.store import InspectionFile
     from hmip_desktop.ui.add_case_dialog import AddCaseDialog
+    from hmip_desktop.ui.workers import Job, Progress
 
 SETTINGS_HEADER = "caseList/header"
 
@@ -348,6 +348,8 @@ class CaseListPanel(QWidget):
 
     def import_sample(self, csv_path: Path) -> Job:
         """Check and import the CSV on a worker thread (its own connection); report when done."""
+        from hmip_desktop.ui.workers import run_on_file  # the worker threads: when a sample is imported
+
         self.import_button.setEnabled(False)
         self.message.emit(f"Importing {csv_path.name}…")
 
