@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -107,9 +108,9 @@ def test_previous_and_next_case_follow_the_list_order(qtbot: QtBot, opened: Main
 def test_a_damaged_answer_refuses_the_file_as_it_opens_not_as_its_row_is_drawn(
     qtbot: QtBot, window: MainWindow, mini_file: InspectionFile
 ) -> None:
-    """The list works out a case's progress when its row is first shown, but reads every answer as the
-    file opens: a value that is not UTF-8 is one plain message then, and the file is closed again
-    (not a message each time a row is drawn, with the file left open)."""
+    """The list works out a case's progress when its row is first shown, but checks that every answer
+    reads as the file opens: a value that is not UTF-8 is one plain message then, and the file is
+    closed again (not a message each time a row is drawn, with the file left open)."""
     mini_file.set_answer("KT-0001", "cd.gender", "female", create_case=True)
     mini_file.set_answer("KT-0002", "cd.gender", "male", create_case=True)
     path = mini_file.path
@@ -131,3 +132,27 @@ def test_a_damaged_answer_refuses_the_file_as_it_opens_not_as_its_row_is_drawn(
     finally:
         reporter.uninstall()
     assert path.read_bytes() == before
+
+
+def test_opening_reads_the_answers_of_the_rows_shown_not_every_answer(
+    qtbot: QtBot, window: MainWindow, mini_file: InspectionFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every answer is checked (one joined read); a case's answers are read when its row is first shown,
+    and a sort on a column worked out from them reads the rest in one query."""
+    for number in range(1, 81):
+        mini_file.set_answer(f"KT-{number:04d}", "cd.gender", "female", create_case=True)
+    reads: list[str] = []
+    for name in ("all_values", "values_for", "check_values"):
+        real = getattr(InspectionFile, name)
+        monkeypatch.setattr(
+            InspectionFile, name, lambda self, *args, _real=real, _name=name: reads.append(_name) or _real(self, *args)
+        )
+    assert window.open_file(mini_file.path)
+    assert window.workspace is not None
+    table = window.workspace.cases.table
+    qtbot.waitUntil(lambda: "values_for" in reads)  # painted
+    assert reads.count("check_values") == 1 and "all_values" not in reads
+    assert reads.count("values_for") < 40  # the rows on screen, of 80
+    reads.clear()
+    table.sortByColumn(PROGRESS, Qt.SortOrder.AscendingOrder)
+    assert reads.count("all_values") == 1 and reads.count("values_for") == 0
