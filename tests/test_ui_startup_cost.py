@@ -58,6 +58,7 @@ LATER = {
     "pydantic",  # validates an instrument file once per user (validated_cache.py); report/area.py uses it
     "hmip_desktop.report.builder",
     "hmip_desktop.model.merge.files",
+    "hmip_desktop.model.merge.conflicts",  # the Conflicts badge is a count (InspectionFile.open_conflict_count)
     "hmip_desktop.model.file.package",
     "hmip_desktop.model.imports.csv_import",
     "hmip_desktop.scoring.engine",

@@ -390,6 +390,10 @@ class InspectionFile:
                 case_values[question_id] = value
         return values
 
+    def open_conflict_count(self) -> int:
+        """How many conflicts are open (the lead's Conflicts tab badge), counted without reading them."""
+        return int(self.conn.execute("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL").fetchone()[0])
+
     def check_values(self) -> None:
         """Every answer value reads as text, or FileNotInspection names the file (as `all_values` would).
 

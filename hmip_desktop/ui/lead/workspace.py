@@ -211,9 +211,8 @@ class LeadWorkspace(QObject):
         panel = self.conflicts_tab.built
         if panel is not None:
             return panel.open_count
-        from hmip_desktop.model.merge.conflicts import list_conflicts
-
-        return len(list_conflicts(self.session.inspection))
+        # Counted by the store: reading them (merge.conflicts) would load that module as the file opens.
+        return self.session.inspection.open_conflict_count()
 
     def _conflicts_counted(self, count: int) -> None:
         self.title_changed.emit(self.conflicts_tab, conflicts_title(count))
