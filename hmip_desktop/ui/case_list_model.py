@@ -117,7 +117,7 @@ class CaseListModel(QAbstractTableModel):
     Every case's record is read when the file opens, and every answer value is checked to read
     (`InspectionFile.check_values`: a damaged value refuses the file then, as it opens). A case's
     answers, and what the rules make of them (status short of complete, progress, the offence and
-    RoSH columns: ~0.2 ms a case), are read and worked out when its row is first shown; a sort on
+    RoSH columns: ~0.3 ms a case), are read and worked out when its row is first shown; a sort on
     one of those columns, or `rows()`, works out every row left, reading their answers in one query.
     The list shows some 30 cases at a time.
     """
