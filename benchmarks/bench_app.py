@@ -49,11 +49,8 @@ print("shown", flush=True)
 APP_WINDOW = """
 import sys
 from pathlib import Path
+from hmip_desktop.ui.app import launch  # first, as the hmip-desktop script imports it
 from PySide6.QtCore import QSettings, QTimer
-from hmip_desktop.ui import app as app_module
-if sys.argv[3] == "assessor-only":
-    app_module.WORKSPACE_MODULES = ()  # what the optional parts (the lead's tabs) add is measured apart
-launch = app_module.launch
 folder = Path(sys.argv[2])
 app, window, _reporter = launch(
     [sys.argv[1]], settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat), log_dir=folder
@@ -138,10 +135,9 @@ def lead_file(folder: Path, cases: int = 86) -> Path:
 
 def start_figures(path: Path, lead_path: Path, folder: Path) -> list[tuple[str, float, str]]:
     environment = child_environment(folder / "bytecode")
-    children = {  # name: (file, variant)
-        "assessor": (path, "full"),
-        "assessor-only": (path, "assessor-only"),
-        "lead": (lead_path, "full"),
+    children = {  # name: file
+        "assessor": path,
+        "lead": lead_path,
     }
     bare: list[float] = []
     bare_cpu: list[float] = []
@@ -151,12 +147,10 @@ def start_figures(path: Path, lead_path: Path, folder: Path) -> list[tuple[str, 
     ready_cpu: dict[str, list[float]] = {name: [] for name in children}
     for run in range(-1, START_RUNS):  # run -1 writes the bytecode and is not counted
         bare_marks = time_child(BARE_WINDOW, [], ("shown",), environment)
-        for name, (file, variant) in children.items():
+        for name, file in children.items():
             child_folder = folder / f"start-{run}-{name}"
             child_folder.mkdir()
-            marks = time_child(
-                APP_WINDOW, [str(file), str(child_folder), variant], ("shown", "opened", "ready"), environment
-            )
+            marks = time_child(APP_WINDOW, [str(file), str(child_folder)], ("shown", "opened", "ready"), environment)
             if run < 0:
                 continue
             ready[name].append(marks["ready"])
@@ -199,11 +193,6 @@ def start_figures(path: Path, lead_path: Path, folder: Path) -> list[tuple[str, 
         ),
         ("start ratio: app window shown / bare window", statistics.median(shown) / base, "≤ 3×"),
         ("start ratio: 86-case list ready / bare window", statistics.median(ready["assessor"]) / base, "≤ 2×"),
-        (
-            "start ratio: 86-case list ready / bare window, without the lead's tabs",
-            statistics.median(ready["assessor-only"]) / base,
-            "≤ 2×",
-        ),
         (
             "start ratio: lead file (86 merged cases) ready / bare window",
             statistics.median(ready["lead"]) / base,

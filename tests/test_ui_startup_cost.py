@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,8 @@ from hmip_desktop.model.instrument.definition import Instrument, instrument_path
 CHILD = """
 import sys
 from pathlib import Path
+from hmip_desktop.ui import app as app_module  # first, as the hmip-desktop script imports it
 from PySide6.QtCore import QSettings, QTimer
-from hmip_desktop.ui import app as app_module
 
 folder = Path(sys.argv[2])
 app, window, reporter = app_module.launch(
@@ -39,7 +40,7 @@ app, window, reporter = app_module.launch(
 def report():
     titles = [window.workspace.tabText(i) for i in range(window.workspace.count())]
     print("TABS", "|".join(titles))
-    print("MODULES", " ".join(sorted(sys.modules)))
+    print("MODULES", " ".join(sys.modules))  # in the order they were imported
     import PySide6.QtCore, PySide6.QtGui, PySide6.QtWidgets
     made = [name for module in (PySide6.QtCore, PySide6.QtGui, PySide6.QtWidgets) for name in vars(module)]
     print("QTCLASSES", " ".join(sorted(made)))
@@ -98,18 +99,19 @@ QT_LATER |= {"QIcon"}
 QT_LATER |= {"QEvent"}
 
 
-def start_app(path: Path, folder: Path) -> tuple[list[str], set[str], set[str]]:
-    """The tabs shown, the modules loaded and the Qt classes made once the file is open."""
+def start_app(path: Path, folder: Path) -> tuple[list[str], list[str], set[str]]:
+    """The tabs shown, the modules loaded (in the order they were) and the Qt classes made once the file
+    is open."""
     folder.mkdir()
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), str(folder)], capture_output=True, text=True, timeout=120
     )
     lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in done.stdout.splitlines() if " " in line}
     assert "QTCLASSES" in lines, done.stderr[-2000:]
-    return lines["TABS"].split("|"), set(lines["MODULES"].split()), set(lines["QTCLASSES"].split())
+    return lines["TABS"].split("|"), lines["MODULES"].split(), set(lines["QTCLASSES"].split())
 
 
-def heavy(modules: set[str]) -> set[str]:
+def heavy(modules: Iterable[str]) -> set[str]:
     return {name for name in modules if name in LATER or name.split(".")[0] in LATER}
 
 
@@ -135,8 +137,12 @@ def test_opening_a_file_loads_nothing_it_does_not_show(tmp_path: Path, mini_inst
         for ref in ("KT-0001", "KT-0002", "KT-0003"):  # a list to show (an empty one shows a note instead)
             made.add_case(ref)
         made.set_answer("KT-0001", "cd.gender", "male")
-    tabs, modules, qt_classes = start_app(path, tmp_path / "run")
+    tabs, loaded, qt_classes = start_app(path, tmp_path / "run")
+    modules = set(loaded)
     assert heavy(modules) == set()
+    # The model loads before PySide6, which reads the source of every module imported after it (app.py).
+    after_qt = loaded[loaded.index("PySide6.QtCore") :]
+    assert [name for name in after_qt if name.startswith("hmip_desktop.model")] == []
     assert qt_classes & QT_LATER == set()
     assert {"QTableView", "QMainWindow"} <= qt_classes  # what the guard reads is there
     lead_modules = {name for name in modules if name.startswith("hmip_desktop.ui.lead")}

@@ -10,6 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The Qt-free part of the model that opening a file needs (SQLite, the instrument), imported before
+# PySide6: PySide6 reads the source file of every module imported after it (to see whether it asks
+# for `__feature__`), ~40 files a start that an installed app would otherwise never open.
+import hmip_desktop.model.file.store
+import hmip_desktop.model.instrument.relevance  # noqa: F401
+
+# isort: split
 from PySide6.QtCore import QSettings, QTimer
 
 from hmip_desktop import __version__
@@ -72,8 +79,7 @@ def launch(
 ) -> tuple[QApplication, MainWindow, ExceptionReporter]:
     """Create the app, show its window, and open the file named on the command line.
 
-    The window is painted first; the file follows from the event loop, because importing
-    the model (SQLite, the instrument) takes longer than showing a window.
+    The window is painted first; the file (its instrument, its cases) follows from the event loop.
 
     Python's cycle collector is off while the app starts: starting makes some 15,000 objects that
     live as long as the app, and the collector would walk them again and again on the way (~30

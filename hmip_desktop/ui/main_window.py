@@ -354,7 +354,7 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: Path | str, *, read_only: bool = False) -> bool:
         """Open an inspection file in this window (read-only if someone else is editing it)."""
-        # The model (pydantic, SQLite) is imported here, not at start-up, so the window shows first.
+        # The session (with the rest of the model it needs) loads here, not at start-up: the window shows first.
         from hmip_desktop.ui.session import InspectionSession
 
         path = Path(path)
