@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT, add_case, focused_question, form_of
+from ui_support import QT_STRICT, add_case, focused_question, form_of, shown_whole
 
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui.case_list_model import PROGRESS
@@ -27,6 +27,7 @@ def test_add_a_case_from_the_keyboard(qtbot: QtBot, opened: MainWindow) -> None:
     assert dialog.ref.text() == "KT 0105 J.Smith"
     assert dialog.error.isVisible() and dialog.error.text().startswith("“KT 0105 J.Smith” has a space.")
     assert "Never a name" in dialog.error.text()
+    qtbot.waitUntil(lambda: shown_whole(dialog.error))  # the dialog grows to show the whole rule
     qtbot.keyClick(dialog.ref, Qt.Key.Key_Return)  # OK refuses it: the dialog stays, nothing is added
     assert dialog.isVisible() and opened.workspace.cases.model.rowCount() == 0
     dialog.ref.selectAll()

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT, add_case, answer_fresh_case, click_option, form_of, row
+from ui_support import QT_STRICT, add_case, answer_fresh_case, click_option, form_of, row, shown_whole
 
 from hmip_desktop.model.file.package import ScryptParams, open_package
 from hmip_desktop.model.file.store import InspectionFile
@@ -138,6 +138,7 @@ def test_a_short_or_mismatched_passphrase_is_refused_in_the_dialog(
     type_passphrases(qtbot, dialog, first, second)
     assert dialog.isVisible() and dialog.error.isVisible()
     assert message in dialog.error.text()
+    qtbot.waitUntil(lambda: shown_whole(dialog.error))  # the dialog grows to show all of it
     assert dialog.repeat.text() == ""  # typed again, so a typo is not repeated
     assert save_as == [] and list((tmp_path / "out").iterdir()) == []
     assert not (opened.package_export and opened.package_export.running)

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from hmip_desktop.model.file.store import InspectionFile
@@ -114,3 +114,11 @@ def stored_notes(path: Path, case_ref: str) -> dict[str, str]:
     with InspectionFile.open(path, read_only=True) as inspection:
         case = inspection.get_case(case_ref)
         return {qid: a.note for qid, a in inspection.answers_for(case.uuid).items() if a.note}
+
+
+def shown_whole(label: QLabel) -> bool:
+    """Every line of a (word-wrapped) label's text is on screen: it is given the height its text needs
+    at its width, inside its window."""
+    window = label.window()
+    inside = window.rect().contains(QRect(label.mapTo(window, QPoint(0, 0)), label.size()))
+    return label.isVisible() and inside and label.height() >= label.heightForWidth(label.width())

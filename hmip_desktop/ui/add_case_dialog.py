@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBo
 
 from hmip_desktop.model.file.rules import CASE_REF_PATTERN
 from hmip_desktop.ui.colours import tint
+from hmip_desktop.ui.fit import grow_to_fit
 
 CASE_REF_RULE = (
     "A case reference is 1 to 40 letters, digits and - _ . / (no spaces), starting with a letter or "
@@ -76,6 +77,7 @@ class AddCaseDialog(QDialog):
         self.error.setText(problem)
         self.error.setVisible(bool(problem))
         self.ref.setAccessibleDescription(problem)
+        grow_to_fit(self)
 
     def accept(self) -> None:
         problem = case_ref_problem(self.ref.text())

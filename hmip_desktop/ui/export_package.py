@@ -44,6 +44,7 @@ from hmip_desktop.model.file.package import (
 )
 from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.errors import show_user_error
+from hmip_desktop.ui.fit import grow_to_fit
 from hmip_desktop.ui.workers import Job, Progress, run_in_thread
 
 if TYPE_CHECKING:
@@ -143,6 +144,7 @@ class PassphraseDialog(QDialog):
         if problem:
             self.error.setText(problem)
             self.error.show()
+            grow_to_fit(self)
             self.repeat.clear()
             self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
             self.passphrase.selectAll()
