@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from ui_support import QT_STRICT
@@ -23,7 +23,7 @@ from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.scoring.agreement import AgreementResult, agreement_of_file
 from hmip_desktop.scoring.engine import percent
-from hmip_desktop.ui.lead.agreement_panel import NO_DOUBLE_MARKING, AgreementPanel
+from hmip_desktop.ui.lead.agreement_panel import NO_DOUBLE_MARKING, QUESTION_COLUMN, AgreementPanel
 from hmip_desktop.ui.lead.moderation_dialog import ModerationDialog
 from hmip_desktop.ui.session import InspectionSession
 
@@ -80,6 +80,28 @@ def test_a_question_lists_the_pairs_behind_it_and_opens_a_case(qtbot: QtBot, pan
     with qtbot.waitSignal(panel.open_case_requested) as opened:
         panel.pairs_view.doubleClicked.emit(panel.pairs.index(0, 0))
     assert opened.args == [first.case_ref, first.question_id]
+
+
+def test_every_header_is_whole_at_the_workspace_size(qtbot: QtBot, panel: AgreementPanel) -> None:
+    """A column is never narrower than its header ("Same side of the line", "First's answer" were cut at
+    both ends), with a question's pairs shown, at the size the panel has in a 1280 x 800 window."""
+    panel.resize(1260, 700)
+    panel.show()
+
+    def cut(view: QTableView) -> list[str]:
+        header = view.horizontalHeader()
+        return [
+            view.model().headerData(column, Qt.Orientation.Horizontal)
+            for column in range(header.count())
+            if not header.isSectionHidden(column) and header.sectionSize(column) < header.sectionSizeHint(column)
+        ]
+
+    panel.questions_view.selectRow(0)
+    qtbot.waitUntil(lambda: panel.pairs.rowCount() > 0)
+    assert panel.pairs_view.isColumnHidden(QUESTION_COLUMN)  # one question's answers: named in the title
+    assert (cut(panel.assessors_view), cut(panel.questions_view), cut(panel.pairs_view)) == ([], [], [])
+    panel.assessors_view.selectRow(0)  # a pair of assessors' answers, to every question
+    assert not panel.pairs_view.isColumnHidden(QUESTION_COLUMN)
 
 
 def test_a_pair_of_assessors_lists_their_answers(panel: AgreementPanel) -> None:

@@ -1,8 +1,8 @@
-"""Dialogs that show a message after they open grow to show all of it."""
+"""Making room for what a widget shows: dialogs grow to show a message whole, columns fit their headers."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTableView, QWidget
 
 
 def grow_to_fit(window: QWidget) -> None:
@@ -18,3 +18,13 @@ def grow_to_fit(window: QWidget) -> None:
     needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
     if needed > window.height():
         window.resize(width, needed)
+
+
+def text_column_width(view: QTableView, text: str) -> int:
+    """Room for a value such as "12 of 14", with the cell's padding."""
+    return view.fontMetrics().horizontalAdvance(text) + 24
+
+
+def fit_column(view: QTableView, column: int, width: int = 0) -> None:
+    """`width`, or the header's own text if that is wider (a header never cut)."""
+    view.setColumnWidth(column, max(width, view.horizontalHeader().sectionSizeHint(column)))

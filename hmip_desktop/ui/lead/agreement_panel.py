@@ -29,6 +29,7 @@ from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.moderation import ModerationPlan
 from hmip_desktop.scoring.agreement import AgreementResult, agreement_of_file
 from hmip_desktop.ui.errors import show_user_error
+from hmip_desktop.ui.fit import fit_column, text_column_width
 from hmip_desktop.ui.lead.agreement_models import (
     SORT_ROLE,
     AssessorPairsModel,
@@ -49,6 +50,10 @@ def _read(inspection: InspectionFile, _progress: Progress) -> AgreementResult:
     return agreement_of_file(inspection)
 
 
+#: The column of the answers' table naming the question (hidden while it lists one question's answers).
+QUESTION_COLUMN = 1
+
+
 def _table(name: str, spoken: str, model: QSortFilterProxyModel | AssessorPairsModel | RatingPairsModel) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
@@ -62,6 +67,13 @@ def _table(name: str, spoken: str, model: QSortFilterProxyModel | AssessorPairsM
     view.setWordWrap(False)
     view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     return view
+
+
+def _fit_figures(view: QTableView) -> None:
+    """The figures' columns as wide as a figure ("-0.12", "100%") or their header, whichever is wider:
+    the first column has the rest, and no header is cut at both ends ("Same side of the line")."""
+    for column in range(1, view.model().columnCount()):
+        fit_column(view, column, text_column_width(view, "-0.00"))
 
 
 class AgreementPanel(QWidget):
@@ -109,10 +121,15 @@ class AgreementPanel(QWidget):
         self.questions_view.setSortingEnabled(True)
         self.questions_view.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # lowest agreement first
         self.questions_view.setToolTip("Lowest agreement first: these questions are where the guidance is least clear")
+        _fit_figures(self.assessors_view)
+        _fit_figures(self.questions_view)
         self.pairs_view = _table("agreementPairsTable", "Answers behind the figure", self.pairs)
-        self.pairs_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.pairs_view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.pairs_view.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        # The two answers share what the case, the question, the names and yes/no leave.
+        pairs_header = self.pairs_view.horizontalHeader()
+        for column in (0, 2, 4, 6):
+            pairs_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (3, 5):
+            pairs_header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.pairs_title = QLabel("Select a question or a pair of assessors to see the answers behind its figure.")
         self.pairs_title.setObjectName("agreementPairsTitle")
         self.pairs_title.setWordWrap(True)
@@ -202,10 +219,10 @@ class AgreementPanel(QWidget):
         row = self.questions.rows[self.question_order.mapToSource(current).row()]
         label = self.instrument.question(row.question_id).chart_label
         self.pairs.set_pairs(list(row.pairs))
+        self.pairs_view.setColumnHidden(QUESTION_COLUMN, True)  # one question, named in the title
         self.pairs_title.setText(
             f"<b>{label}</b> ({row.question_id}): {len(row.disagreements)} of {row.values.pairs} pairs differ"
         )
-        self.pairs_view.resizeColumnToContents(0)
 
     def _assessors_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid() or self.result is None:
@@ -219,6 +236,7 @@ class AgreementPanel(QWidget):
         ]
         differ = sum(1 for p in pairs if not p.agree)
         self.pairs.set_pairs(pairs)
+        self.pairs_view.setColumnHidden(QUESTION_COLUMN, False)
         self.pairs_title.setText(
             f"<b>{chosen.first}</b> and <b>{chosen.second}</b>: {differ} of {len(pairs)} answers differ"
         )

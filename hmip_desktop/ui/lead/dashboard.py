@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from hmip_desktop.model.instrument.definition import Instrument
 from hmip_desktop.ui.colours import colours_for
+from hmip_desktop.ui.fit import fit_column, text_column_width
 from hmip_desktop.ui.lead.bars import FIGURE_ROLE, PercentBarDelegate
 from hmip_desktop.ui.lead.cases_behind import CasesBehindPanel, rows_behind
 from hmip_desktop.ui.lead.dashboard_models import (
@@ -85,16 +86,6 @@ def _table(name: str, model: QAbstractItemModel, *, stretch: int = 0) -> QTableV
 def bar_column_width(view: QTableView) -> int:
     """Room for "100%" and a bar long enough to compare (see bars.PercentBarDelegate)."""
     return view.fontMetrics().horizontalAdvance("100%") + 12 + 8 + 64
-
-
-def text_column_width(view: QTableView, text: str) -> int:
-    """Room for a value such as "12 of 14", with the cell's padding."""
-    return view.fontMetrics().horizontalAdvance(text) + 24
-
-
-def fit_column(view: QTableView, column: int, width: int) -> None:
-    """`width`, or the header's own text if that is wider (a header never cut)."""
-    view.setColumnWidth(column, max(width, view.horizontalHeader().sectionSizeHint(column)))
 
 
 class DashboardPanel(QWidget):
