@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent, QAccessibleInterface
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT, add_case, click_option, form_of, row
+from ui_support import QT_STRICT, add_case, click_option, form_of, literal_ampersands, row
 
 from hmip_desktop.ui.main_window import MainWindow
 
@@ -86,7 +86,7 @@ def announcements(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 def test_every_focusable_control_of_the_case_list_and_form_is_named(qtbot: QtBot, opened: MainWindow) -> None:
     assert opened.workspace is not None
-    assert unnamed_focusable(opened) == []  # the empty case list
+    assert unnamed_focusable(opened) == [] and literal_ampersands(opened) == []  # the empty case list
     add_case(opened, "KT-0001")
     opened.show_inapplicable_action.trigger()  # greyed rows too
     form = form_of(opened)
@@ -106,7 +106,7 @@ def test_the_dialogs_name_their_fields(qtbot: QtBot, opened: MainWindow) -> None
     assert opened.workspace is not None
     add_dialog = opened.workspace.cases.ask_new_case()
     qtbot.waitExposed(add_dialog)
-    assert unnamed_focusable(add_dialog) == []
+    assert unnamed_focusable(add_dialog) == [] and literal_ampersands(add_dialog) == []
     ref = QAccessible.queryAccessibleInterface(add_dialog.ref)
     assert ref.text(QAccessible.Text.Name).startswith("Case reference")
     qtbot.keyClicks(add_dialog.ref, "KT 01")
@@ -114,7 +114,7 @@ def test_the_dialogs_name_their_fields(qtbot: QtBot, opened: MainWindow) -> None
     add_dialog.reject()
     new_file = opened.ask_new_file()
     qtbot.waitExposed(new_file)
-    assert unnamed_focusable(new_file) == []
+    assert unnamed_focusable(new_file) == [] and literal_ampersands(new_file) == []
     new_file.reject()
 
 
@@ -176,10 +176,10 @@ def test_every_focusable_control_of_the_lead_tabs_is_named(
             assert lead.conflicts.open_view.model().rowCount() > 0
             lead.conflicts.open_view.selectRow(0)  # a conflict's two sides and their buttons
         visited.append(title)
-        problems[title] = unnamed_focusable(lead_window)
+        problems[title] = unnamed_focusable(lead_window) + literal_ampersands(lead_window)
         for inner in inner_tabs(qtbot, workspace.currentWidget()):  # walked while each is shown
             visited.append(f"{title} / {inner}")
-            problems[f"{title} / {inner}"] = unnamed_focusable(lead_window)
+            problems[f"{title} / {inner}"] = unnamed_focusable(lead_window) + literal_ampersands(lead_window)
     problems = {where: found for where, found in problems.items() if found}
     assert {v.split(" / ")[0] for v in visited} >= {"Cases", "Case form", "Team files", "Scores", "Findings", "Report"}
     assert len(visited) > 12  # the dashboard's and the findings' own tabs were walked too

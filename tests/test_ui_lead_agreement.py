@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT
+from ui_support import QT_STRICT, literal_ampersands
 
 from hmip_desktop.model.demo import QUALITY_LEAD, generate_demo
 from hmip_desktop.model.file.store import InspectionFile
@@ -142,6 +142,15 @@ def open_dialog(qtbot: QtBot, panel: AgreementPanel) -> ModerationDialog:
     assert isinstance(dialog, ModerationDialog)
     qtbot.waitUntil(lambda: dialog.data is not None, timeout=TIMEOUT)
     return dialog
+
+
+def test_the_moderation_dialog_underlines_its_keys(qtbot: QtBot, panel: AgreementPanel) -> None:
+    """Alt+S and Alt+F reach the seed and the folder (their labels showed "&Seed:", "&Folder…" as typed)."""
+    dialog = open_dialog(qtbot, panel)
+    qtbot.waitExposed(dialog)
+    assert literal_ampersands(dialog) == []
+    qtbot.keyClick(dialog, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
+    assert dialog.focusWidget() is dialog.folder
 
 
 def test_plan_moderation_draws_the_sample_and_writes_blind_files(

@@ -122,3 +122,16 @@ def shown_whole(label: QLabel) -> bool:
     window = label.window()
     inside = window.rect().contains(QRect(label.mapTo(window, QPoint(0, 0)), label.size()))
     return label.isVisible() and inside and label.height() >= label.heightForWidth(label.width())
+
+
+def literal_ampersands(root: QWidget) -> list[str]:
+    """The visible labels under `root` that show a "&" meant to underline a shortcut key: a label with
+    no buddy shows it as typed, and its key reaches nothing."""
+    return [
+        label.text()
+        for label in root.findChildren(QLabel)
+        if label.isVisible()
+        and label.buddy() is None
+        and "<" not in label.text()  # rich text writes "&" as &amp;
+        and "&" in label.text().replace("&&", "")
+    ]

@@ -114,6 +114,14 @@ class PlanPreviewModel(RowTableModel[Assignment]):
         return None
 
 
+def _label_for(text: str, field: QWidget) -> QLabel:
+    """A form label for a row holding more than its field: a row given as a layout gets a label without
+    a buddy, which shows its "&" instead of underlining the key that reaches the field."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
+
+
 class ModerationDialog(QDialog):
     #: The files were written: the plan (its `files` filled in).
     written = Signal(object)
@@ -173,10 +181,10 @@ class ModerationDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("&Share of the cases:", self.share)
-        form.addRow("&Seed:", seed_row)
+        form.addRow(_label_for("&Seed:", self.seed), seed_row)
         form.addRow("Second &markers:", self.markers_view)
         form.addRow("", add_row)
-        form.addRow("&Folder for the files:", folder_row)
+        form.addRow(_label_for("&Folder for the files:", self.folder), folder_row)
 
         self.summary = QLabel("Reading who marked which case…")
         self.summary.setObjectName("moderationSummary")
