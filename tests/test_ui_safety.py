@@ -53,6 +53,7 @@ def test_a_file_locked_on_another_computer_opens_read_only(
     assert session is not None and session.read_only
     assert window.banner.isVisible()
     assert "field-laptop-7" in window.banner.label.text()
+    assert window.banner.label.text().startswith("<b>Read-only:</b> ann.hmip is being edited by ")
     assert window.windowTitle() == "ann.hmip — Ann Smith (Inspector) [read-only] — HMIP Desktop"
     assert window.workspace is not None
     assert not window.workspace.cases.add_button.isEnabled()

@@ -121,7 +121,13 @@ class ReadOnlyBanner(QFrame):
         self.hide()
 
     def show_reason(self, reason: str, can_take_over: bool) -> None:
-        self.label.setText(f"<b>Read-only.</b> {reason}. You can read everything; changes are not possible.")
+        """`reason` as the session words it ("you opened it read-only", "ann.hmip is being edited by …"):
+        after a colon, so it reads on from the heading whichever way it starts."""
+        import html  # a read-only file only
+
+        self.label.setText(
+            f"<b>Read-only:</b> {html.escape(reason)}. You can read everything; changes are not possible."
+        )
         self.take_over_button.setVisible(can_take_over)
         self.show()
 
