@@ -103,7 +103,7 @@ def launch(
         reporter = ExceptionReporter(lambda: window)
         reporter.install()
         window.show()
-        app.processEvents()  # paint the window before the slower imports of the model
+        app.processEvents()  # paint the window before the file is read
     except BaseException:
         if collecting:
             gc.enable()
