@@ -31,6 +31,7 @@ from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, default_instrument
 from hmip_desktop.ui.case_list_model import CASE, PROGRESS, STATUS
 from hmip_desktop.ui.form.layout import finished_groups, layout_of
+from hmip_desktop.ui.form.question_row import QuestionRow
 from hmip_desktop.ui.main_window import MainWindow
 
 pytestmark = QT_STRICT
@@ -405,3 +406,42 @@ def test_the_new_file_dialog_names_save_in_with_a_working_mnemonic(qtbot: QtBot,
     qtbot.keyClick(dialog.inspection_id, Qt.Key.Key_V, ALT)
     assert dialog.path.hasFocus()
     dialog.reject()
+
+
+def test_in_a_900_by_600_window_every_option_of_the_form_is_on_the_page(
+    qtbot: QtBot, settings: QSettings, tmp_path: Path
+) -> None:
+    """The page never scrolls sideways (its scroll bar is off): options that do not fit side by side
+    wrap onto more lines, rather than pushing the form off the page's left and right edges."""
+    path = tmp_path / "helen.hmip"
+    InspectionFile.create(
+        path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=default_instrument()
+    ).close()
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.resize(900, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.open_file(path)
+    window.show_inapplicable_action.trigger()  # every row shown, the greyed ones too
+    add_case(window, "KT-0001")
+    form = form_of(window)
+    assert window.workspace is not None
+    window.workspace.show_form()
+    wrapped = 0
+    for page in form.section_pages.values():
+        form.focus_question(page.section.groups[0].question_ids[0])
+        qtbot.waitUntil(lambda page=page: page.widget() is not None and page.widget().isVisible())
+        QApplication.processEvents()
+        viewport = page.viewport()
+        assert page.widget().width() <= viewport.width(), page.objectName()
+        for question_row in page.widget().findChildren(QuestionRow):
+            if not question_row.isVisible():
+                continue
+            options = question_row.options
+            wrapped += options.columns < options.preferred
+            for button in options.buttons:
+                left = button.mapTo(viewport, QPoint(0, 0)).x()
+                assert left >= 0 and left + button.width() <= viewport.width(), button.text()
+    assert wrapped  # a narrow window does make some options wrap
+    window.close()

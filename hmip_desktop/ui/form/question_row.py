@@ -189,13 +189,8 @@ class QuestionRow(QFrame):
 
         self.guidance: QLabel | None = None  # built on first request
 
-        self.options = QWidget()
-        grid = QGridLayout(self.options)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(22)
-        grid.setVerticalSpacing(4)
+        self.options = OptionGrid(option_columns([o.label for o in question.options]))
         self.group = QButtonGroup(self)
-        columns = option_columns([o.label for o in question.options])
         for index, option in enumerate(question.options):
             digit = (index + 1) % 10
             radio = QRadioButton(f"{digit}  {option.label}")
@@ -204,8 +199,7 @@ class QuestionRow(QFrame):
             radio.setAccessibleName(option.label)
             radio.setAccessibleDescription(f"Option {index + 1} of {len(question.options)}; press {digit}")
             self.group.addButton(radio, index)
-            grid.addWidget(radio, index // columns, index % columns)
-        grid.setColumnStretch(columns, 1)
+            self.options.add(radio)
         self.group.idClicked.connect(self._clicked)
         layout.addWidget(self.options)
 
@@ -516,6 +510,60 @@ class QuestionRow(QFrame):
                 painter.drawRoundedRect(frame, 3, 3)
             painter.end()
         super().paintEvent(event)
+
+
+class OptionGrid(QWidget):
+    """A question's options in rows of `preferred` (`option_columns`), and in fewer as the form
+    narrows: never wider than the page, whose horizontal scroll bar is off. A fixed grid made five
+    options on a line wider than the page in a 900-pixel window, and the whole form was cut off on
+    the left, with no way to scroll to it."""
+
+    SPACING = 22
+
+    def __init__(self, preferred: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preferred = preferred
+        self.columns = preferred
+        self.buttons: list[QRadioButton] = []
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(self.SPACING)
+        self.grid.setVerticalSpacing(4)
+        self.grid.setColumnStretch(preferred, 1)
+
+    def add(self, button: QRadioButton) -> None:
+        index = len(self.buttons)
+        self.buttons.append(button)
+        self.grid.addWidget(button, index // self.columns, index % self.columns)
+
+    def columns_for(self, width: int) -> int:
+        """The most columns, up to the preferred number, whose options fit side by side in `width`."""
+        for columns in range(min(self.preferred, len(self.buttons)), 1, -1):
+            widths = [max(b.sizeHint().width() for b in self.buttons[c::columns]) for c in range(columns)]
+            if sum(widths) + self.SPACING * (columns - 1) <= width:
+                return columns
+        return 1
+
+    def arrange(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        for button in self.buttons:
+            self.grid.removeWidget(button)
+        self.grid.setColumnStretch(self.columns, 0)
+        self.columns = columns
+        for index, button in enumerate(self.buttons):
+            self.grid.addWidget(button, index // columns, index % columns)
+        self.grid.setColumnStretch(columns, 1)
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as one option: the options wrap before the page would have to grow."""
+        narrowest = max((b.minimumSizeHint().width() for b in self.buttons), default=0)
+        return QSize(narrowest, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.arrange(self.columns_for(event.size().width()))
 
 
 def option_columns(labels: list[str]) -> int:
