@@ -255,3 +255,30 @@ def test_a_question_that_does_not_apply_says_why_and_shows_when_asked(
 
     assert not workspace.open_case_at_ref("KT-9999", hidden[0])
     assert "KT-9999" in messages[-1]
+
+
+def test_after_resolving_the_feedback_names_the_question_and_history_shows_who_and_when_whole(
+    qtbot: QtBot, lead: LeadWorkspace, double_marked: dict[str, Path]
+) -> None:
+    merge_team(qtbot, lead, double_marked)
+    panel = shown_panel(qtbot, lead)
+    detail = panel.detail
+    conflict = detail.conflict
+    assert conflict is not None
+    qtbot.mouseClick(detail.cards[0].button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(detail.note, "Checked the contact log with both assessors: the gap is real")
+    with qtbot.waitSignal(lead.dashboard.refreshed, timeout=60_000):
+        qtbot.mouseClick(detail.confirm_button, Qt.MouseButton.LeftButton)
+    # The question as the lists name it, not its id.
+    label = lead.session.instrument.question(conflict.question_id).chart_label
+    assert label in panel.feedback.text() and conflict.question_id not in panel.feedback.text()
+
+    click_tab(qtbot, panel.lists, 1)
+    view = panel.history_view
+    qtbot.waitUntil(view.isVisible)
+    model = view.model()
+    metrics = view.fontMetrics()
+    for column in (2, 3, 4):  # Decision, Resolved by, When
+        text = str(model.index(0, column).data())
+        assert text
+        assert view.columnWidth(column) > metrics.horizontalAdvance(text), text

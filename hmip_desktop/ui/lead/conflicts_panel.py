@@ -10,6 +10,7 @@ conflict reopened from History (`reopen_conflict`, audited too).
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -406,7 +407,10 @@ class ConflictsPanel(QWidget):
         self.open_view.setAccessibleName("Open conflicts")
         self.history_view.setAccessibleName("Settled conflicts")
         history_header = self.history_view.horizontalHeader()
-        history_header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # The decision, who and when as wide as their texts (a time was cut to "29 Nov 2026 …"); the
+        # note takes the rest, and is shown whole under the two answers.
+        for column in (2, 3, 4):
+            history_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         history_header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.lists = QTabWidget()
         self.lists.setObjectName("conflictLists")
@@ -533,7 +537,10 @@ class ConflictsPanel(QWidget):
         self.detail.drafts.pop(conflict.id, None)
         self.last_resolved, self.last_draft = decided, draft
         label = value_label(self.session.instrument, decided.question_id, decided.resolution_value)
-        self.feedback.setText(f"Resolved <b>{decided.case_ref}</b> {decided.question_id}: {label}.")
+        question = self.session.instrument.question(decided.question_id).chart_label
+        self.feedback.setText(
+            f"Resolved <b>{html.escape(decided.case_ref)}</b> · {html.escape(question)}: {html.escape(label)}."
+        )
         self.feedback_row.show()
         self.resolved.emit(conflict.id)
 
