@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QRadioButton,
+    QStyle,
+    QStyleFactory,
+    QStyleOptionButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 from ui_support import QT_STRICT, add_case, click_option, form_of, row
 
@@ -24,6 +32,7 @@ from hmip_desktop.ui.colours import (
     relative_luminance,
 )
 from hmip_desktop.ui.main_window import MainWindow
+from hmip_desktop.ui.style import app_style
 
 pytestmark = QT_STRICT
 Role = QPalette.ColorRole
@@ -179,3 +188,42 @@ def test_switching_to_dark_while_the_app_runs_recolours_it(qtbot: QtBot, opened:
     finally:
         QApplication.setPalette(original)
     qtbot.waitUntil(lambda: label.palette().color(Role.WindowText).rgb() == light_muted.rgb())
+
+
+def indicator_contrast(qtbot: QtBot, style: QStyle, palette: QPalette, checked: bool) -> dict[str, float]:
+    """The best contrast between the window and any pixel of a radio button's and a check box's
+    indicator (left of their label), drawn in `style` and `palette`."""
+    found: dict[str, float] = {}
+    for button in (QRadioButton("1  Yes"), QCheckBox("Use this case as a practice illustration")):
+        qtbot.addWidget(button)
+        button.setStyle(style)
+        button.setPalette(palette)
+        button.setChecked(checked)
+        button.show()
+        qtbot.waitExposed(button)
+        image = button.grab().toImage()
+        indicator = style.subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, QStyleOptionButton(), button)
+        window = palette.color(Role.Window)
+        pixels = [
+            image.pixelColor(x, y)
+            for x in range(min(indicator.right() + 2, image.width()))
+            for y in range(image.height())
+        ]
+        found[type(button).__name__] = max(contrast(pixel, window) for pixel in pixels)
+    return found
+
+
+@pytest.mark.parametrize("checked", [False, True])
+def test_in_fusion_on_a_dark_palette_radio_buttons_and_check_boxes_are_outlined_at_3_to_1(
+    qtbot: QtBot, checked: bool
+) -> None:
+    """WCAG's 3:1 for the parts of a control that show its state: Fusion's own outline was 1.1:1 there."""
+    style = app_style("Fusion")
+    assert style is not None
+    dark = reference_palettes()["dark"]
+    assert all(value >= 3 for value in indicator_contrast(qtbot, style, dark, checked).values())
+    # A light palette is drawn as Fusion draws it; a style other than Fusion is kept as it is.
+    fusion = QStyleFactory.create("Fusion")
+    light = reference_palettes()["light"]
+    assert indicator_contrast(qtbot, style, light, checked) == indicator_contrast(qtbot, fusion, light, checked)
+    assert app_style("Windows") is None

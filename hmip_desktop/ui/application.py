@@ -25,4 +25,9 @@ def application(argv: Sequence[str]) -> QApplication:
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    from hmip_desktop.ui.style import app_style
+
+    style = app_style(app.style().name())
+    if style is not None:
+        app.setStyle(style)
     return app

@@ -49,9 +49,10 @@ def mid_fieldwork_file(folder: Path) -> Path:
 
 
 def take_screenshots(out_dir: Path) -> list[Path]:
+    from hmip_desktop.ui.application import application  # the app's own style, as it starts
     from hmip_desktop.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
+    app = application([])
     assert isinstance(app, QApplication)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
