@@ -87,14 +87,25 @@ def test_a_second_window_on_the_same_file_is_read_only_until_the_first_closes(
 
 
 def test_taking_over_a_lock_left_by_a_crashed_laptop(
-    qtbot: QtBot, window: MainWindow, mini_file: InspectionFile, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, mini_file: InspectionFile
 ) -> None:
     lock_path_for(mini_file.path).write_text(
         json.dumps({"host": "field-laptop-7", "pid": 4242, "since": "2014-01-14T09:30:00+00:00", "token": "t"})
     )
     window.open_file(mini_file.path)
-    monkeypatch.setattr(QMessageBox, "warning", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
     window.banner.take_over_button.click()
+    cancel = window.take_over_box
+    assert cancel is not None
+    qtbot.mouseClick(cancel.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert window.session is not None and window.session.read_only and window.take_over_box is None
+    window.banner.take_over_button.click()
+    box = window.take_over_box
+    assert box is not None and box.isVisible()
+    # The question is asked in the message and answered on the button (a title is not shown everywhere).
+    assert "Edit it here instead?" in box.text() and "field-laptop-7" in box.text()
+    edit_here = next(b for b in box.buttons() if b.text() == "&Edit here")
+    assert box.defaultButton() != edit_here  # Enter does not take a file over
+    qtbot.mouseClick(edit_here, Qt.MouseButton.LeftButton)
     assert window.session is not None and not window.session.read_only
     holder = json.loads(lock_path_for(mini_file.path).read_text())
     assert (holder["host"], holder["pid"]) == (current_host(), os.getpid())

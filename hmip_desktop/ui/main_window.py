@@ -39,7 +39,7 @@ from hmip_desktop.ui.roles import ROLE_LABELS
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
-    from PySide6.QtWidgets import QPlainTextEdit
+    from PySide6.QtWidgets import QMessageBox, QPlainTextEdit
 
     from hmip_desktop.ui.export_package import PackageExport, PassphraseDialog
     from hmip_desktop.ui.new_file_dialog import NewFileDialog
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.recent = RecentFiles(settings)
         self.recent_model = RecentFilesModel(self.recent, self)
         self.new_file_dialog: NewFileDialog | None = None
+        self.take_over_box: QMessageBox | None = None  # "Edit here instead?", while it is asked
         self.package_export: PackageExport | None = None  # made on first use (it loads the cipher)
         self._start_page: StartPage | None = None
 
@@ -544,16 +545,29 @@ class MainWindow(QMainWindow):
             return
         from PySide6.QtWidgets import QMessageBox
 
-        answer = QMessageBox.warning(
-            self,
+        # The question is in the message and on the button: a message box's title is not shown on
+        # every system (macOS), and "Yes" alone did not say to what.
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
             "Edit here instead?",
-            f"{session.read_only_reason}.\n\nOnly continue if that copy is closed, for example because "
-            "that computer crashed. Editing in two places at once can lose work.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            f"{session.read_only_reason}.\n\nEdit it here instead? Only do so if that copy is closed, for "
+            "example because that computer crashed. Editing in two places at once can lose work.",
             QMessageBox.StandardButton.Cancel,
+            self,
         )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
+        box.setObjectName("takeOver")
+        edit_here = box.addButton("&Edit here", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: self._take_over(session) if button == edit_here else None)
+        box.finished.connect(lambda _result: setattr(self, "take_over_box", None))
+        self.take_over_box = box
+        # open(), not exec(): no nested event loop, so autosave timers keep running.
+        box.open()
+
+    def _take_over(self, session: InspectionSession) -> None:
+        if self.session is not session:
+            return  # another file was opened meanwhile
         with user_errors(self):
             new_session = session.take_over()
             self.close_file()
