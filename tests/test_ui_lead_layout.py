@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lead_support import LAPTOP_SIZES, MERGE_TIMEOUT, lead_of, merge, merge_team
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QApplication, QTabWidget
 from pytestqt.qtbot import QtBot
 from ui_support import QT_STRICT
 
@@ -146,3 +146,22 @@ def test_a_findings_save_reaches_the_saved_label(qtbot: QtBot, lead_window: Main
     # The words column follows the session's changes.
     row = narrative.model.row_of(ff.FOREWORD)
     assert narrative.model.index(row, 1).data() == 7
+
+
+def test_no_lead_tab_makes_a_900_pixel_window_wider(qtbot: QtBot, lead_window: MainWindow) -> None:
+    """The Findings tab did: its chapter list (names of ~70 characters) and two unwrapped hints made
+    the window 955 pixels wide at least, cut off by a smaller screen."""
+    lead_window.resize(900, 600)
+    workspace = lead_window.workspace
+    assert workspace is not None
+    lead = lead_of(lead_window)
+    for index in range(workspace.count()):
+        click_tab(qtbot, workspace, index)
+        if workspace.currentWidget() is lead.findings_tab:
+            findings = lead.findings
+            for page in range(findings.count()):
+                click_tab(qtbot, findings, page)
+                QApplication.processEvents()  # the layout's requests, posted as the tab shows
+                assert lead_window.width() == 900, findings.tabText(page)
+        QApplication.processEvents()
+        assert lead_window.width() == 900, workspace.tabText(index)

@@ -125,6 +125,7 @@ class NarrativeEditor(QWidget):
         self.status = QLabel("")
         self.status.setObjectName("findingsStatus")
         hint = QLabel("Paragraphs separated by a blank line; '- ' bullets; '1. ' numbered items; **bold**.")
+        hint.setWordWrap(True)
         tint(hint, "muted")
 
         right = QWidget()
@@ -267,6 +268,12 @@ class IllustrationsEditor(QWidget):
         self.chapter.setObjectName("illustrationChapter")
         for outcome in instrument.outcomes:
             self.chapter.addItem(f"Outcome {outcome.number}: {outcome.title}", outcome.key)
+        # As narrow as the window needs (a chapter's name is ~70 characters: the box made the window
+        # 955 pixels wide at least); the list that opens shows each name whole.
+        self.chapter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.chapter.setMinimumContentsLength(24)
+        self.chapter.view().setMinimumWidth(self.chapter.view().sizeHintForColumn(0) + 24)
+        self.chapter.setToolTip("The chapter of the report the illustration is printed in")
         self.chapter.currentIndexChanged.connect(self._detail_edited)
         self.title_edit = QLineEdit()
         self.title_edit.setObjectName("illustrationTitle")
@@ -301,7 +308,9 @@ class IllustrationsEditor(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(QLabel("Tick a case to print its illustration in the chosen chapter."))
+        tick = QLabel("Tick a case to print its illustration in the chosen chapter.")
+        tick.setWordWrap(True)
+        left_layout.addWidget(tick)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty)
         split = QSplitter(Qt.Orientation.Horizontal)
