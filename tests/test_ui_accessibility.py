@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent, QAccessibleInterface
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
-from ui_support import QT_STRICT, add_case, click_option, form_of, literal_ampersands, row
+from ui_support import QT_STRICT, add_case, click_option, form_of, literal_ampersands, markdown_marks, row
 
 from hmip_desktop.ui.main_window import MainWindow
 
@@ -102,6 +102,17 @@ def test_every_focusable_control_of_the_case_list_and_form_is_named(qtbot: QtBot
     assert names == {"Cases", "Find a case by reference", "Form parts"}
 
 
+def test_the_failed_check_banner_shows_no_markup_as_typed(qtbot: QtBot, opened: MainWindow) -> None:
+    """It named the command to run in Markdown's backticks, shown as typed."""
+    assert opened.session is not None
+    path = opened.session.path
+    opened._verifying = path
+    opened._verified((path, f"{path.name} failed verification: the audit log's chain is broken at entry 3"))
+    assert opened.verification_banner.isVisible()
+    assert "hmip verify" in opened.verification_banner.text()
+    assert markdown_marks(opened) == [] and literal_ampersands(opened) == []
+
+
 def test_the_dialogs_name_their_fields(qtbot: QtBot, opened: MainWindow) -> None:
     assert opened.workspace is not None
     add_dialog = opened.workspace.cases.ask_new_case()
@@ -176,10 +187,12 @@ def test_every_focusable_control_of_the_lead_tabs_is_named(
             assert lead.conflicts.open_view.model().rowCount() > 0
             lead.conflicts.open_view.selectRow(0)  # a conflict's two sides and their buttons
         visited.append(title)
-        problems[title] = unnamed_focusable(lead_window) + literal_ampersands(lead_window)
+        problems[title] = unnamed_focusable(lead_window) + literal_ampersands(lead_window) + markdown_marks(lead_window)
         for inner in inner_tabs(qtbot, workspace.currentWidget()):  # walked while each is shown
             visited.append(f"{title} / {inner}")
-            problems[f"{title} / {inner}"] = unnamed_focusable(lead_window) + literal_ampersands(lead_window)
+            problems[f"{title} / {inner}"] = (
+                unnamed_focusable(lead_window) + literal_ampersands(lead_window) + markdown_marks(lead_window)
+            )
     problems = {where: found for where, found in problems.items() if found}
     assert {v.split(" / ")[0] for v in visited} >= {"Cases", "Case form", "Team files", "Scores", "Findings", "Report"}
     assert len(visited) > 12  # the dashboard's and the findings' own tabs were walked too

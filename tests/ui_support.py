@@ -135,3 +135,9 @@ def literal_ampersands(root: QWidget) -> list[str]:
         and "<" not in label.text()  # rich text writes "&" as &amp;
         and "&" in label.text().replace("&&", "")
     ]
+
+
+def markdown_marks(root: QWidget) -> list[str]:
+    """The visible labels under `root` that show Markdown's backticks around a command: a label is
+    plain or rich text, and shows them as typed."""
+    return [label.text() for label in root.findChildren(QLabel) if label.isVisible() and "`" in label.text()]

@@ -460,7 +460,7 @@ class MainWindow(QMainWindow):
 
         self.verification_banner.setText(
             f"<b>Check failed.</b> {html.escape(warning)}. The file may have been changed outside HMIP Desktop; "
-            "`hmip verify` lists every problem. Reports built from it say so."
+            "the command <code>hmip verify</code> lists every problem. Reports built from it say so."
         )
         self.verification_banner.show()
 

@@ -148,7 +148,9 @@ class ModerationDialog(QDialog):
         self.seed.setObjectName("moderationSeed")
         self.seed.setRange(0, SEED_RANGE)
         self.seed.setValue(new_seed())
-        self.seed.setToolTip("The same seed draws the same sample again (`hmip moderation plan --seed`)")
+        self.seed.setToolTip(
+            "The same seed draws the same sample again (also with the command hmip moderation plan --seed)"
+        )
         self.redraw = QPushButton("New &draw")
         self.redraw.clicked.connect(lambda: self.seed.setValue(new_seed()))
         seed_row = QHBoxLayout()
@@ -200,7 +202,7 @@ class ModerationDialog(QDialog):
         self.preview_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         note = QLabel(
             "Each second marker gets one CSV file: case references and case details only, never the first "
-            "marker's judgements. They import it with File ▸ Import case sample… (or `hmip cases import`)."
+            "marker's judgements. They import it with File ▸ Import case sample… (or the command hmip cases import)."
         )
         note.setWordWrap(True)
 
