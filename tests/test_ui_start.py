@@ -85,6 +85,17 @@ def test_a_new_file_is_never_written_over_an_existing_one(
     assert window.session is None
 
 
+def test_a_message_that_starts_with_a_plain_word_reads_as_a_sentence(window: MainWindow, tmp_path: Path) -> None:
+    """The core writes its messages for the command line's "error: …" line; a dialog shows a sentence."""
+    missing = tmp_path / "gone" / "ann.hmip"
+    assert not window.create_file(
+        missing, {"inspection_id": "X-1", "area": "Kent", "assessor": "Bo", "role": "inspector"}
+    )
+    box = window.findChild(QMessageBox, "userError")
+    assert box is not None
+    assert box.text() == f"The folder {missing.parent} does not exist; choose another with Browse…"
+
+
 def test_open_remembers_the_file_and_the_start_page_lists_it(
     qtbot: QtBot, window: MainWindow, mini_file: InspectionFile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,6 +131,8 @@ def test_a_file_that_is_not_an_inspection_file_gets_a_plain_message(window: Main
     box = window.findChild(QMessageBox, "userError")
     assert box is not None and "not an HMIP inspection file" in box.text()
     assert box.icon() == QMessageBox.Icon.Warning
+    # A sentence, whose file name keeps its own case.
+    assert box.text() == "notes.hmip is not an HMIP inspection file (not an SQLite database)."
     assert not (tmp_path / "notes.hmip.lock").exists()
     assert window.pages.currentWidget() is window.start_page
 

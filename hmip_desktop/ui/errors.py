@@ -95,6 +95,18 @@ def setup_logging(log_dir: Path | None = None) -> Path:
     return path
 
 
+def as_sentence(message: str) -> str:
+    """A message from the core, written for the command line's "error: …" line (most start in lower
+    case and end without a full stop), as a sentence for a dialog. The first word is capitalised only
+    when it is a plain word: a file name that starts a message (notes.hmip) keeps its own case."""
+    first = message.split(" ", 1)[0]
+    if first.isalpha() and first.islower():
+        message = message[0].upper() + message[1:]
+    if message and message[-1] not in ".!?…":
+        message += "."
+    return message
+
+
 def show_user_error(parent: QWidget | None, exc: UserError, title: str = "HMIP Desktop") -> QWidget:
     """A plain message for an expected problem; details (bad rows) go in a copyable list."""
     from PySide6.QtWidgets import QMessageBox  # with the first message, not at start-up
@@ -102,11 +114,12 @@ def show_user_error(parent: QWidget | None, exc: UserError, title: str = "HMIP D
     from hmip_desktop.ui.details_dialog import DetailsDialog
 
     log.info("user error: %s", exc.message)
+    message = as_sentence(exc.message)
     if exc.details:
-        dialog: QWidget = DetailsDialog(title, exc.message, "\n".join(exc.details), parent, object_name="userError")
+        dialog: QWidget = DetailsDialog(title, message, "\n".join(exc.details), parent, object_name="userError")
         dialog.show()
         return dialog
-    box = QMessageBox(QMessageBox.Icon.Warning, title, exc.message, QMessageBox.StandardButton.Ok, parent)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("userError")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     # open(), not exec(): no nested event loop, so autosave timers keep running.
