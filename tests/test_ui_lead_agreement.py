@@ -100,6 +100,11 @@ def test_every_header_is_whole_at_the_workspace_size(qtbot: QtBot, panel: Agreem
     qtbot.waitUntil(lambda: panel.pairs.rowCount() > 0)
     assert panel.pairs_view.isColumnHidden(QUESTION_COLUMN)  # one question's answers: named in the title
     assert (cut(panel.assessors_view), cut(panel.questions_view), cut(panel.pairs_view)) == ([], [], [])
+    # A question is named in words first (its id first left room for nothing else: "factor.thinking.progres…").
+    first = panel.questions.rows[panel.question_order.mapToSource(panel.question_order.index(0, 0)).row()]
+    label = panel.session.instrument.question(first.question_id).chart_label
+    shown = panel.question_order.index(0, 0).data()
+    assert shown.startswith(label) and shown.endswith(f"({first.question_id})")
     panel.assessors_view.selectRow(0)  # a pair of assessors' answers, to every question
     assert not panel.pairs_view.isColumnHidden(QUESTION_COLUMN)
 

@@ -89,7 +89,8 @@ class QuestionAgreementModel(RowTableModel[QuestionAgreement]):
         values, line = row.values, row.line
         if role == DISPLAY:
             if column == 0:
-                return f"{row.question_id}  {self.instrument.question(row.question_id).chart_label}"
+                # The words first: in a column a few words wide, the id first hid them ("factor.thinking.progres…").
+                return f"{self.instrument.question(row.question_id).chart_label} ({row.question_id})"
             return (
                 None,
                 values.pairs,
