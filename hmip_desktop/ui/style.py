@@ -34,11 +34,11 @@ class ReadableIndicators(QProxyStyle):
         super().drawPrimitive(element, option, painter, widget)
         if element not in _INDICATORS:
             return
-        own = colours_for(option.palette)  # type: ignore[attr-defined]
+        own = colours_for(option.palette)
         focused = QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_KeyboardFocusChange
-        if not own.dark or (option.state & focused) == focused:  # type: ignore[attr-defined]
+        if not own.dark or (option.state & focused) == focused:
             return
-        rect = option.rect  # type: ignore[attr-defined]
+        rect = option.rect
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setBrush(Qt.BrushStyle.NoBrush)
