@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from ui_support import QT_STRICT, add_case, click_option, form_of, row
 
+from hmip_desktop.ui.application import follow_dark_palette
 from hmip_desktop.ui.colours import (
     TEXT_CONTRAST,
     colours_for,
@@ -32,7 +33,7 @@ from hmip_desktop.ui.colours import (
     relative_luminance,
 )
 from hmip_desktop.ui.main_window import MainWindow
-from hmip_desktop.ui.style import app_style
+from hmip_desktop.ui.style import ReadableIndicators
 
 pytestmark = QT_STRICT
 Role = QPalette.ColorRole
@@ -218,12 +219,39 @@ def test_in_fusion_on_a_dark_palette_radio_buttons_and_check_boxes_are_outlined_
     qtbot: QtBot, checked: bool
 ) -> None:
     """WCAG's 3:1 for the parts of a control that show its state: Fusion's own outline was 1.1:1 there."""
-    style = app_style("Fusion")
-    assert style is not None
+    style = ReadableIndicators(QStyleFactory.create("Fusion"))
     dark = reference_palettes()["dark"]
     assert all(value >= 3 for value in indicator_contrast(qtbot, style, dark, checked).values())
-    # A light palette is drawn as Fusion draws it; a style other than Fusion is kept as it is.
+    # A light palette is drawn as Fusion draws it.
     fusion = QStyleFactory.create("Fusion")
     light = reference_palettes()["light"]
     assert indicator_contrast(qtbot, style, light, checked) == indicator_contrast(qtbot, fusion, light, checked)
-    assert app_style("Windows") is None
+
+
+def test_the_indicators_are_redrawn_only_while_the_palette_is_dark(qapp: QApplication) -> None:
+    """Fusion as it is on a light palette (the redrawing costs every paint, and ~15 ms of a start), the
+    readable indicators as soon as the palette turns dark (the desktop going dark), and back."""
+    original = QPalette(qapp.palette())
+    assert qapp.style().name().lower() == "fusion"  # the platform's style here (offscreen)
+    follow = follow_dark_palette(qapp)
+    try:
+        assert not isinstance(qapp.style(), ReadableIndicators)
+        qapp.setPalette(reference_palettes()["dark"])
+        assert isinstance(qapp.style(), ReadableIndicators)
+        qapp.setPalette(reference_palettes()["light"])
+        assert not isinstance(qapp.style(), ReadableIndicators) and qapp.style().name().lower() == "fusion"
+    finally:
+        qapp.paletteChanged.disconnect(follow)
+        qapp.setStyle(QStyleFactory.create("Fusion"))
+        qapp.setPalette(original)
+    windows = QStyleFactory.create("Windows")
+    if windows is not None:  # another style is left as it is
+        qapp.setStyle(windows)
+        follow = follow_dark_palette(qapp)
+        try:
+            qapp.setPalette(reference_palettes()["dark"])
+            assert qapp.style().name().lower() == "windows"
+        finally:
+            qapp.paletteChanged.disconnect(follow)
+            qapp.setStyle(QStyleFactory.create("Fusion"))
+            qapp.setPalette(original)

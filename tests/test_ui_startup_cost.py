@@ -77,6 +77,7 @@ LATER = {
     "hmip_desktop.ui.workers",  # the worker threads: a CSV import, the lead's file check
     "hmip_desktop.ui.details_dialog",
     "hmip_desktop.ui.accessibility",
+    "hmip_desktop.ui.style",  # Fusion's indicators redrawn: on a dark palette only (ui.application)
     "hmip_desktop.ui.form.text_history",
     "logging.handlers",  # socket, pickle, queue: the log file's handler is made with its first record
     "uuid",  # and platform: opening a file makes no new ids
@@ -97,6 +98,8 @@ QT_LATER |= {"QIcon"}
 #: Made with the first event handed to Python (an event handler or filter run as the list shows, an
 #: event class imported for an annotation): QEvent's enums cost ~2 ms.
 QT_LATER |= {"QEvent"}
+#: A Python style (QProxyStyle) is called for every primitive drawn: QStyle's enums (~15 ms of a start).
+QT_LATER |= {"QProxyStyle", "QStyle"}  # asking a light start's style its name would make QStyle
 
 
 def start_app(path: Path, folder: Path) -> tuple[list[str], list[str], set[str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainter, QPen
-from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleFactory, QStyleOption, QWidget
+from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleOption, QWidget
 
 from hmip_desktop.ui.colours import colours_for
 
@@ -51,11 +51,3 @@ class ReadableIndicators(QProxyStyle):
             painter.translate(0.5, 0.5)
             painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.restore()
-
-
-def app_style(name: str) -> QStyle | None:
-    """The style to use for the style named `name` (the platform's): Fusion with readable indicators,
-    any other as it is (None: keep it)."""
-    if name.lower() != "fusion":
-        return None
-    return ReadableIndicators(QStyleFactory.create("Fusion"))
