@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QFocusEvent,
     QFont,
@@ -525,6 +525,12 @@ class OptionGrid(QWidget):
         self.preferred = preferred
         self.columns = preferred
         self.buttons: list[QRadioButton] = []
+        #: Each option's width, and the width the preferred grid needs, measured at the first resize
+        #: (a form page lays out ~100 of these at every case switch: asking each option every time was
+        #: ~10 % of a switch). Measured again when the font or the style changes.
+        self._widths: list[int] = []
+        self._full_width = 0
+        self._narrowest = -1
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setHorizontalSpacing(self.SPACING)
@@ -538,11 +544,20 @@ class OptionGrid(QWidget):
 
     def columns_for(self, width: int) -> int:
         """The most columns, up to the preferred number, whose options fit side by side in `width`."""
-        for columns in range(min(self.preferred, len(self.buttons)), 1, -1):
-            widths = [max(b.sizeHint().width() for b in self.buttons[c::columns]) for c in range(columns)]
-            if sum(widths) + self.SPACING * (columns - 1) <= width:
+        if not self._widths:
+            self._widths = [button.sizeHint().width() for button in self.buttons]
+            self._full_width = self._needed(min(self.preferred, len(self.buttons)))
+        most = min(self.preferred, len(self.buttons))
+        if width >= self._full_width:
+            return most
+        for columns in range(most - 1, 1, -1):
+            if self._needed(columns) <= width:
                 return columns
         return 1
+
+    def _needed(self, columns: int) -> int:
+        widths = [max(self._widths[c::columns]) for c in range(columns)]
+        return sum(widths) + self.SPACING * (columns - 1)
 
     def arrange(self, columns: int) -> None:
         if columns == self.columns:
@@ -558,12 +573,19 @@ class OptionGrid(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         """As narrow as one option: the options wrap before the page would have to grow."""
-        narrowest = max((b.minimumSizeHint().width() for b in self.buttons), default=0)
-        return QSize(narrowest, super().minimumSizeHint().height())
+        if self._narrowest < 0:
+            self._narrowest = max((b.minimumSizeHint().width() for b in self.buttons), default=0)
+        return QSize(self._narrowest, super().minimumSizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.arrange(self.columns_for(event.size().width()))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._widths = []  # measured again at the next resize
+            self._narrowest = -1
 
 
 def option_columns(labels: list[str]) -> int:
