@@ -166,19 +166,22 @@ def test_import_summary_model_and_sentence(qtmodeltester: ModelTester) -> None:
                 cases_unchanged=12,
             ),
             FileResult("junk.hmip", "refused", reason="junk.hmip is not an HMIP inspection file"),
+            FileResult("kent.hmip", "refused", reason="kent.hmip is a lead's merged file; use `hmip aggregate`"),
         ]
     )
     model = ImportSummaryModel()
     qtmodeltester.check(model)
     model.set_summary(summary)
     qtmodeltester.check(model)
-    assert [model.index(r, 2).data() for r in range(3)] == ["Merged", "Already imported", "Refused"]
+    assert [model.index(r, 2).data() for r in range(4)] == ["Merged", "Already imported", "Refused", "Refused"]
+    # A command the core names in backticks (Markdown, for the command line) is quoted, not shown with them.
+    assert model.index(3, 8).data() == "kent.hmip is a lead's merged file; use “hmip aggregate”"
     assert model.index(2, 3).data() == ""  # no counts for a refused file
     assert model.index(1, 8).data() == "Nothing changed: already merged (identical to import #1)"
     assert summary_sentence(summary) == (
         "1 file merged: 10 case(s) added, 2 updated, 0 unchanged; 1 conflict(s) raised. "
         "1 file was already imported: importing again is harmless, nothing changed. "
-        "1 file was refused (see the reason)."
+        "2 files were refused (see the reason)."
     )
     assert summary_sentence(MergeSummary(files=[])) == "No files were imported."
 

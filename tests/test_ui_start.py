@@ -16,6 +16,7 @@ from ui_support import QT_STRICT, add_case
 
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.ui import app as app_module
+from hmip_desktop.ui.errors import as_sentence, quoted_commands
 from hmip_desktop.ui.main_window import MainWindow
 
 pytestmark = QT_STRICT
@@ -94,6 +95,17 @@ def test_a_message_that_starts_with_a_plain_word_reads_as_a_sentence(window: Mai
     box = window.findChild(QMessageBox, "userError")
     assert box is not None
     assert box.text() == f"The folder {missing.parent} does not exist; choose another with Browse…"
+
+
+def test_a_command_a_message_names_is_quoted_not_shown_in_backticks() -> None:
+    """The core marks commands as Markdown does, for the command line; a dialog shows text as it is."""
+    assert as_sentence("kent.hmip is an aggregate of inspections; rebuild it with `hmip aggregate`") == (
+        "kent.hmip is an aggregate of inspections; rebuild it with “hmip aggregate”."
+    )
+    assert as_sentence("use `hmip new FILE --role lead …`, or `hmip merge --create`") == (
+        "Use “hmip new FILE --role lead …”, or “hmip merge --create”."
+    )
+    assert quoted_commands("a lone ` stays as it is") == "a lone ` stays as it is"
 
 
 def test_open_remembers_the_file_and_the_start_page_lists_it(

@@ -95,10 +95,21 @@ def setup_logging(log_dir: Path | None = None) -> Path:
     return path
 
 
+def quoted_commands(text: str) -> str:
+    """A core message's commands (written `hmip aggregate`, as Markdown marks code) in quotation marks,
+    for the app, which shows text as it is: “hmip aggregate”. Unpaired backticks are left alone."""
+    parts = text.split("`")
+    if len(parts) < 3 or len(parts) % 2 == 0:
+        return text
+    return "".join(f"“{part}”" if index % 2 else part for index, part in enumerate(parts))
+
+
 def as_sentence(message: str) -> str:
     """A message from the core, written for the command line's "error: …" line (most start in lower
     case and end without a full stop), as a sentence for a dialog. The first word is capitalised only
-    when it is a plain word: a file name that starts a message (notes.hmip) keeps its own case."""
+    when it is a plain word: a file name that starts a message (notes.hmip) keeps its own case; a
+    command it names is in quotation marks (`quoted_commands`)."""
+    message = quoted_commands(message)
     first = message.split(" ", 1)[0]
     if first.isalpha() and first.islower():
         message = message[0].upper() + message[1:]

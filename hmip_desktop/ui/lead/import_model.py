@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from hmip_desktop.model.merge.summary import FileResult, MergeSummary
 from hmip_desktop.ui.colours import colours_for
+from hmip_desktop.ui.errors import quoted_commands
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
 
 RESULT_TEXT = {"merged": "Merged", "unchanged": "Already imported", "refused": "Refused"}
@@ -23,16 +24,16 @@ NUMBER_COLUMNS = {
 def file_details(result: FileResult) -> str:
     """The reason a file was refused or left alone, or what the lead should know about a merged one."""
     if result.status == "refused":
-        return result.reason
+        return quoted_commands(result.reason)
     if result.status == "unchanged":
-        return "Nothing changed: " + result.reason.removesuffix("; nothing to do")
+        return "Nothing changed: " + quoted_commands(result.reason.removesuffix("; nothing to do"))
     notes = []
     if result.conflicts_settled:
         notes.append(f"{result.conflicts_settled} conflict(s) settled: the answers now agree")
     if result.conflicts_updated:
         notes.append(f"{result.conflicts_updated} open conflict(s) updated")
     notes += result.warnings
-    return "; ".join(notes)
+    return quoted_commands("; ".join(notes))
 
 
 def summary_sentence(summary: MergeSummary) -> str:
