@@ -58,5 +58,7 @@ def follow_dark_palette(app: QApplication) -> Callable[[QPalette], None]:
         app.setStyle(ReadableIndicators(fusion) if redrawn else fusion)
 
     follow(app.palette())
+    # Deprecated in Qt 6 in favour of the ApplicationPaletteChange event, but an event filter would put
+    # Python in every event the app gets; the signal costs nothing until the palette changes.
     app.paletteChanged.connect(follow)
     return follow
