@@ -93,6 +93,28 @@ def test_nothing_readable_and_the_passphrase_is_not_stored(source: Path, made: P
     opened = open_package(made, PASSPHRASE, tmp_path, name="copy.hmip")
     assert PASSPHRASE.encode() not in opened.read_bytes()
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob(".*.partial"))
+    assert not list(tmp_path.glob(".*.writing"))  # the temporary file of `disk.write_whole`
+
+
+def test_a_name_taken_while_the_package_is_opened_is_not_replaced(
+    made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name is checked first, then linked to the finished copy: a file that took the name meanwhile
+    (another program, a second opening) is refused, never replaced."""
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    target = dest / "ann.hmip"
+    real_fsync = package.os.fsync
+
+    def someone_else_writes(fd: int) -> None:
+        target.write_text("someone else's")
+        real_fsync(fd)
+
+    monkeypatch.setattr(package.os, "fsync", someone_else_writes)
+    with pytest.raises(UserError, match="already exists"):
+        open_package(made, PASSPHRASE, dest)
+    assert target.read_text() == "someone else's"
+    assert [p.name for p in dest.iterdir()] == ["ann.hmip"]
 
 
 def test_two_packages_of_the_same_file_differ(source: Path, tmp_path: Path) -> None:

@@ -23,9 +23,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import math
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -36,9 +34,9 @@ from hmip_desktop.model.errors import StorageError, UserError
 from hmip_desktop.model.file.disk import (
     check_folder_for,
     refuse_existing,
-    remove_quietly,
     unwritable,
     write_error,
+    write_whole,
 )
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument.relevance import relevant_question_ids
@@ -441,7 +439,7 @@ def _write_atomically(target: Path, table: Table, fill: Callable[[TextIO, Table]
         with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
             fill(handle, table)
 
-    _place(target, write)
+    write_whole(target, write)
 
 
 def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
@@ -468,7 +466,7 @@ def write_xlsx(tables: Sequence[Table], path: Path | str) -> Path:
                 cells.append(cell)
             sheet.append(cells)
     try:
-        _place(path, workbook.save)
+        write_whole(path, workbook.save)
     finally:
         for sheet in workbook.worksheets:  # stop the sheets' row writers, which would complain when collected
             with contextlib.suppress(Exception):
@@ -502,57 +500,10 @@ def write_sqlite(tables: Sequence[Table], path: Path | str) -> Path:
             database.close()
 
     try:
-        _place(path, fill, never_replace="analysis database")
+        write_whole(path, fill, never_replace="analysis database")
     except sqlite3.Error as exc:
         raise unwritable(path) or StorageError(f"cannot write {path.name}: {exc}. Nothing was written.") from exc
     return path
-
-
-def _place(target: Path, fill: Callable[[Path], None], *, never_replace: str = "") -> None:
-    """Write `target` whole under a temporary name of its own in the target's folder, then move it into place.
-
-    Two exports to one target never share a temporary file, and whatever stops a write (a full disk, a
-    bug, Ctrl+C) removes its temporary file. With `never_replace` (what the file is, for the message) an
-    existing target is refused: the finished file is linked to the name, which fails if the name is taken,
-    even by a file that appeared while this one was written.
-    """
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".writing", dir=target.parent)
-    except OSError as exc:
-        raise write_error(exc, target) from exc
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        fill(tmp)
-        if never_replace:
-            _link_new(tmp, target, never_replace)
-        else:
-            os.replace(tmp, target)
-    except OSError as exc:
-        remove_quietly(tmp)
-        raise write_error(exc, target) from exc
-    except BaseException:
-        remove_quietly(tmp)
-        raise
-    remove_quietly(tmp)  # after a link, the temporary name of the file now at `target`
-
-
-def _link_new(tmp: Path, target: Path, what: str) -> None:
-    """Give the finished file `tmp` the name `target` only if no file has that name."""
-    try:
-        os.link(tmp, target)
-        return
-    except FileExistsError:
-        refuse_existing(target, what)
-        raise
-    except OSError:
-        pass  # a file system without hard links (FAT, some network shares): check, then rename
-    refuse_existing(target, what)
-    try:
-        os.rename(tmp, target)  # on Windows this refuses a name taken since the check; elsewhere the check must do
-    except FileExistsError:
-        refuse_existing(target, what)
-        raise
 
 
 def _check_sqlite_target(path: Path) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from hmip_desktop.model.errors import StorageError, UserError
@@ -78,3 +79,51 @@ def refuse_existing(target: Path, what: str) -> None:
             f"{target} already exists; choose another name for the {what} or remove the old one first "
             "(it was not replaced)"
         )
+
+
+def write_whole(target: Path, fill: Callable[[Path], None], *, never_replace: str = "") -> None:
+    """Write `target` whole under a temporary name of its own in the target's folder (`fill` writes the
+    file at the path it is given), then move it into place: only a complete file ever has the name.
+
+    Two writes to one target never share a temporary file, and whatever stops a write (a full disk, a
+    bug, Ctrl+C) removes its temporary file. With `never_replace` (what the file is, for the message) an
+    existing target is refused: the finished file is linked to the name, which fails if the name is taken,
+    even by a file that appeared while this one was written.
+    """
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".writing", dir=target.parent)
+    except OSError as exc:
+        raise write_error(exc, target) from exc
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        fill(tmp)
+        if never_replace:
+            _link_new(tmp, target, never_replace)
+        else:
+            os.replace(tmp, target)
+    except OSError as exc:
+        remove_quietly(tmp)
+        raise write_error(exc, target) from exc
+    except BaseException:
+        remove_quietly(tmp)
+        raise
+    remove_quietly(tmp)  # after a link, the temporary name of the file now at `target`
+
+
+def _link_new(tmp: Path, target: Path, what: str) -> None:
+    """Give the finished file `tmp` the name `target` only if no file has that name."""
+    try:
+        os.link(tmp, target)
+        return
+    except FileExistsError:
+        refuse_existing(target, what)
+        raise
+    except OSError:
+        pass  # a file system without hard links (FAT, some network shares): check, then rename
+    refuse_existing(target, what)
+    try:
+        os.rename(tmp, target)  # on Windows this refuses a name taken since the check; elsewhere the check must do
+    except FileExistsError:
+        refuse_existing(target, what)
+        raise

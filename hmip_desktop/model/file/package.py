@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.connection import check_header
-from hmip_desktop.model.file.disk import check_folder_for, remove_quietly, write_error
+from hmip_desktop.model.file.disk import check_folder_for, write_whole
 from hmip_desktop.model.file.integrity import check_sound
 from hmip_desktop.model.file.store import FILE_SUFFIX, InspectionFile
 
@@ -264,20 +264,16 @@ def write_package(
     )
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
+def _write_atomically(target: Path, data: bytes, *, never_replace: str = "") -> None:
+    """`data` as the whole of `target`, on the disk before it has the name (`disk.write_whole`)."""
+
+    def fill(temporary: Path) -> None:
         with temporary.open("wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except OSError as exc:
-        remove_quietly(temporary)
-        raise write_error(exc, target) from exc
-    except BaseException:
-        remove_quietly(temporary)
-        raise
+
+    write_whole(target, fill, never_replace=never_replace)
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -407,5 +403,6 @@ def open_package(path: Path | str, passphrase: str, dest_dir: Path | str, *, nam
         raise UserError(f"{target} already exists; choose another name (nothing was written)")
     if not dest_dir.is_dir():
         raise UserError(f"{dest_dir} is not a folder; nothing was written")
-    _write_atomically(target, snapshot)
+    # Linked to its name, not moved: a file that took the name since the check above is not replaced.
+    _write_atomically(target, snapshot, never_replace="inspection file")
     return target
