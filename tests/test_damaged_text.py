@@ -165,11 +165,30 @@ def test_the_bulk_read_of_answer_values_leaves_the_connection_checking_text(ann:
         assert refused.value.message == plain_message(ann, "audit")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: Bytes the check must not be fooled by: half a character at either end, the separator, an encoded
+#: surrogate, overlong forms of ASCII ("a", "/"), a byte no UTF-8 has, a zero byte (C strings end there).
+AWKWARD_BYTES = [
+    b"\xc3",
+    b"\xa9",
+    b"\x1f",
+    b"\xed\xa0\x80",
+    b"\xc1\xa1",
+    b"\xe0\x80\xaf",
+    b"\xff",
+    b"ok\x00\xff",
+    b"\x00",
+    b"plain",
+]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     values=st.lists(
         st.one_of(
-            st.text().map(str.encode), st.binary(), st.sampled_from([b"\xc3", b"\xa9", b"\x1f", b"\xed\xa0\x80"])
+            st.text().map(str.encode),
+            st.binary(),
+            st.sampled_from(AWKWARD_BYTES),
+            st.lists(st.sampled_from(AWKWARD_BYTES), min_size=2, max_size=4).map(b"".join),
         ),
         min_size=3,
         max_size=3,
@@ -179,7 +198,7 @@ def test_the_check_of_every_answer_value_refuses_exactly_what_reading_them_all_r
     ann: Path, tmp_path_factory: pytest.TempPathFactory, values: list[bytes]
 ) -> None:
     """check_values (one joined string, for the app's case list) against reading every value: any bytes,
-    halves of a character at either end, the separator itself, an encoded surrogate."""
+    and the awkward ones above alone or strung together."""
     path = tmp_path_factory.mktemp("values") / "ann.hmip"
     path.write_bytes(ann.read_bytes())
     conn = sqlite3.connect(path)

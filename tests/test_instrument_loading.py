@@ -13,6 +13,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -392,6 +393,8 @@ def test_pydantic_checks_a_file_once_and_later_loads_build_it_from_the_record(
         pytest.param(
             lambda record: record.replace(b'"identity_sha256": "c', b'"identity_sha256": "d'), id="wrong-identity"
         ),
+        pytest.param(lambda record: record.replace(b'"digest": "', b'"digest": "0'), id="bad-digest"),
+        pytest.param(lambda record: re.sub(rb', "digest": "[0-9a-f]*"', b"", record), id="no-digest"),
     ],
 )
 def test_a_damaged_or_stale_record_is_ignored_and_written_again(
@@ -401,6 +404,7 @@ def test_a_damaged_or_stale_record_is_ignored_and_written_again(
     (record,) = cache_dir.glob("*.json")
     good = record.read_bytes()
     assert good.count(b'"identity_sha256": "c') == 1  # the damage below hits what it says
+    assert damage(good) != good
     record.write_bytes(damage(good))
     assert load_instrument(small_file) == expected
     assert validations == ["tiny.json", "tiny.json"]
@@ -409,11 +413,28 @@ def test_a_damaged_or_stale_record_is_ignored_and_written_again(
     assert len(validations) == 2
 
 
+def test_a_load_from_the_record_takes_its_identity_without_working_it_out_again(
+    cache_dir: Path, small_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load_instrument(small_file)
+    worked_out: list[str] = []
+    real = Instrument.canonical_json
+
+    def counting(self: Instrument) -> str:
+        worked_out.append(self.id)
+        return real(self)
+
+    monkeypatch.setattr(Instrument, "canonical_json", counting)
+    again = load_instrument(small_file)
+    assert again.identity == first.identity and again.sha256 == SMALL_SHA256_UNDER_PYDANTIC
+    assert worked_out == []
+
+
 def test_a_record_that_does_not_fit_the_bytes_is_not_trusted(
     cache_dir: Path, validations: list[str], small_file: Path
 ) -> None:
-    """A record claiming that a file pydantic would refuse was accepted: the builder cannot make the
-    recorded identity from it, so pydantic checks it and says what is wrong."""
+    """A record copied to the name of other bytes, which pydantic would refuse: its own digest no longer
+    fits it, so it is not believed, and pydantic checks the file and says what is wrong."""
     load_instrument(small_file)
     (record,) = cache_dir.glob("*.json")
     small_file.write_text(json.dumps({**SMALL, "id": ""}, indent=1), encoding="utf-8")

@@ -127,6 +127,8 @@ def bulk_answer_values(new_value: object) -> dict[str, str | None]:
 
 @dataclass
 class AuditCheck:
+    """What reading a file's audit log found: where its chain breaks, and answers that disagree with it."""
+
     #: The first entry whose hash does not follow from its predecessor: (seq, action, at).
     broken: tuple[int, str, str] | None = None
     #: Answers that disagree with the log, one line each.

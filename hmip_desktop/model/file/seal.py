@@ -426,6 +426,8 @@ def reseal(conn: sqlite3.Connection, tracker: Tracker) -> int:
 
 @dataclass(frozen=True)
 class SealProblem:
+    """A part of the file and its seal that do not agree (changed, deleted or never sealed): an edit made outside HMIP Desktop."""
+
     subject: str
     #: For a case: its reference (None when the case row itself is gone).
     case_ref: str | None

@@ -8,13 +8,17 @@ record builds the instrument from the JSON without pydantic (`definition.build_i
 
 The record is only ever a shortcut. A missing, damaged, stale (another app version, another pydantic,
 another schema revision) or unwritable record means validating with pydantic, as on the first start;
-it is never an error. Records are written atomically (a temporary file, then `os.replace`), so a
-crash leaves either the old record or the new one.
+it is never an error. A record carries a sha256 of its own content (`digest`), so one changed in any
+way since it was written (a flipped bit in the identity, a record copied to the name of other bytes)
+is damaged, not believed: the identity it gives is used as it is, without being worked out again.
+Records are written atomically (a temporary file, then `os.replace`), so a crash leaves either the
+old record or the new one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import json
 import os
@@ -83,9 +87,15 @@ def recall(bytes_sha256: str, wanted: dict[str, Any]) -> str | None:
     if not isinstance(record, dict) or record.get("bytes_sha256") != bytes_sha256 or record.get("checked_by") != wanted:
         return None
     identity = record.get("identity_sha256")
-    if isinstance(identity, str) and re.fullmatch(r"[0-9a-f]{64}", identity):
-        return identity
-    return None
+    if not isinstance(identity, str) or not re.fullmatch(r"[0-9a-f]{64}", identity):
+        return None
+    return identity if record.get("digest") == digest(bytes_sha256, wanted, identity) else None
+
+
+def digest(bytes_sha256: str, checked_by: dict[str, Any], identity_sha256: str) -> str:
+    """The sha256 a record carries of its own content: it says the record is as it was written."""
+    content = {"bytes_sha256": bytes_sha256, "checked_by": checked_by, "identity_sha256": identity_sha256}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def remember(bytes_sha256: str, checked_by: dict[str, Any], identity_sha256: str) -> bool:
@@ -93,7 +103,12 @@ def remember(bytes_sha256: str, checked_by: dict[str, Any], identity_sha256: str
     import tempfile  # only when writing a record (~3 ms to import, off the start-up path)
 
     path = _record_path(bytes_sha256)
-    record = {"bytes_sha256": bytes_sha256, "checked_by": checked_by, "identity_sha256": identity_sha256}
+    record = {
+        "bytes_sha256": bytes_sha256,
+        "checked_by": checked_by,
+        "identity_sha256": identity_sha256,
+        "digest": digest(bytes_sha256, checked_by, identity_sha256),
+    }
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
