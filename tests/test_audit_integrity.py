@@ -515,6 +515,21 @@ def test_a_save_in_the_app_after_a_hand_edit_logs_it_rather_than_sealing_over_it
     assert next(c for c in result.checks if c.name == "audit chain").ok  # the log itself is sound
 
 
+def test_the_seal_triggers_go_in_before_the_first_write_not_as_the_file_opens(
+    tmp_path: Path, mini_instrument: Instrument
+) -> None:
+    ann, _lead = sealed_files(tmp_path, mini_instrument)
+
+    def temp_triggers(opened: InspectionFile) -> int:
+        return int(opened.conn.execute("SELECT count(*) FROM sqlite_temp_schema WHERE type = 'trigger'").fetchone()[0])
+
+    with InspectionFile.open(ann) as opened:
+        assert temp_triggers(opened) == 0  # opened to be read: ~1 ms of triggers not made
+        opened.reopen_case("KT-001")
+        assert temp_triggers(opened) > 0
+    assert verify_file(ann).ok  # the write was sealed
+
+
 def test_saves_in_the_app_alone_log_nothing_found(tmp_path: Path, mini_instrument: Instrument) -> None:
     ann, lead = sealed_files(tmp_path, mini_instrument)
     for path in (ann, lead):

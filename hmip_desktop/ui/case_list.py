@@ -150,6 +150,8 @@ class CaseListPanel(QWidget):
         self.table = CaseTable()
         self.table.setObjectName("caseTable")
         self.table.setAccessibleName("Cases")
+        # Hidden before it meets the model: shown, it would ask every case's header (~350 calls into Python).
+        self.table.verticalHeader().hide()
         self.table.setModel(self.proxy)
         # The indicator first: enabling sorting sorts by it, once (not by column 0 descending, then again).
         self.table.horizontalHeader().setSortIndicator(CASE, Qt.SortOrder.AscendingOrder)
@@ -158,7 +160,6 @@ class CaseListPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()

@@ -13,8 +13,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 
+from hmip_desktop.model.errors import FileNotInspection
 from hmip_desktop.model.file.records import CaseRecord
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument
@@ -114,13 +116,19 @@ RECORD_COLUMNS = frozenset({CASE, EDITED})
 class CaseListModel(QAbstractTableModel):
     """The file's cases, one row each, kept current from the session's signals.
 
-    Every case's record is read when the file opens, and every answer value is checked to read
-    (`InspectionFile.check_values`: a damaged value refuses the file then, as it opens). A case's
-    answers, and what the rules make of them (status short of complete, progress, the offence and
-    RoSH columns: ~0.3 ms a case), are read and worked out when its row is first shown; a sort on
-    one of those columns, or `rows()`, works out every row left, reading their answers in one query.
-    The list shows some 30 cases at a time.
+    Every case's record is read when the file opens. A case's answers, and what the rules make of
+    them (status short of complete, progress, the offence and RoSH columns: ~0.3 ms a case), are read
+    and worked out when its row is first shown; a sort on one of those columns, or `rows()`, works
+    out every row left, reading their answers in one query. The list shows some 30 cases at a time.
+
+    That every answer value reads is checked just after the list is painted (the window runs
+    `InspectionFile.finish_checks`, which closes a damaged file with one message). A row that meets a
+    damaged value before then is shown as unanswered, not kept, and `unreadable` asks for that check
+    at once: nothing is raised inside a paint or a sort.
     """
+
+    #: A case's answers did not read (a damaged value): the file's checks should run now.
+    unreadable = Signal()
 
     def __init__(self, session: InspectionSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +136,7 @@ class CaseListModel(QAbstractTableModel):
         self._cases: list[CaseRecord] = []
         self._rows: list[CaseRow | None] = []  # None: not worked out yet
         self._row_of: dict[str, int] = {}
+        self._damaged = False  # a value did not read: the file is about to be closed
         self.reload()
         session.case_changed.connect(self.refresh_case)
         session.case_added.connect(self.add_case)
@@ -136,9 +145,7 @@ class CaseListModel(QAbstractTableModel):
     # -- data from the file ---------------------------------------------------------
 
     def reload(self) -> None:
-        inspection = self.session.inspection
-        cases = inspection.list_cases()
-        inspection.check_values()
+        cases = self.session.inspection.list_cases()
         self.beginResetModel()
         self._cases = cases
         self._rows = [None] * len(cases)
@@ -149,18 +156,33 @@ class CaseListModel(QAbstractTableModel):
         """The row of the case at `row` from its answer `values` (read now if not given)."""
         inspection = self.session.inspection
         case = self._cases[row]
-        found = case_row(inspection.instrument, case, inspection.values_for(case.uuid) if values is None else values)
+        if values is None:
+            try:
+                values = inspection.values_for(case.uuid)
+            except FileNotInspection:
+                self._met_damage()
+                values = {}
+        found = case_row(inspection.instrument, case, values)
         self._rows[row] = found
         return found
 
     def _work_out_all(self) -> None:
         left = [row for row, found in enumerate(self._rows) if found is None]
-        if len(left) > 1:
-            values = self.session.inspection.all_values()  # one query rather than one per case
+        if len(left) == 1:
+            self._work_out(left[0])
+        elif left and not self._damaged:  # after a damaged value, each row is read alone (`case_at`)
+            try:
+                values = self.session.inspection.all_values()  # one query rather than one per case
+            except FileNotInspection:
+                self._met_damage()
+                return
             for row in left:
                 self._work_out(row, values.get(self._cases[row].uuid, {}))
-        elif left:
-            self._work_out(left[0])
+
+    def _met_damage(self) -> None:
+        if not self._damaged:
+            self._damaged = True
+            self.unreadable.emit()
 
     def refresh_case(self, case_uuid: str) -> None:
         row = self._row_of.get(case_uuid)

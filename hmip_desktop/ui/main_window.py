@@ -58,9 +58,10 @@ APP_NAME = "HMIP Desktop"
 #: and taking keys by then (~0.1 s for an 86-case lead file), and the check's 0.1-0.3 s of reading
 #: on a worker thread would otherwise share the processor, and Python's lock, with that first paint.
 VERIFY_AFTER_MS = 300
-#: The page check of a file just opened (`InspectionFile.check_pages`) waits this long: the list is painted
-#: first, and nobody has acted on it yet (the store runs the check before any write that comes sooner).
-CHECK_PAGES_AFTER_MS = 50
+#: The checks that read a file just opened whole (`InspectionFile.finish_checks`: its pages, every answer
+#: value) wait this long: the list is painted first, and nobody has acted on it yet (the store runs them
+#: before any write that comes sooner, and the case list asks for them at once if it meets a damaged value).
+CHECK_LATER_MS = 50
 #: A file just opened goes to the top of the recent files this long after (`remember_opened`): writing
 #: the settings file (~1.5 ms) waits until the list is painted. Closing the file first writes it then.
 REMEMBER_AFTER_MS = 50
@@ -400,6 +401,7 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(session, self.undo)
         self.workspace.setAccessibleName(f"{session.path.name}: cases and case form")
         self.workspace.message.connect(self.show_message)
+        self.workspace.cases.model.unreadable.connect(lambda: self._finish_checks_soon(session))
         self.workspace.currentChanged.connect(self._restore_form_layout)
         self.workspace.cases.restore_layout(self.settings)
         self.workspace.set_show_inapplicable(self.show_inapplicable_action.isChecked())
@@ -416,16 +418,22 @@ class MainWindow(QMainWindow):
         if session.is_lead:
             self._verifying = session.path
             self._verify_timer.start()  # once the file is on screen (VERIFY_AFTER_MS)
-        QTimer.singleShot(CHECK_PAGES_AFTER_MS, self, lambda: self._check_pages(session))
+        QTimer.singleShot(CHECK_LATER_MS, self, lambda: self._finish_checks(session))
         self.file_opened.emit(session)
 
-    def _check_pages(self, session: InspectionSession) -> None:
-        """SQLite's check of the file's pages, left from opening so the list shows first: a damaged file
-        is closed again with a plain message (no write reaches it first: the store checks before one)."""
-        if self.session is not session:
-            return  # closed (or another file opened) meanwhile
+    def _finish_checks_soon(self, session: InspectionSession) -> None:
+        """The case list met a value that does not read, in a paint or a sort: check now, but from the
+        event loop, as closing the file inside a paint would pull the table from under it."""
+        QTimer.singleShot(0, self, lambda: self._finish_checks(session))
+
+    def _finish_checks(self, session: InspectionSession) -> None:
+        """The checks left from opening so the list shows first (its pages, every answer value): a
+        damaged file is closed again with one plain message (no write reaches it first: the store
+        runs them before one)."""
+        if self.session is not session or not session.inspection.checks_pending:
+            return  # closed (or another file opened) meanwhile, or checked already
         try:
-            session.inspection.check_pages()
+            session.inspection.finish_checks()
         except UserError as exc:
             self.close_file()
             show_user_error(self, exc, "Open an inspection file")

@@ -145,9 +145,9 @@ class InspectionSession(QObject):
                 lock = None
                 reason = f"{path.name} is being edited by {holder.describe()}"
         try:
-            # SQLite's page check waits until the file is on screen (MainWindow runs it at once after; the
-            # first write would run it first anyway).
-            inspection = InspectionFile.open(path, read_only=bool(reason), check_pages_later=True)
+            # The checks that read the whole file (its pages, every answer value) wait until it is on
+            # screen (MainWindow runs them at once after; the first write would run them first anyway).
+            inspection = InspectionFile.open(path, read_only=bool(reason), check_later=True)
         except BaseException:
             if lock is not None:
                 lock.release()

@@ -112,11 +112,13 @@ class InspectionFile:
             raise FileNotInspection(f"{path.name} names no assessor; it is damaged")
         self.owner = Assessor(name=owner[0], role=owner[1], is_owner=True)
         self.inspection_id = meta["inspection_id"]
-        #: Whether SQLite's page check is still to run (`open(check_pages_later=True)`, `check_pages`).
-        self.pages_unchecked = False
+        #: Whether the checks `open(check_later=True)` left are still to run (`finish_checks`).
+        self.checks_pending = False
         #: Whether each commit re-seals what it changed (seal.py): every writable file from schema 3.
         self.sealing = not read_only and self.schema_version() >= SEALED_FROM
-        self._tracker: Tracker | None = install_tracking(conn) if self.sealing else None
+        #: What this connection changes, followed by TEMP triggers put in before its first write
+        #: (`transaction`): ~1 ms of creating them is not spent opening a file only to read it.
+        self._tracker: Tracker | None = None
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -198,12 +200,15 @@ class InspectionFile:
         return inspection
 
     @classmethod
-    def open(cls, path: Path | str, *, read_only: bool = False, check_pages_later: bool = False) -> InspectionFile:
+    def open(cls, path: Path | str, *, read_only: bool = False, check_later: bool = False) -> InspectionFile:
         """Open an inspection file, checking it is one of ours, sound and of a schema we read.
 
-        `check_pages_later`: SQLite's page check (quick_check, ~10 ms a 7 MB file) is left to
-        `check_pages`, which the app calls once the file is on screen; the schema is still checked
-        here, and the first write runs the page check if it has not run yet (`transaction`).
+        `check_later`: the checks that read the whole file are left to `finish_checks`, which the
+        app calls once the file is on screen: SQLite's page check (quick_check, ~10 ms a 7 MB file)
+        and the check that every answer value reads (`check_values`, ~4 ms for 86 cases). Another
+        program's database and an unknown schema are still refused here, and the first write runs
+        the checks left if they have not run yet (`transaction`). Until they have, a read may still
+        meet a damaged value: it raises FileNotInspection as always.
         """
         path = Path(path)
         sniff_sqlite(path)
@@ -213,7 +218,7 @@ class InspectionFile:
             raise open_error(exc, path) from exc
         try:
             version = check_header(conn, path)
-            check_later = check_pages_later and (version == SCHEMA_VERSION or read_only)  # never migrate unchecked
+            check_later = check_later and (version == SCHEMA_VERSION or read_only)  # never migrate unchecked
             check_sound(conn, path, pages=not check_later)
             if version < SCHEMA_VERSION:
                 if read_only and version < READ_AS_IS_FROM:
@@ -227,7 +232,7 @@ class InspectionFile:
             )
             instrument = find_instrument(identity)
             inspection = cls(path, conn, instrument, read_only=read_only)
-            inspection.pages_unchecked = check_later
+            inspection.checks_pending = check_later
             return inspection
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             conn.close()
@@ -242,14 +247,16 @@ class InspectionFile:
     def close(self) -> None:
         self.conn.close()
 
-    def check_pages(self) -> None:
-        """SQLite's page check, if `open(check_pages_later=True)` left it; FileNotInspection if it fails."""
-        if self.pages_unchecked:
+    def finish_checks(self) -> None:
+        """The checks `open(check_later=True)` left, if they have not run: SQLite's page check, then
+        every answer value reading as text. FileNotInspection if one fails (and it runs again next time)."""
+        if self.checks_pending:
             try:
                 check_pages_sound(self.conn, self.path)
             except sqlite3.DatabaseError as exc:
                 raise open_error(exc, self.path) from exc
-            self.pages_unchecked = False
+            self.check_values()
+            self.checks_pending = False
 
     def __enter__(self) -> InspectionFile:
         return self
@@ -262,7 +269,9 @@ class InspectionFile:
         """One committed unit of change; nothing is left half-written on failure."""
         if self.read_only:
             raise StorageError(f"{self.path.name} is open read-only; nothing was changed")
-        self.check_pages()  # nothing is written to a file whose pages were not checked
+        self.finish_checks()  # nothing is written to a file not checked whole
+        if self.sealing and self._tracker is None:
+            self._tracker = install_tracking(self.conn)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -398,9 +407,10 @@ class InspectionFile:
         """Every answer value reads as text, or FileNotInspection names the file (as `all_values` would).
 
         One string, every value joined by SQLite and decoded once by sqlite3 (~2 ms for an 86-case
-        file's 15,000 answers, against ~11 ms to read them all): the app refuses a damaged value as
-        the file opens without reading every answer then. The separator is ASCII, so invalid UTF-8 in
-        a value stays invalid beside it, and the joined text decodes exactly when every value does.
+        file's 15,000 answers once its pages are read, against ~11 ms to read them all): the app
+        refuses a damaged value just after the file opens (`finish_checks`) without reading every
+        answer. The separator is ASCII, so invalid UTF-8 in a value stays invalid beside it, and the
+        joined text decodes exactly when every value does.
         """
         with decoded_by_sqlite(self.conn, self.path):
             self.conn.execute("SELECT group_concat(value, char(31)) FROM answers WHERE value IS NOT NULL").fetchone()
