@@ -71,6 +71,8 @@ LATER = {
     "hmip_desktop.ui.lead.findings",
     "hmip_desktop.ui.lead.report_panel",
     "hmip_desktop.model.file.verify",  # the lead's file check starts once the file is on screen
+    "hmip_desktop.model.file.audit",  # the log's writer and the seals: at the first write (store.py)
+    "hmip_desktop.model.file.seal",
     "hmip_desktop.ui.start_page",  # a file named on the command line opens instead
     "hmip_desktop.ui.new_file_dialog",
     "hmip_desktop.ui.add_case_dialog",

@@ -12,8 +12,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from hmip_desktop.model.file.seal import reseal_all
-
 #: PRAGMA application_id of every .hmip file: "HMIP" in ASCII.
 APPLICATION_ID = 0x484D4950
 
@@ -184,6 +182,8 @@ def m003_seals(conn: sqlite3.Connection) -> None:
         CREATE INDEX cases_ref_nocase ON cases (case_ref COLLATE NOCASE)
         """,
     )
+    from hmip_desktop.model.file.seal import reseal_all  # only when a file is made or upgraded
+
     reseal_all(conn)
 
 
