@@ -1,14 +1,15 @@
 """What an inspection file holds, row by row: the record types the store hands out.
 
-Plain frozen dataclasses with no behaviour beyond reading themselves, so every
-layer above can pass them around without touching SQLite.
+Named tuples (immutable, compared by value) with no behaviour beyond reading
+themselves, so every layer above can pass them around without touching SQLite.
+Not dataclasses: a frozen dataclass costs ~0.5 ms to define (it compiles six
+generated methods), a named tuple ~0.08 ms, and this module loads as every file
+opens. Their annotations are real objects, not strings, for the same reason (a
+string annotation is compiled when the class is made).
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from hmip_desktop.model.instrument.definition import InstrumentIdentity, to_json
 
@@ -30,8 +31,7 @@ class CaseKey(Protocol):
     def status(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class CaseRecord:
+class CaseRecord(NamedTuple):
     """One case as the cases table holds it."""
 
     uuid: str
@@ -49,8 +49,7 @@ class CaseRecord:
         return self.status == "complete"
 
 
-@dataclass(frozen=True)
-class AnswerRecord:
+class AnswerRecord(NamedTuple):
     """One answer (or evidence note) to one question of one case."""
 
     case_uuid: str
@@ -62,8 +61,7 @@ class AnswerRecord:
     updated_at: str
 
 
-@dataclass(frozen=True)
-class Provenance:
+class Provenance(NamedTuple):
     """Who and what wrote a value copied in from elsewhere (the merge, a conflict resolution), as the
     audit log and the answer record it."""
 
@@ -78,8 +76,7 @@ class Provenance:
     merged: bool = False
 
 
-@dataclass(frozen=True)
-class AuditEntry:
+class AuditEntry(NamedTuple):
     """One entry of the audit log, chained to the one before it by its hash."""
 
     seq: int
@@ -95,8 +92,7 @@ class AuditEntry:
     hash: str
 
 
-@dataclass(frozen=True)
-class Assessor:
+class Assessor(NamedTuple):
     """A person named in the file: its owner, or a team member merged in."""
 
     name: str
@@ -104,8 +100,7 @@ class Assessor:
     is_owner: bool
 
 
-@dataclass(frozen=True)
-class FileInfo:
+class FileInfo(NamedTuple):
     """What `hmip info` says of a file: the inspection, its owner, its instrument, its cases."""
 
     path: Path
