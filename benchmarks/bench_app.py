@@ -31,7 +31,7 @@ except ImportError:  # Windows
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-START_RUNS = 7
+START_RUNS = 15  # a median of 7 moved by ~0.05x from one bench run to the next
 SWITCH_ROUNDS = 6
 CLICKS = 30
 

@@ -1,10 +1,7 @@
 """The case list: one row per case, kept current from the session's signals."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -37,8 +34,8 @@ CASE, STATUS, PROGRESS, OFFENCE, ROSH, EDITED = range(len(COLUMNS))
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
-@dataclass(frozen=True)
-class CaseRow:
+# A named tuple, and real annotations in this module: defined as the app starts (docs/performance.md).
+class CaseRow(NamedTuple):
     """One row of the case list, as shown: the record's columns and what the rules make of its answers."""
 
     uuid: str

@@ -16,11 +16,9 @@ colour: the tint is re-applied whenever the application's palette changes, so sw
 while the app runs recolours it.
 """
 
-from __future__ import annotations
-
 import weakref
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
@@ -48,8 +46,8 @@ TEXT_COLOURS = ("done", "attention", "problem", "heading", "muted")
 SURFACES = ("current", "notice", "panel")
 
 
-@dataclass(frozen=True)
-class Colours:
+# A named tuple, and real annotations in this module: defined as the app starts (docs/performance.md).
+class Colours(NamedTuple):
     """The own colours for one palette. Text colours pass 4.5:1 on every surface listed in
     `backgrounds`; `accent`, `stale_accent`, `rule` and the bar colours are not text."""
 

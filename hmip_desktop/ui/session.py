@@ -12,14 +12,11 @@ The older per-kind signals (`answer_changed`, `case_changed`, `case_added`,
 the form.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -39,8 +36,8 @@ LEAD_ROLE = "lead"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Changes:
+# A named tuple, and real annotations in this module: defined as the app starts (docs/performance.md).
+class Changes(NamedTuple):
     """What one operation changed in the file, so a view can tell whether it must read again."""
 
     #: (case uuid, question id) of each answer or evidence note written.
@@ -58,7 +55,7 @@ class Changes:
     everything: bool = False
 
     @classmethod
-    def all(cls) -> Changes:
+    def all(cls) -> "Changes":
         return cls(conflicts=True, team=True, everything=True)
 
     @classmethod
@@ -70,7 +67,7 @@ class Changes:
         added_cases: Iterable[str] = (),
         findings: Iterable[str] = (),
         conflicts: bool = False,
-    ) -> Changes:
+    ) -> "Changes":
         return cls(
             answers=frozenset(answers),
             cases=frozenset(cases),
@@ -125,7 +122,7 @@ class InspectionSession(QObject):
         self.last_saved: datetime | None = None
 
     @classmethod
-    def open(cls, path: Path | str, *, read_only: bool = False) -> InspectionSession:
+    def open(cls, path: Path | str, *, read_only: bool = False) -> "InspectionSession":
         """Open for editing when nobody else is; otherwise read-only, saying why."""
         path = Path(path).resolve()
         sniff_sqlite(path)  # never leave a lock file beside something that is not ours
@@ -183,7 +180,7 @@ class InspectionSession(QObject):
     def case(self, case_uuid: str) -> CaseRecord:
         return self.inspection.case_by_uuid(case_uuid)
 
-    def take_over(self) -> InspectionSession:
+    def take_over(self) -> "InspectionSession":
         """Reopen for editing, replacing another holder's lock (the user says that copy is closed)."""
         lock = FileLock(self.path)
         lock.take_over()
@@ -264,7 +261,7 @@ class InspectionSession(QObject):
 
     def resolve_conflict(
         self, case_ref: str, question_id: str, *, value: str | None = None, take: str | None = None, note: str = ""
-    ) -> Conflict:
+    ) -> "Conflict":
         """Settle an open conflict with a value or one assessor's side; the answer and the case change."""
         from hmip_desktop.model.merge.conflicts import resolve_conflict  # the lead's part: loaded when used
 
@@ -277,7 +274,7 @@ class InspectionSession(QObject):
 
     def reopen_conflict(
         self, case_ref: str, question_id: str, *, note: str = "", conflict_id: int | None = None
-    ) -> Conflict:
+    ) -> "Conflict":
         """Open a settled conflict again; its case is held out of the scores until it is resolved again."""
         from hmip_desktop.model.merge.conflicts import reopen_conflict
 

@@ -21,15 +21,13 @@ path to the same file, shares the one lock.
 Pure Python, no Qt: the CLI can use it too.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from hmip_desktop.model.errors import StorageError
 from hmip_desktop.model.file.disk import remove_quietly, write_error
@@ -42,8 +40,8 @@ COMMAND_APP = "hmip"
 UNREADABLE_GRACE_SECONDS = 10.0
 
 
-@dataclass(frozen=True)
-class LockHolder:
+# A named tuple, and real annotations in this module: defined as the app starts (docs/performance.md).
+class LockHolder(NamedTuple):
     """Who holds a lock, as written in the lock file."""
 
     host: str

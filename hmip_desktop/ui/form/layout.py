@@ -7,11 +7,10 @@ one group; gates that open a section go with the criterion that follows.
 Pure Python: the navigator, the form pages and the tests share it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from hmip_desktop.model.instrument.definition import AllRule, AnyRule, Instrument, RelevanceRule, ValueRule
 
@@ -19,8 +18,8 @@ ILLUSTRATION_KEY = "illustration"
 ILLUSTRATION_TITLE = "Practice illustration"
 
 
-@dataclass(frozen=True)
-class FormGroup:
+# A named tuple, and real annotations in this module: defined as the app starts (docs/performance.md).
+class FormGroup(NamedTuple):
     """A run of one criterion's questions (or the case details), shown together in the form."""
 
     key: str
@@ -33,8 +32,7 @@ class FormGroup:
     gates: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class FormSection:
+class FormSection(NamedTuple):
     """A part of the form and its groups, in the tool's order."""
 
     key: str
