@@ -9,6 +9,7 @@ import pytest
 from audit_support import verify_audit_chain
 
 from hmip_desktop.model.errors import CaseError, FileNotInspection, InvalidAnswer, SchemaTooNew, UserError
+from hmip_desktop.model.file import store
 from hmip_desktop.model.file.migrations import APPLICATION_ID, SCHEMA_VERSION
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument import relevance
@@ -145,6 +146,25 @@ def test_create_refuses_to_overwrite(tmp_path: Path, mini_instrument: Instrument
     with pytest.raises(UserError, match="already exists"):
         InspectionFile.create(path, inspection_id="K", area="Kent", assessor="A", instrument=mini_instrument)
     assert path.read_bytes() == b"precious"
+
+
+def test_create_never_replaces_a_file_that_takes_the_name_while_it_is_made(
+    tmp_path: Path, mini_instrument: Instrument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program (or a second window) saving a file of the same name while this one is made: the
+    new file is not moved over it, and no temporary file is left behind."""
+    path = tmp_path / "a.hmip"
+    real_migrate = store.migrate
+
+    def migrate_while_another_saves(conn: sqlite3.Connection, applied_at: str | None = None) -> list[str]:
+        path.write_bytes(b"precious")
+        return real_migrate(conn, applied_at)
+
+    monkeypatch.setattr(store, "migrate", migrate_while_another_saves)
+    with pytest.raises(UserError, match=r"already exists.*not replaced"):
+        InspectionFile.create(path, inspection_id="K", area="Kent", assessor="A", instrument=mini_instrument)
+    assert path.read_bytes() == b"precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.hmip"]
 
 
 def make_foreign_sqlite(path: Path) -> None:

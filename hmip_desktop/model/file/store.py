@@ -31,7 +31,7 @@ from hmip_desktop.model.file.connection import (
     sniff_sqlite,
     storage_error,
 )
-from hmip_desktop.model.file.disk import check_folder_for, remove_quietly, write_error
+from hmip_desktop.model.file.disk import check_folder_for, write_whole
 from hmip_desktop.model.file.integrity import check_pages_sound, check_sound
 from hmip_desktop.model.file.migrations import READ_AS_IS_FROM, SCHEMA_VERSION, SEALED_FROM, migrate
 from hmip_desktop.model.file.records import (
@@ -156,45 +156,43 @@ class InspectionFile:
             raise UserError(f"{path} already exists; choose another name or remove it first")
         check_folder_for(path)
         instrument = instrument or default_instrument()
-        tmp = path.with_name(path.name + ".creating")
-        remove_quietly(tmp)
-        try:
-            conn = connect(tmp)
-            stamp = clock()
-            migrate(conn, applied_at=stamp)
-            values = {
-                "inspection_id": inspection_id,
-                "area": area,
-                "start_date": start_date,
-                "end_date": end_date,
-                "file_uuid": uuid_factory(),
-                "created_at": stamp,
-                "instrument_id": instrument.id,
-                "instrument_version": instrument.version,
-                "instrument_sha256": instrument.sha256,
-            }
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", values.items())
-            conn.execute(
-                "INSERT INTO assessors (name, role, is_owner, added_at) VALUES (?, ?, 1, ?)", (assessor, role, stamp)
-            )
-            if conn.execute("PRAGMA user_version").fetchone()[0] >= SEALED_FROM:
-                from hmip_desktop.model.file.seal import reseal_all
+        stamp = clock()
+        values = {
+            "inspection_id": inspection_id,
+            "area": area,
+            "start_date": start_date,
+            "end_date": end_date,
+            "file_uuid": uuid_factory(),
+            "created_at": stamp,
+            "instrument_id": instrument.id,
+            "instrument_version": instrument.version,
+            "instrument_sha256": instrument.sha256,
+        }
 
-                reseal_all(conn)
-            conn.execute("COMMIT")
-            conn.close()
-            # Only a complete file ever appears under the real name.
-            tmp.replace(path)
+        def fill(tmp: Path) -> None:
+            conn = connect(tmp)
+            try:
+                migrate(conn, applied_at=stamp)
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", values.items())
+                conn.execute(
+                    "INSERT INTO assessors (name, role, is_owner, added_at) VALUES (?, ?, 1, ?)",
+                    (assessor, role, stamp),
+                )
+                if conn.execute("PRAGMA user_version").fetchone()[0] >= SEALED_FROM:
+                    from hmip_desktop.model.file.seal import reseal_all
+
+                    reseal_all(conn)
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+
+        # Only a complete file ever has the real name, and (unless asked to overwrite) never in place of a
+        # file that took the name while this one was made: two makers of one name never share a temporary.
+        try:
+            write_whole(path, fill, never_replace="" if overwrite else "inspection file")
         except sqlite3.Error as exc:
-            remove_quietly(tmp)
             raise creation_error(exc, path) from exc
-        except OSError as exc:
-            remove_quietly(tmp)
-            raise write_error(exc, path) from exc
-        except BaseException:
-            remove_quietly(tmp)
-            raise
         inspection = cls.open(path)
         if clock is not now_iso:
             inspection.clock = clock
