@@ -227,7 +227,7 @@ def test_hmip_agreement_json_and_table(lead_with_double_marking: Path, capsys: p
     assert data["questions"]["p.plan"]["agreement"] == 0.0
     assert main(["agreement", str(lead_with_double_marking)]) == 0
     text = capsys.readouterr().out
-    assert "1 double-marked case(s)" in text and "Ann Smith / Bob Jones" in text
+    assert "1 double-marked case" in text and "Ann Smith / Bob Jones" in text
     assert text.index("p.plan") < text.index("r.rmp")  # lowest agreement first
 
 

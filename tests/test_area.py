@@ -85,9 +85,9 @@ def test_a_bad_figure_is_refused_naming_its_line(tmp_path: Path, text: str, prob
     ("text", "message"),
     [
         ("table,row,value\nT,a,1\n", "no column column"),
-        ("table,row,column,value,colour\nT,a,b,1,red\n", "unknown column(s) colour"),
+        ("table,row,column,value,colour\nT,a,b,1,red\n", "unknown column colour"),
         ("table,row,column,value\n", "has a header but no figures"),
-        ("table,row,column,value\nT,a,b\n", "do not match the header"),
+        ("table,row,column,value\nT,a,b\n", "does not match the header"),
     ],
 )
 def test_a_csv_of_the_wrong_shape_is_refused(tmp_path: Path, text: str, message: str) -> None:
@@ -112,7 +112,7 @@ def test_the_import_command_saves_the_figures_as_an_audited_finding(
     lead: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["area", "import", str(lead), str(write(tmp_path / "area.csv", KENT_CSV))]) == 0
-    assert "2 table(s), 10 figures, 3 source(s)" in capsys.readouterr().out
+    assert "2 tables, 10 figures, 3 sources" in capsys.readouterr().out
     with InspectionFile.open(lead, read_only=True) as inspection:
         stored = inspection.finding(area.FIELD)
         audit = [row[0] for row in inspection.conn.execute("SELECT detail FROM audit WHERE action = 'finding'")]
@@ -131,7 +131,7 @@ def test_a_refused_import_changes_nothing(lead: Path, tmp_path: Path, capsys: py
     bad = write(tmp_path / "bad.csv", "table,row,column,value\nT,a,b,lots\n")
     assert main(["area", "import", str(lead), str(bad)]) == 3
     err = capsys.readouterr().err
-    assert "bad.csv: 1 problem(s); nothing was saved" in err and "'lots' is not a number" in err
+    assert "bad.csv: 1 problem; nothing was saved" in err and "'lots' is not a number" in err
     assert lead.read_bytes() == before
 
 

@@ -71,7 +71,7 @@ def test_a_typed_figure_is_saved_once_it_is_valid(qtbot: QtBot, panel: AreaPanel
     data = area.parse_area_json(stored(lead_path))
     assert data is not None and data.tables[0].rows[0].values == ("69,700",)
     assert data.sources() == ["Census 2011"]
-    assert "Saved: 1 table(s), 1 figures, 1 source(s)." in panel.status.text()
+    assert "Saved: 1 table, 1 figure, 1 source." in panel.status.text()
 
 
 def test_a_bad_value_is_named_and_nothing_is_saved(qtbot: QtBot, panel: AreaPanel, lead_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_import_replaces_the_figures_and_export_writes_them_back(
     with qtbot.waitSignal(panel.saved, timeout=SAVE_TIMEOUT):
         qtbot.mouseClick(panel.import_button, Qt.MouseButton.LeftButton)
     assert panel.model.rowCount() == 10
-    assert "Saved: 2 table(s), 10 figures, 3 source(s)." in panel.status.text()
+    assert "Saved: 2 tables, 10 figures, 3 sources." in panel.status.text()
     out = tmp_path / "out.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), "")))
     qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)

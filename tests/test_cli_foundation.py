@@ -82,14 +82,14 @@ def test_answer_reports_stale_answers(mini_path: Path, capsys: pytest.CaptureFix
     main(["answer", str(mini_path), "KT-001", "s.quality", "yes"])
     capsys.readouterr()
     assert main(["answer", str(mini_path), "KT-001", "cd.report", "none"]) == 0
-    assert "no longer apply" in capsys.readouterr().out
+    assert "answer no longer applies" in capsys.readouterr().out
 
 
 def test_cases_import_and_list(mini_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sample = tmp_path / "sample.csv"
     sample.write_text("case_ref,cd.gender,cd.rosh\nKT-001,female,High\nKT-002,Male,\n", encoding="utf-8")
     assert main(["cases", "import", str(mini_path), str(sample)]) == 0
-    assert "2 new case(s)" in capsys.readouterr().out
+    assert "2 new cases" in capsys.readouterr().out
     assert main(["cases", "list", str(mini_path), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["case_ref"], r["status"], r["answered"]) for r in rows] == [

@@ -126,6 +126,7 @@ def test_help_and_version_load_only_the_command_line() -> None:
         beyond_the_cli = {m for m in ours if not m.startswith("hmip_desktop.cli")} - {
             "hmip_desktop.model",
             "hmip_desktop.model.errors",
+            "hmip_desktop.model.wording",  # counts in words: a few lines importing nothing
         }
         assert beyond_the_cli == set(), f"`hmip {' '.join(command)}` loads {sorted(beyond_the_cli)}"
         assert heavy(modules) == set(), f"`hmip {' '.join(command)}` loads {sorted(heavy(modules))}"

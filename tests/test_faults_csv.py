@@ -81,7 +81,7 @@ def test_a_short_row_in_a_case_sample_is_an_error(saved: InspectionFile, tmp_pat
     [
         ("case_ref,question_id,value,", "the header row ends with a comma"),
         ("case_ref,question_id,value,note,", "the header row ends with a comma"),
-        ("case_ref,,question_id,value", "column(s) 2 of the header row have no name"),
+        ("case_ref,,question_id,value", "column 2 of the header row has no name"),
     ],
 )
 def test_a_header_with_an_empty_column_name_gets_a_clear_message(

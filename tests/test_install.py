@@ -187,7 +187,7 @@ def test_the_bundled_hmip_merges_a_large_team_with_reader_processes(bundle: Path
     if (os.cpu_count() or 1) >= 2:
         assert reader_count(team) > 0, "the team is too small for the merge to use reader processes"
     said = run([hmip, "merge", "lead.hmip", *team, "--create", "--lead", "Jane Whitfield"], tmp_path, env)
-    assert f"{len(team)} file(s) merged, 0 unchanged, 0 refused" in said
+    assert f"{len(team)} files merged, 0 unchanged, 0 refused" in said
     scores = run([hmip, "score", "lead.hmip", "--json"], tmp_path, env)
     assert '"cases_scored"' in scores
 

@@ -173,7 +173,7 @@ def test_every_problem_is_reported_with_its_place_in_the_file() -> None:
     problems = problems_of(data)
     assert len(problems) == 5, problems
     assert 'questions.1.options.0.value: "Yes please" should match ^[a-z0-9][a-z0-9_-]*$' in problems
-    assert "questions.1.text: should have at least 1 character(s)" in problems
+    assert "questions.1.text: should have at least 1 character" in problems
     assert "outcomes.0.number: should be at least 1, not 0" in problems
     assert "questions.2.options.1.label: missing" in problems
     assert "questions.0.colour: unexpected field" in problems
@@ -193,13 +193,13 @@ def test_every_problem_is_reported_with_its_place_in_the_file() -> None:
         (
             ("questions", 1, "options"),
             [{"value": "yes", "label": "Yes", "above_line": True}],
-            "should have at least 2 item(s)",
+            "should have at least 2 items",
         ),
         (("questions", 1, "relevant_if"), {"question": "cd.gender"}, "questions.1.relevant_if.ValueRule.in: missing"),
         (
             ("questions", 1, "relevant_if"),
             {"all": []},
-            "questions.1.relevant_if.AllRule.all: should have at least 1 item(s)",
+            "questions.1.relevant_if.AllRule.all: should have at least 1 item",
         ),
     ],
 )

@@ -88,7 +88,7 @@ def test_hmip_resolve_reopen(master: InspectionFile, capsys: pytest.CaptureFixtu
 
     assert main(["resolve", str(path), "KT-001", "p.plan", "--reopen", "--note", "second look"]) == 0
     out = capsys.readouterr().out
-    assert "reopened KT-001 p.plan" in out and "1 open conflict(s)" in out
+    assert "reopened KT-001 p.plan" in out and "1 open conflict" in out
     with InspectionFile.open(path, read_only=True) as lead:
         [conflict] = list_conflicts(lead)
         assert conflict.case_ref == "KT-001" and conflict.is_open

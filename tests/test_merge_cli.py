@@ -39,9 +39,9 @@ def test_merge_create_conflicts_resolve(team: list[Path], tmp_path: Path, capsys
     assert code == 0, err
     assert "created lead.hmip for inspection KENT-2014 (Lee Lead, lead)" in out
     assert "[1/2] ann.hmip" in err and "[2/2] bob.hmip" in err
-    assert "ann.hmip: merged (Ann Smith): 2 case(s) added" in out
+    assert "ann.hmip: merged (Ann Smith): 2 cases added" in out
     assert (
-        "bob.hmip: merged (Bob Jones): 0 case(s) added, 1 updated, 0 unchanged, 0 answer(s) changed, 1 conflict(s) raised"
+        "bob.hmip: merged (Bob Jones): 0 cases added, 1 updated, 0 unchanged, 0 answers changed, 1 conflict raised"
         in out
     )
 
@@ -59,7 +59,7 @@ def test_merge_create_conflicts_resolve(team: list[Path], tmp_path: Path, capsys
     code, out, _ = run(
         capsys, "resolve", str(lead), "KT-001", "p.plan", "--take", "Bob Jones", "--note", "read the plan"
     )
-    assert code == 0 and "resolved KT-001 p.plan = not-done; 0 open conflict(s) left" in out
+    assert code == 0 and "resolved KT-001 p.plan = not-done; 0 open conflicts left" in out
     code, out, _ = run(capsys, "conflicts", str(lead))
     assert "no open conflicts" in out
 
@@ -111,7 +111,7 @@ def test_merge_encrypted_package(
     monkeypatch.setenv("HMIP_PASSPHRASE", PASSPHRASE)
     code, out, err = run(capsys, "merge", str(lead), str(package), "--create", "--lead", "Lee Lead")
     assert code == 0, err
-    assert "ann.hmipx: merged (Ann Smith): 2 case(s) added" in out
+    assert "ann.hmipx: merged (Ann Smith): 2 cases added" in out
     other = tmp_path / "bob.hmipx"
     write_package(team[1], other, PASSPHRASE, kdf=FAST_KDF)
     monkeypatch.setenv("HMIP_PASSPHRASE", "a wrong passphrase entirely")
@@ -134,7 +134,7 @@ def test_export_and_aggregate(team: list[Path], tmp_path: Path, capsys: pytest.C
 
     code, out, err = run(capsys, "aggregate", str(tmp_path / "national.hmip"), str(lead), "--id", "NATIONAL")
     assert code == 0, err
-    assert "wrote national.hmip: 1 inspection(s), 2 case(s)" in out
+    assert "wrote national.hmip: 1 inspection, 2 cases" in out
     assert "KENT-2014" in out
     with InspectionFile.open(tmp_path / "national.hmip", read_only=True) as aggregate:
         assert aggregate.inspection_id == "NATIONAL"
@@ -171,4 +171,4 @@ def test_a_lead_file_merged_as_a_team_file_is_refused_with_what_to_do(
     code, out, _ = run(capsys, "merge", str(lead), str(other))
     assert code == 3
     assert "other-lead.hmip: refused: other-lead.hmip is a lead's merged file" in out
-    assert "1 open conflict(s)" in out and "hmip aggregate" in out
+    assert "1 open conflict" in out and "hmip aggregate" in out

@@ -138,7 +138,7 @@ REFUSALS: list[tuple[BadFile, str]] = [
     (newer_schema, rf"bob\.hmip was written by a newer HMIP Desktop \(file schema {SCHEMA_VERSION + 1}"),
     (with_trigger, r"bob\.hmip carries trigger wipe, which HMIP Desktop never creates"),
     (with_view, r"bob\.hmip carries view everything, which HMIP Desktop never creates"),
-    (forged_value, r"bob\.hmip holds 1 value\(s\) HMIP Desktop would never write"),
+    (forged_value, r"bob\.hmip holds 1 value HMIP Desktop would never write"),
     (lead_file_itself, r"lead-copy\.hmip is the lead's file itself"),
     # The text itself is never quoted: a note may hold a name.
     (note_not_utf8, r"^bob\.hmip is damaged \(a text value is not valid UTF-8\); ask for a fresh copy$"),

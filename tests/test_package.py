@@ -382,7 +382,7 @@ def test_cli_package_and_unpackage(source: Path, tmp_path: Path, fast_cli_kdf: N
     secret.write_text(PASSPHRASE + "\n")
     out = tmp_path / "ann.hmipx"
     assert main(["package", str(source), "--out", str(out), "--passphrase-file", str(secret)]) == 0
-    assert "2 case(s) of Ann Smith" in capsys.readouterr().out
+    assert "2 cases of Ann Smith" in capsys.readouterr().out
     copy = tmp_path / "copy.hmip"
     assert main(["unpackage", str(out), "--out", str(copy), "--passphrase-file", str(secret)]) == 0
     assert answers(copy) == answers(source)

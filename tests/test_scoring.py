@@ -415,9 +415,9 @@ def test_cli_score_json(scored_file: Path, capsys: pytest.CaptureFixture[str]) -
 def test_cli_score_table(scored_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", str(scored_file), "--by", "cd.gender", "--by", "cd.rosh"]) == 0
     out = capsys.readouterr().out
-    assert "4 case(s) scored" in out
-    assert "1 held out by 2 unresolved conflict(s)" in out
-    assert "1 incomplete case(s) left out" in out
+    assert "4 cases scored" in out
+    assert "1 held out by 2 unresolved conflicts" in out
+    assert "1 incomplete case left out" in out
     assert "2. Delivering the sentence" in out and "50%" in out
     assert "1.1 Reports" in out
     assert "By Gender (cd.gender)" in out and "By RoSH at start (cd.rosh)" in out

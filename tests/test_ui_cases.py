@@ -85,7 +85,7 @@ def test_sorting_by_progress_from_the_header(qtbot: QtBot, opened: MainWindow) -
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(position, header.height() // 2))
     first_descending = panel.proxy.index(0, 0).data()
     assert (first_ascending, first_descending) == ("KT-0001", "KT-0002")
-    assert "1 complete" not in panel.summary.text() and panel.summary.text().startswith("2 case(s)")
+    assert "1 complete" not in panel.summary.text() and panel.summary.text().startswith("2 cases")
 
 
 def test_previous_and_next_case_follow_the_list_order(qtbot: QtBot, opened: MainWindow) -> None:

@@ -237,7 +237,7 @@ def test_mark_complete_lists_the_gaps_and_goes_to_the_first(qtbot: QtBot, opened
     assert form.gaps.isVisible()
     assert form.gaps.question_ids() == ["f.acc.identified", "p.plan", "r.rmp", "l.oversight"]
     assert focused_question(opened) == "f.acc.identified"
-    assert "4 question(s)" in form.gaps.summary.text()
+    assert "4 questions" in form.gaps.summary.text()
     with InspectionFile.open(opened.session.path, read_only=True) as inspection:
         assert not inspection.get_case("KT-0001").is_complete
     # Answering a gap takes it off the list; choosing a line goes there.

@@ -62,7 +62,7 @@ def test_import_summary_reports_merged_refused_and_resent_files(
     conflicts_column = sum(model.index(r, 7).data() or 0 for r in range(model.rowCount()))
     assert conflicts_column == summary.total("conflicts_raised") >= 1
     text = panel.summary_text.text()
-    assert "3 files merged: 30 case(s) added" in text
+    assert "3 files merged: 30 cases added" in text
     assert "already imported: importing again is harmless, nothing changed" in text
     assert "1 file was refused" in text
 

@@ -179,7 +179,7 @@ def test_import_summary_model_and_sentence(qtmodeltester: ModelTester) -> None:
     assert model.index(2, 3).data() == ""  # no counts for a refused file
     assert model.index(1, 8).data() == "Nothing changed: already merged (identical to import #1)"
     assert summary_sentence(summary) == (
-        "1 file merged: 10 case(s) added, 2 updated, 0 unchanged; 1 conflict(s) raised. "
+        "1 file merged: 10 cases added, 2 updated, 0 unchanged; 1 conflict raised. "
         "1 file was already imported: importing again is harmless, nothing changed. "
         "2 files were refused (see the reason)."
     )

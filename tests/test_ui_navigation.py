@@ -211,7 +211,7 @@ def test_show_all_and_escape_clear_the_search(qtbot: QtBot, opened: MainWindow) 
     qtbot.keyClicks(panel.search, "kt")
     assert panel.summary.text().startswith("2 of 3 cases shown")
     qtbot.keyClick(panel.search, Qt.Key.Key_Escape)
-    assert panel.search.text() == "" and panel.summary.text().startswith("3 case(s)")
+    assert panel.search.text() == "" and panel.summary.text().startswith("3 cases")
 
 
 def test_an_empty_case_list_says_how_to_add_or_import_cases(qtbot: QtBot, opened: MainWindow) -> None:

@@ -216,9 +216,9 @@ def test_import_of_an_answer_to_a_complete_case_is_refused(seeded: InspectionFil
 def test_personal_columns_are_refused_unless_dropped(seeded: InspectionFile, tmp_path: Path, column: str) -> None:
     csv_path = tmp_path / "sample.csv"
     csv_path.write_text(f'case_ref,{column},cd.gender\nKT-010,"Jane Q Doe 1971",female\n', encoding="utf-8")
-    refused_without_change(seeded, csv_path, import_cases, f"look like personal data: {column}")
+    refused_without_change(seeded, csv_path, import_cases, f"looks like personal data: {column}")
     plan, _ = import_cases(seeded, csv_path, drop_columns=[column])
-    assert plan.warnings == [f"left out column(s): {column} (not stored)"]
+    assert plan.warnings == [f"left out column: {column} (not stored)"]
     assert values(seeded)[("KT-010", "cd.gender")] == ("female", "")
     seeded.close()
     assert b"Jane Q Doe" not in seeded.path.read_bytes()

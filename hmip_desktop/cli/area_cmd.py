@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from hmip_desktop.model.wording import count, plural
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     area = subparsers.add_parser("area", help="context figures about the area inspected, for the report")
@@ -33,7 +35,7 @@ def cmd_area_import(args: argparse.Namespace) -> int:
         inspection.set_finding(area.FIELD, data.to_json())
     figures = sum(len(t.rows) * len(t.columns) for t in data.tables)
     print(
-        f"saved the area's figures: {len(data.tables)} table(s), {figures:,} figures, {len(data.sources())} source(s)"
+        f"saved the area's figures: {count(len(data.tables), 'table')}, {figures:,} {plural(figures, 'figure')}, {count(len(data.sources()), 'source')}"
     )
     return 0
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hmip_desktop.cli.output import print_json, print_table
+from hmip_desktop.model.wording import count, plural
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,7 +68,9 @@ def cmd_cases_import(args: argparse.Namespace) -> int:
         plan, changed = csv_import.import_cases(inspection, args.csv, args.drop_column)
     for warning in plan.warnings:
         print(f"note: {warning}")
-    print(f"imported {args.csv.name}: {len(plan.new_cases)} new case(s), {changed} case detail(s) set")
+    print(
+        f"imported {args.csv.name}: {len(plan.new_cases)} new {plural(len(plan.new_cases), 'case')}, {changed} case {plural(changed, 'detail')} set"
+    )
     return 0
 
 
@@ -122,7 +125,8 @@ def cmd_answer(args: argparse.Namespace) -> int:
     print(f"saved {args.case_ref} {args.question_id} = {record.value} ({label}), revision {record.revision}")
     if stale:
         print(
-            f"note: {len(stale)} earlier answer(s) no longer apply and will not be scored: {', '.join(sorted(stale))}"
+            f"note: {len(stale)} earlier {plural(len(stale), 'answer no longer applies', 'answers no longer apply')} "
+            f"and will not be scored: {', '.join(sorted(stale))}"
         )
     return 0
 
@@ -136,8 +140,8 @@ def cmd_answers_import(args: argparse.Namespace) -> int:
     for warning in plan.warnings:
         print(f"note: {warning}")
     print(
-        f"imported {args.csv.name}: {len(plan.rows)} row(s), {changed} answer(s) changed, "
-        f"{len(plan.new_cases)} new case(s)"
+        f"imported {args.csv.name}: {count(len(plan.rows), 'row')}, {count(changed, 'answer')} changed, "
+        f"{len(plan.new_cases)} new {plural(len(plan.new_cases), 'case')}"
     )
     return 0
 

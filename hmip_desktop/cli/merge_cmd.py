@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from hmip_desktop.cli.output import print_json, print_table
 from hmip_desktop.cli.passphrase import add_passphrase_argument, passphrase_hook
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.wording import count, plural
 
 if TYPE_CHECKING:
     from hmip_desktop.model.file.store import InspectionFile
@@ -132,9 +133,9 @@ def _print_summary(summary: MergeSummary) -> None:
         for warning in result.warnings:
             print(f"  warning: {warning}")
     print(
-        f"{len(summary.merged)} file(s) merged, {len(summary.unchanged)} unchanged, {len(summary.refused)} refused; "
-        f"{summary.total('cases_added')} case(s) added, {summary.total('cases_updated')} updated, "
-        f"{summary.total('answers_changed')} answer(s) changed, {summary.total('conflicts_raised')} conflict(s) raised"
+        f"{count(len(summary.merged), 'file')} merged, {len(summary.unchanged)} unchanged, {len(summary.refused)} refused; "
+        f"{count(summary.total('cases_added'), 'case')} added, {summary.total('cases_updated')} updated, "
+        f"{count(summary.total('answers_changed'), 'answer')} changed, {count(summary.total('conflicts_raised'), 'conflict')} raised"
     )
     if summary.backup is not None:
         print(f"backup of the lead file before this merge: {summary.backup.parent.name}/{summary.backup.name}")
@@ -231,7 +232,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
             print(f"    {side.value} ({label})  {side.assessor}, {side.source} rev {side.revision}{note}")
     open_count = sum(1 for c in conflicts if c.is_open)
     print(
-        f"{open_count} open conflict(s); settle each with `hmip resolve MASTER CASE_REF QUESTION_ID VALUE|--take NAME`"
+        f"{open_count} open {plural(open_count, 'conflict')}; settle each with `hmip resolve MASTER CASE_REF QUESTION_ID VALUE|--take NAME`"
     )
     return 0
 
@@ -256,7 +257,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         remaining = len(list_conflicts(master))
     print(
         f"resolved {conflict.case_ref} {conflict.question_id} = {conflict.resolution_value}; "
-        f"{remaining} open conflict(s) left"
+        f"{remaining} open {plural(remaining, 'conflict')} left"
     )
     return 0
 
@@ -272,7 +273,7 @@ def _reopen(args: argparse.Namespace) -> int:
         remaining = len(list_conflicts(master))
     print(
         f"reopened {conflict.case_ref} {conflict.question_id}: the case is held out of the scores until it is "
-        f"resolved again; {remaining} open conflict(s)"
+        f"resolved again; {remaining} open {plural(remaining, 'conflict')}"
     )
     return 0
 
@@ -288,7 +289,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         tables = export_tables(master, include_incomplete=args.include_incomplete)
     if args.csv is not None:
         written = write_csv(tables, args.csv)
-        print(f"wrote {len(written)} CSV file(s) to {args.csv}: {', '.join(p.name for p in written)}")
+        print(
+            f"wrote {len(written)} CSV {plural(len(written), 'file')} to {args.csv}: {', '.join(p.name for p in written)}"
+        )
     if args.xlsx is not None:
         write_xlsx(tables, args.xlsx)
         print(f"wrote {args.xlsx} ({len(tables)} sheets)")
@@ -323,7 +326,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     for name, reason in summary.refused:
         print(f"{name}: refused: {reason}")
     cases = sum(m.cases for m in summary.members)
-    print(f"wrote {args.out.name}: {len(summary.members)} inspection(s), {cases} case(s)")
+    print(f"wrote {args.out.name}: {count(len(summary.members), 'inspection')}, {count(cases, 'case')}")
     print_table(
         ["inspection", "cases scored", "held out"] + [f"{o.number}. {o.key}" for o in outcomes],
         [

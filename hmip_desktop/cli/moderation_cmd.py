@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hmip_desktop.cli.output import print_json, print_table
+from hmip_desktop.model.wording import count, plural
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -76,7 +77,7 @@ def cmd_moderation_plan(args: argparse.Namespace) -> int:
 
 def print_plan(inspection_id: str, plan: ModerationPlan, *, seed_given: bool) -> None:
     print(
-        f"Moderation sample for {inspection_id}: {plan.chosen} of {plan.eligible} complete single-marked case(s) "
+        f"Moderation sample for {inspection_id}: {plan.chosen} of {plan.eligible} complete single-marked {plural(plan.eligible, 'case')} "
         f"(share {float(plan.share):g}, seed {plan.seed})"
     )
     print()
@@ -130,7 +131,7 @@ def print_agreement(title: str, result: AgreementResult, labels: dict[str, str])
         print("No case was marked by two assessors. `hmip moderation plan` picks a sample for second marking.")
         return
     print(
-        f"{result.cases} double-marked case(s), {result.pairs} pair(s) of answers: "
+        f"{result.cases} double-marked {plural(result.cases, 'case')}, {count(result.pairs, 'pair')} of answers: "
         f"{percent_text(result.agreement)} the same answer, {percent_text(result.line_agreement)} the same side "
         "of the line (scored questions)"
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hmip_desktop.cli.passphrase import add_passphrase_argument, read_passphrase
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.wording import count
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +39,7 @@ def cmd_package(args: argparse.Namespace) -> int:
     passphrase = read_passphrase(args.passphrase_file, purpose=out.name, new=True)
     info = write_package(args.file, out, passphrase)
     print(
-        f"wrote {info.path} ({info.package_bytes:,} bytes, encrypted): {info.cases} case(s) of "
+        f"wrote {info.path} ({info.package_bytes:,} bytes, encrypted): {count(info.cases, 'case')} of "
         f"{info.assessor}, inspection {info.inspection_id}"
     )
     return 0

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from hmip_desktop.cli.output import print_table
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.wording import plural
 
 if TYPE_CHECKING:
     from hmip_desktop.model.instrument.definition import Instrument
@@ -60,7 +61,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     for warning in info.warnings:
         print(f"note: {warning}")
     if info.missing_texts:
-        print(f"note: {len(info.missing_texts)} findings field(s) still empty: {', '.join(info.missing_texts)}")
+        print(
+            f"note: {len(info.missing_texts)} findings {plural(len(info.missing_texts), 'field')} still empty: {', '.join(info.missing_texts)}"
+        )
     return 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hmip_desktop.cli.output import print_json, print_table
+from hmip_desktop.model.wording import count, plural
 
 if TYPE_CHECKING:
     from hmip_desktop.scoring.intervals import Interval
@@ -59,14 +60,16 @@ def shown_range(interval: Interval | None) -> str:
 
 
 def case_counts_line(result: ScoringResult) -> str:
-    parts = [f"{result.cases_scored} case(s) scored"]
+    parts = [f"{count(result.cases_scored, 'case')} scored"]
     if result.cases_held_out:
         parts.append(
-            f"{result.cases_held_out} held out by {result.unresolved_conflicts} unresolved conflict(s) "
+            f"{result.cases_held_out} held out by {result.unresolved_conflicts} unresolved {plural(result.unresolved_conflicts, 'conflict')} "
             "(resolve them to count these cases)"
         )
     if result.cases_incomplete:
-        parts.append(f"{result.cases_incomplete} incomplete case(s) left out (--include-incomplete counts them)")
+        parts.append(
+            f"{result.cases_incomplete} incomplete {plural(result.cases_incomplete, 'case')} left out (--include-incomplete counts them)"
+        )
     elif result.include_incomplete:
         parts.append("incomplete cases included")
     return "; ".join(parts)
@@ -121,7 +124,10 @@ def print_summary(title: str, result: ScoringResult) -> None:
     unscored = [q.question_id for q in result.questions.values() if q.score is None]
     if unscored and result.cases_scored:
         print()
-        print(f"note: {len(unscored)} question(s) applied to no scored case and are left out of every average")
+        print(
+            f"note: {count(len(unscored), 'question')} applied to no scored case and "
+            f"{plural(len(unscored), 'is', 'are')} left out of every average"
+        )
 
 
 def print_breakdown(result: ScoringResult, breakdown: Breakdown) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hmip_desktop.model.wording import count
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verify = subparsers.add_parser(
@@ -30,7 +32,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             [
                 (
                     check.name,
-                    "skipped" if check.skipped else ("ok" if check.ok else f"{len(check.problems)} problem(s)"),
+                    "skipped" if check.skipped else ("ok" if check.ok else f"{count(len(check.problems), 'problem')}"),
                     check.skipped or check.covers,
                 )
                 for check in result.checks
@@ -40,7 +42,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"problem: {problem}")
         print(
             f"{result.path.name}: schema {result.schema_version}, {result.role or 'unknown role'}, "
-            f"{result.cases} case(s), {result.audit_entries} audit entries, checked in {result.seconds:.2f} s"
+            f"{count(result.cases, 'case')}, {result.audit_entries} audit entries, checked in {result.seconds:.2f} s"
         )
     if not result.ok:
         raise VerificationFailed(result.failure_message())

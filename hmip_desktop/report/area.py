@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hmip_desktop.model.errors import ImportRejected, UserError
 from hmip_desktop.model.imports.csv_import import read_csv
+from hmip_desktop.model.wording import count, plural
 
 FIELD = "area.data"
 CSV_COLUMNS = ("table", "row", "column", "value", "source", "row_heading")
@@ -136,7 +137,7 @@ def parse_area_json(raw: str) -> AreaData | None:
         data = AreaData.model_validate_json(raw)
     except ValidationError as exc:
         raise InvalidAreaData(
-            f"the {FIELD} field is not valid area data ({exc.error_count()} problem(s))",
+            f"the {FIELD} field is not valid area data ({count(exc.error_count(), 'problem')})",
             _messages(exc),
         ) from exc
     return data if data.tables else None
@@ -238,7 +239,7 @@ def from_lines(lines: Sequence[FlatLine], *, where: Sequence[str] | None = None,
         shown = problems[:MAX_PROBLEMS_LISTED]
         if len(problems) > len(shown):
             shown.append(f"… and {len(problems) - len(shown)} more")
-        raise InvalidAreaData(f"{name}: {len(problems)} problem(s); nothing was saved", shown)
+        raise InvalidAreaData(f"{name}: {count(len(problems), 'problem')}; nothing was saved", shown)
     return AreaData(tables=tuple(built))
 
 
@@ -287,7 +288,7 @@ def read_area_csv(path: Path) -> AreaData:
     unknown = [h for h in table.headers if h not in CSV_COLUMNS]
     if unknown:
         raise ImportRejected(
-            f"{path.name}: unknown column(s) {', '.join(unknown)}; the columns are {','.join(CSV_COLUMNS)}"
+            f"{path.name}: unknown {plural(len(unknown), 'column')} {', '.join(unknown)}; the columns are {','.join(CSV_COLUMNS)}"
         )
     lines: list[FlatLine] = []
     places: list[str] = []
@@ -309,7 +310,7 @@ def read_area_csv(path: Path) -> AreaData:
         places.append(f"line {number}")
     if widths:
         raise ImportRejected(
-            f"{path.name}: {len(widths)} line(s) do not match the header; nothing was saved",
+            f"{path.name}: {count(len(widths), 'line')} {plural(len(widths), 'does', 'do')} not match the header; nothing was saved",
             widths[:MAX_PROBLEMS_LISTED],
         )
     if not lines:

@@ -13,6 +13,7 @@ from typing import Any
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.instrument.definition import Instrument
+from hmip_desktop.model.wording import count
 from hmip_desktop.report.area import parse_area_json
 
 
@@ -155,7 +156,7 @@ def parse_illustrations(instrument: Instrument, raw: str) -> list[IllustrationCh
             continue
         choices.append(IllustrationChoice(str(case_ref), chapter, title.strip(), text.strip()))
     if problems:
-        raise InvalidFindingsText(f"the {ILLUSTRATIONS} field has {len(problems)} problem(s)", problems)
+        raise InvalidFindingsText(f"the {ILLUSTRATIONS} field has {count(len(problems), 'problem')}", problems)
     return choices
 
 

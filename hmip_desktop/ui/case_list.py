@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.wording import count, plural
 from hmip_desktop.ui.case_list_model import (
     CASE,
     COLUMNS,
@@ -293,10 +294,10 @@ class CaseListPanel(QWidget):
         cases, complete, flagged = self.model.tally()
         searched = self.search.text()
         shown = self.proxy.rowCount()
-        text = f"{shown} of {cases} cases shown (search “{searched}”)" if searched else f"{cases} case(s)"
+        text = f"{shown} of {cases} cases shown (search “{searched}”)" if searched else f"{count(cases, 'case')}"
         text += f" · {complete} complete · {cases - complete} to finish"
         if flagged:
-            text += f" · {flagged} practice illustration(s) ★"
+            text += f" · {flagged} practice {plural(flagged, 'illustration')} ★"
         self.summary.setText(text)
         self.show_all_button.setVisible(bool(searched))
         if not cases:
@@ -370,7 +371,7 @@ class CaseListPanel(QWidget):
     def _imported(self, csv_path: Path, result: tuple[int, int, list[str]]) -> None:
         new_cases, changed, warnings = result
         self.session.changed_elsewhere()
-        text = f"Imported {csv_path.name}: {new_cases} new case(s), {changed} answer(s) recorded"
+        text = f"Imported {csv_path.name}: {new_cases} new {plural(new_cases, 'case')}, {count(changed, 'answer')} recorded"
         if warnings:
             from hmip_desktop.ui.details_dialog import DetailsDialog
 

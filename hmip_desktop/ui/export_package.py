@@ -42,6 +42,7 @@ from hmip_desktop.model.file.package import (
     check_new_passphrase,
     write_package,
 )
+from hmip_desktop.model.wording import count
 from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.fit import grow_to_fit
@@ -64,11 +65,11 @@ def drafts_warning(drafts: list[str], total: int) -> str:
     if len(drafts) > DRAFTS_NAMED:
         named += f" and {len(drafts) - DRAFTS_NAMED} more"
     if len(drafts) == 1:
-        count = f"1 of {total} cases is a draft (not marked complete)"
+        said = f"1 of {total} cases is a draft (not marked complete)"
     else:
-        count = f"{len(drafts)} of {total} cases are drafts (not marked complete)"
+        said = f"{len(drafts)} of {total} cases are drafts (not marked complete)"
     return (
-        f"{count}: {named}. The lead's scores count complete cases only. You can export now and "
+        f"{said}: {named}. The lead's scores count complete cases only. You can export now and "
         "again once they are complete."
     )
 
@@ -249,7 +250,7 @@ class PackageExport(QObject):
         box = QMessageBox(
             QMessageBox.Icon.Information,
             TITLE,
-            f"{info.path.name} is written in {info.path.parent} ({info.cases} case(s), encrypted).\n\n"
+            f"{info.path.name} is written in {info.path.parent} ({count(info.cases, 'case')}, encrypted).\n\n"
             "Hand it to the lead inspector. Tell them the passphrase separately: never in the same "
             "email, and never on the same memory stick.",
             QMessageBox.StandardButton.Ok,

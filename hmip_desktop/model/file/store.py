@@ -61,6 +61,7 @@ from hmip_desktop.model.file.rules import (
 )
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, default_instrument, find_instrument
+from hmip_desktop.model.wording import plural
 
 # `audit` (the log's writer) and `seal` (re-sealing) are imported where a write first needs them: a file
 # opened to be read, as the app's start opens one, needs neither (~2.5 ms of a start).
@@ -667,7 +668,8 @@ class InspectionFile:
             missing = relevance.unanswered_relevant(self.instrument, self.values_for(case.uuid))
             if missing:
                 raise CaseError(
-                    f"case {case.case_ref} has {len(missing)} unanswered question(s) that apply; answer them first",
+                    f"case {case.case_ref} has {len(missing)} unanswered {plural(len(missing), 'question')} that "
+                    f"{plural(len(missing), 'applies; answer it', 'apply; answer them')} first",
                     [f"{qid}: {self.instrument.question(qid).chart_label}" for qid in missing],
                 )
             self.write_status(case, "complete")

@@ -42,6 +42,7 @@ from hmip_desktop.model.file.rules import CASE_REF_PATTERN, case_ref_key
 from hmip_desktop.model.file.seal import CASE_TABLES, all_seals, audit_end_problem, check_seals, orphan_case_rows
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
+from hmip_desktop.model.wording import count, plural
 
 #: Problems listed per check at most (the count says how many more).
 MAX_LISTED = 50
@@ -100,7 +101,7 @@ class Verification:
     def failure_message(self) -> str:
         """One line naming the file and the first problem (for the CLI, the banner, the report)."""
         problems = self.problems
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        more = f" (and {len(problems) - 1} more {plural(len(problems) - 1, 'problem')})" if len(problems) > 1 else ""
         return f"{self.path.name} failed verification: {problems[0]}{more}" if problems else ""
 
     def to_json(self) -> dict[str, Any]:
@@ -424,7 +425,7 @@ def _completeness(conn: sqlite3.Connection, instrument: Instrument) -> list[str]
         if missing:
             shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
             problems.append(
-                f"case {ref} is marked complete but {len(missing)} question(s) that apply are unanswered ({shown})"
+                f"case {ref} is marked complete but {count(len(missing), 'question')} that {plural(len(missing), 'applies', 'apply')} {plural(len(missing), 'is', 'are')} unanswered ({shown})"
             )
     return problems
 

@@ -19,6 +19,7 @@ from hmip_desktop.model.file.rules import CASE_REF_PATTERN, case_ref_key, check_
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Question
+from hmip_desktop.model.wording import count, plural
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 MAX_PROBLEMS_LISTED = 200
@@ -127,8 +128,8 @@ def _check_header_names(path: Path, headers: list[str]) -> None:
     blank = [str(n) for n, h in enumerate(headers, start=1) if not h]
     if blank:
         raise ImportRejected(
-            f"{path.name}: column(s) {', '.join(blank)} of the header row have no name; "
-            "name every column or remove the empty one"
+            f"{path.name}: {plural(len(blank), 'column')} {', '.join(blank)} of the header row "
+            f"{'has' if len(blank) == 1 else 'have'} no name; name every column or remove the empty one"
         )
 
 
@@ -155,7 +156,7 @@ def _reject(path: Path, problems: list[str]) -> ImportRejected:
     if len(problems) > len(shown):
         shown.append(f"... and {len(problems) - len(shown)} more")
     return ImportRejected(
-        f"{path.name} was not imported: {len(problems)} problem(s); fix them and import again (nothing was written)",
+        f"{path.name} was not imported: {count(len(problems), 'problem')}; fix them and import again (nothing was written)",
         shown,
     )
 
@@ -210,13 +211,13 @@ def plan_answers_import(inspection: InspectionFile, path: Path) -> ImportPlan:
     missing = [c for c in required if c not in table.headers]
     if missing:
         raise ImportRejected(
-            f"{path.name} lacks the column(s) {', '.join(missing)}; the header must be "
+            f"{path.name} lacks the {plural(len(missing), 'column')} {', '.join(missing)}; the header must be "
             "case_ref,question_id,value[,note]"
         )
     unknown = [h for h in table.headers if h not in (*required, "note")]
     if unknown:
         raise ImportRejected(
-            f"{path.name} has unknown column(s) {', '.join(unknown)}; allowed: case_ref,question_id,value,note"
+            f"{path.name} has unknown {plural(len(unknown), 'column')} {', '.join(unknown)}; allowed: case_ref,question_id,value,note"
         )
     problems: list[str] = []
     candidate: dict[str, dict[str, tuple[int, str | None, str | None]]] = {}
@@ -279,14 +280,16 @@ def plan_cases_import(inspection: InspectionFile, path: Path, drop_columns: Iter
     ]
     if personal:
         raise ImportRejected(
-            f"{path.name} has column(s) that look like personal data: {', '.join(personal)}. HMIP Desktop keeps "
-            "case references only. Remove the column(s), or confirm they may be left out "
+            f"{path.name} has {plural(len(personal), 'a column that looks', 'columns that look')} like personal "
+            f"data: {', '.join(personal)}. HMIP Desktop keeps case references only. Remove "
+            f"{plural(len(personal), 'it', 'them')}, or confirm {plural(len(personal), 'it', 'they')} may be left out "
             "(CLI: --drop-column NAME; nothing from them is stored)"
         )
     unknown = [h for h in table.headers if h != "case_ref" and h not in dropped and h not in instrument.by_id]
     if unknown:
         raise ImportRejected(
-            f"{path.name} has column(s) that are not question ids: {', '.join(unknown)}; "
+            f"{path.name} has {plural(len(unknown), 'a column that is not a question id', 'columns that are not question ids')}: "
+            f"{', '.join(unknown)}; "
             "`hmip instrument` lists the case-detail question ids"
         )
     columns = [h for h in table.headers if h in instrument.by_id and h not in dropped]
@@ -322,7 +325,7 @@ def plan_cases_import(inspection: InspectionFile, path: Path, drop_columns: Iter
     if problems:
         raise _reject(path, problems)
     if dropped:
-        plan.warnings.append(f"left out column(s): {', '.join(sorted(dropped))} (not stored)")
+        plan.warnings.append(f"left out {plural(len(dropped), 'column')}: {', '.join(sorted(dropped))} (not stored)")
     if table.encoding != "utf-8":
         plan.warnings.append(f"{path.name} was read as {table.encoding}")
     return plan

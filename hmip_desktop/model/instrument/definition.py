@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from hmip_desktop.model import assets
 from hmip_desktop.model.errors import InstrumentError
 from hmip_desktop.model.instrument import validated_cache
+from hmip_desktop.model.wording import count
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -540,7 +541,8 @@ def _problem(error: Any) -> str:
     """One pydantic error in our words, with its place in the file (``questions.12.options.0.value``)."""
     where = ".".join(str(part) for part in error["loc"]) or "the instrument"
     kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
-    items = "character(s)" if isinstance(given, str) else "item(s)"
+    noun = "character" if isinstance(given, str) else "item"
+    at_least, at_most = int(ctx.get("min_length", 0)), int(ctx.get("max_length", 0))  # 0: not a length error
     worded = {
         "missing": "missing",
         "extra_forbidden": "unexpected field",
@@ -553,10 +555,10 @@ def _problem(error: Any) -> str:
         "list_type": f"should be a list, not {_shown(given)}",
         "dict_type": f"should be an object, not {_shown(given)}",
         "dataclass_type": f"should be an object, not {_shown(given)}",
-        "too_short": f"should have at least {ctx.get('min_length')} {items}",
-        "string_too_short": f"should have at least {ctx.get('min_length')} {items}",
-        "too_long": f"should have at most {ctx.get('max_length')} {items}",
-        "string_too_long": f"should have at most {ctx.get('max_length')} {items}",
+        "too_short": f"should have at least {count(at_least, noun)}",
+        "string_too_short": f"should have at least {count(at_least, noun)}",
+        "too_long": f"should have at most {count(at_most, noun)}",
+        "string_too_long": f"should have at most {count(at_most, noun)}",
         "string_pattern_mismatch": f"{_shown(given)} should match {ctx.get('pattern')}",
         "greater_than_equal": f"should be at least {ctx.get('ge')}, not {_shown(given)}",
         "literal_error": f"should be {ctx.get('expected')}, not {_shown(given)}",

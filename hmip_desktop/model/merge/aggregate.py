@@ -37,6 +37,7 @@ from hmip_desktop.model.merge.incoming import (
 )
 from hmip_desktop.model.merge.reading import TeamReader, reader_count
 from hmip_desktop.model.merge.scratch import scratch_folder
+from hmip_desktop.model.wording import count
 
 DEFAULT_AGGREGATE_ID = "AGGREGATE"
 DEFAULT_OWNER = "HMIP aggregate"
@@ -296,7 +297,10 @@ def _add_member(aggregate: InspectionFile, member: IncomingFile) -> AggregateMem
     )
     detail = f"from {member.name} ({member.inspection_id}, {member.area})"
     entries: list[dict[str, Any]] = [
-        {"action": "aggregate-add", "detail": f"{len(member.cases)} case(s), {len(rows)} answer(s) {detail}"}
+        {
+            "action": "aggregate-add",
+            "detail": f"{count(len(member.cases), 'case')}, {count(len(rows), 'answer')} {detail}",
+        }
     ]
     by_case: dict[str, dict[str, str | None]] = {}
     for case_uuid, qid, value, *_rest in rows:

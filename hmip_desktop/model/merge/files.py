@@ -31,6 +31,7 @@ from hmip_desktop.model.merge.one_file import FileMerger
 from hmip_desktop.model.merge.reading import Prepared, TeamReader, reader_count
 from hmip_desktop.model.merge.scratch import scratch_folder
 from hmip_desktop.model.merge.summary import FileResult, MergeSummary
+from hmip_desktop.model.wording import count
 
 Progress = Callable[[int, int, str], None]
 
@@ -91,7 +92,7 @@ def merge_files(
                 merged = len(summary.merged)
                 raise FileLocked(
                     f"{master.path.name} became busy in another program while {path.name} was being merged "
-                    f"({merged} of {len(files)} file(s) were merged before it, and are kept); close it there and "
+                    f"({merged} of {count(len(files), 'file')} were merged before it, and are kept); close it there and "
                     "merge again: the files merged are recognised"
                 ) from exc
     return summary

@@ -49,6 +49,7 @@ from hmip_desktop.model.file.store import FILE_SUFFIX, InspectionFile
 from hmip_desktop.model.file.verify import outside_edits
 from hmip_desktop.model.instrument import relevance
 from hmip_desktop.model.instrument.definition import Instrument, InstrumentIdentity, find_instrument
+from hmip_desktop.model.wording import count, plural
 
 PassphraseFor = Callable[[Path], str]
 #: Where a value came from: the file's audit entries that touched it, oldest first, each as
@@ -651,7 +652,7 @@ def _read(
         shown = problems[:MAX_PROBLEMS_LISTED]
         if len(problems) > len(shown):
             shown.append(f"... and {len(problems) - len(shown)} more")
-        raise FileRefused(f"{name} holds {len(problems)} value(s) HMIP Desktop would never write", shown)
+        raise FileRefused(f"{name} holds {count(len(problems), 'value')} HMIP Desktop would never write", shown)
     cases, incomplete = _recheck_completeness(instrument, cases, answers) if recheck else (cases, [])
     return IncomingFile(
         name=name,
@@ -758,8 +759,8 @@ def _recheck_completeness(
             if missing:
                 listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
                 warnings.append(
-                    f"case {case.case_ref} is marked complete but {len(missing)} question(s) that apply are "
-                    f"unanswered ({listed}); it was merged as a draft"
+                    f"case {case.case_ref} is marked complete but {count(len(missing), 'question')} that "
+                    f"{plural(len(missing), 'applies', 'apply')} {plural(len(missing), 'is', 'are')} unanswered ({listed}); it was merged as a draft"
                 )
                 case = replace(case, status="draft")
         checked.append(case)
@@ -784,8 +785,8 @@ def _refuse_merged_file(inspection: InspectionFile, name: str) -> None:
     if not (merged or sources or said or open_conflicts or decided):
         return
     raise FileRefused(
-        f"{name} is a lead's merged file ({inspection.owner.name}'s: {max(merged, sources)} team file(s) merged, "
-        f"{open_conflicts} open conflict(s), {decided} settled); merging it here would score what it holds "
+        f"{name} is a lead's merged file ({inspection.owner.name}'s: {max(merged, sources)} team {plural(max(merged, sources), 'file')} merged, "
+        f"{open_conflicts} open {plural(open_conflicts, 'conflict')}, {decided} settled); merging it here would score what it holds "
         "disputed and lose who said what. Merge the assessors' own files instead (their .hmip or .hmipx), "
         "or combine inspections with `hmip aggregate`"
     )

@@ -48,6 +48,7 @@ from hmip_desktop.model.merge.incoming import (
     Lineage,
 )
 from hmip_desktop.model.merge.summary import FileResult
+from hmip_desktop.model.wording import count, plural
 
 MAX_WARNINGS_PER_FILE = 5
 FIELD_KEYS = (STATUS_KEY, ILLUSTRATION_KEY)
@@ -303,13 +304,14 @@ class FileMerger:
         self.master.insert_case_rows("answers", ANSWER_TABLE_COLUMNS, self.new_answers)
         if respelt:
             self.result.warnings.append(
-                f"{incoming.name} spells {len(respelt)} case reference(s) in another letter case than the lead's "
-                f"file: {', '.join(respelt[:5])}{' …' if len(respelt) > 5 else ''}; merged as the same case(s)"
+                f"{incoming.name} spells {len(respelt)} case {plural(len(respelt), 'reference')} in another letter case than the lead's "
+                f"file: {', '.join(respelt[:5])}{' …' if len(respelt) > 5 else ''}; merged as the same {plural(len(respelt), 'case')}"
             )
         if self.diverged:
             self.result.warnings.append(
                 f"{incoming.name} and a copy of the same file merged before were each changed without the other "
-                f"(the file was edited on two computers): {self.diverged} value(s) of this copy stand beside the "
+                f"(the file was edited on two computers): {count(self.diverged, 'value')} of this copy "
+                f"{plural(self.diverged, 'stands', 'stand')} beside the "
                 "other copy's; where the two disagree on an answer, it is a conflict for the lead to settle"
             )
         self._finish_import()
@@ -354,7 +356,7 @@ class FileMerger:
                     "action": "answers-merge",
                     "case_ref": case.case_ref,
                     "new_value": values,
-                    "detail": f"{len(written)} answer(s) {self.detail}",
+                    "detail": f"{count(len(written), 'answer')} {self.detail}",
                 },
             ]
         )
@@ -751,4 +753,7 @@ def _side_order(source: SourceAnswer) -> tuple[str, str]:
 def _capped(warnings: list[str]) -> list[str]:
     if len(warnings) <= MAX_WARNINGS_PER_FILE:
         return list(warnings)
-    return [*warnings[:MAX_WARNINGS_PER_FILE], f"... and {len(warnings) - MAX_WARNINGS_PER_FILE} more warning(s)"]
+    return [
+        *warnings[:MAX_WARNINGS_PER_FILE],
+        f"... and {len(warnings) - MAX_WARNINGS_PER_FILE} more {plural(len(warnings) - MAX_WARNINGS_PER_FILE, 'warning')}",
+    ]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from hmip_desktop.model.wording import count
+
 FileStatus = Literal["merged", "unchanged", "refused"]
 
 
@@ -45,14 +47,14 @@ class FileResult:
         if self.status == "unchanged":
             return f"unchanged: {self.reason}"
         parts = [
-            f"{self.cases_added} case(s) added",
+            f"{count(self.cases_added, 'case')} added",
             f"{self.cases_updated} updated",
             f"{self.cases_unchanged} unchanged",
-            f"{self.answers_changed} answer(s) changed",
-            f"{self.conflicts_raised} conflict(s) raised",
+            f"{count(self.answers_changed, 'answer')} changed",
+            f"{count(self.conflicts_raised, 'conflict')} raised",
         ]
         if self.conflicts_updated:
-            parts.append(f"{self.conflicts_updated} conflict(s) updated")
+            parts.append(f"{count(self.conflicts_updated, 'conflict')} updated")
         if self.conflicts_settled:
             parts.append(f"{self.conflicts_settled} settled (the sides now agree)")
         return f"merged ({self.assessor}): " + ", ".join(parts)

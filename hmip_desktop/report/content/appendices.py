@@ -233,7 +233,7 @@ class Appendices:
         stages = [s for s in instrument.stage_order if any(c.stage == s for c in instrument.criteria)]
         head = (
             Cell(plain(say.CRITERIA_HEAD_OUTCOME)),
-            *(Cell(plain(f"{i}. {instrument.stage_title(s)}")) for i, s in enumerate(stages, start=1)),
+            *(Cell(plain(f"{i}. {instrument.stage_title(stage)}")) for i, stage in enumerate(stages, start=1)),
         )
         rows = []
         for outcome in instrument.outcomes:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.wording import count, plural
 from hmip_desktop.ui.colours import tint
 from hmip_desktop.ui.commands import AnswerCommand, CaseUndoStacks
 from hmip_desktop.ui.errors import show_user_error
@@ -96,8 +97,8 @@ class GapsPanel(QFrame):
 
     def show_gaps(self, case_ref: str, gaps: list[tuple[str, str]]) -> None:
         self.summary.setText(
-            f"Case {case_ref} cannot be marked complete yet: {len(gaps)} question(s) that apply have no "
-            "answer. Choose one to go to it."
+            f"Case {case_ref} cannot be marked complete yet: {count(len(gaps), 'question')} that "
+            f"{plural(len(gaps), 'applies has', 'apply have')} no answer. Choose one to go to it."
         )
         self.list.clear()
         for question_id, text in gaps:
@@ -571,7 +572,9 @@ class CaseForm(QWidget):
         if missing:
             self._refresh_gaps()
             self.focus_question(missing[0])
-            self.message.emit(f"{len(missing)} question(s) that apply have no answer yet")
+            self.message.emit(
+                f"{count(len(missing), 'question')} that {plural(len(missing), 'applies has', 'apply have')} no answer yet"
+            )
             return False
         try:
             self.session.complete_case(state.case.uuid)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmip_desktop.model.errors import UserError
+from hmip_desktop.model.wording import count
 from hmip_desktop.report import area
 from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.errors import show_user_error
@@ -224,7 +225,7 @@ class AreaPanel(QWidget):
         except area.InvalidAreaData as exc:
             self.problems = list(exc.details)
             shown = "<br>".join(escape(detail) for detail in exc.details[:8])
-            self._say(f"Not saved: {len(exc.details)} problem(s).<br>{shown}", problem=True)
+            self._say(f"Not saved: {count(len(exc.details), 'problem')}.<br>{shown}", problem=True)
             return False
         self.problems = []
         text = data.to_json() if data.tables else ""
@@ -304,7 +305,7 @@ class AreaPanel(QWidget):
     @staticmethod
     def _summary(data: area.AreaData, verb: str) -> str:
         figures = sum(len(t.rows) * len(t.columns) for t in data.tables)
-        return f"{verb}: {len(data.tables)} table(s), {figures} figures, {len(data.sources())} source(s)."
+        return f"{verb}: {count(len(data.tables), 'table')}, {count(figures, 'figure')}, {count(len(data.sources()), 'source')}."
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         if problem:

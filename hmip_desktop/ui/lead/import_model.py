@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from hmip_desktop.model.merge.summary import FileResult, MergeSummary
+from hmip_desktop.model.wording import count, plural
 from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.errors import quoted_commands
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
@@ -29,9 +30,9 @@ def file_details(result: FileResult) -> str:
         return "Nothing changed: " + quoted_commands(result.reason.removesuffix("; nothing to do"))
     notes = []
     if result.conflicts_settled:
-        notes.append(f"{result.conflicts_settled} conflict(s) settled: the answers now agree")
+        notes.append(f"{count(result.conflicts_settled, 'conflict')} settled: the answers now agree")
     if result.conflicts_updated:
-        notes.append(f"{result.conflicts_updated} open conflict(s) updated")
+        notes.append(f"{result.conflicts_updated} open {plural(result.conflicts_updated, 'conflict')} updated")
     notes += result.warnings
     return quoted_commands("; ".join(notes))
 
@@ -47,8 +48,8 @@ def summary_sentence(summary: MergeSummary) -> str:
 
         parts.append(
             f"{len(merged)} file{'s' if len(merged) != 1 else ''} merged: "
-            f"{total('cases_added')} case(s) added, {total('cases_updated')} updated, "
-            f"{total('cases_unchanged')} unchanged; {total('conflicts_raised')} conflict(s) raised."
+            f"{count(total('cases_added'), 'case')} added, {total('cases_updated')} updated, "
+            f"{total('cases_unchanged')} unchanged; {count(total('conflicts_raised'), 'conflict')} raised."
         )
     if unchanged:
         parts.append(

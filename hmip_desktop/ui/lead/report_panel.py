@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from hmip_desktop.model.errors import UserError
 from hmip_desktop.model.file.store import InspectionFile
+from hmip_desktop.model.wording import plural
 from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.errors import show_user_error
 from hmip_desktop.ui.workers import Job, Progress, run_in_thread, run_on_file
@@ -261,7 +262,9 @@ class ReportPanel(QWidget):
         if info.is_draft:
             parts.append(f"<span style='color:{colours_for().problem.name()}'><b>{info.draft_message}</b></span>.")
         if info.missing_texts:
-            parts.append(f"{len(info.missing_texts)} findings section(s) still empty (placeholders printed).")
+            parts.append(
+                f"{len(info.missing_texts)} findings {plural(len(info.missing_texts), 'section')} still empty (placeholders printed)."
+            )
         parts += [f"<br>{warning}" for warning in info.warnings[:3]]
         return " ".join(parts)
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from hmip_desktop.model.file.store import InspectionFile
 from hmip_desktop.model.file.team import TeamMemberStatus, team_status
+from hmip_desktop.model.wording import count
 from hmip_desktop.ui.colours import colours_for
 from hmip_desktop.ui.lead.conflicts_model import format_when
 from hmip_desktop.ui.table_model import DISPLAY, RowTableModel
@@ -47,5 +48,5 @@ class TeamModel(RowTableModel[TeamMemberStatus]):
         if role == Qt.ItemDataRole.ForegroundRole and column == 3 and member.cases and member.complete < member.cases:
             return colours_for().problem
         if role == Qt.ItemDataRole.ToolTipRole and column == 3 and member.complete < member.cases:
-            return f"{member.cases - member.complete} case(s) still draft in this assessor's last file"
+            return f"{count(member.cases - member.complete, 'case')} still draft in this assessor's last file"
         return None
