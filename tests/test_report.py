@@ -374,6 +374,14 @@ def test_missing_texts_are_listed_and_shown_as_placeholders(lead_file: Inspectio
     assert "[To be written: the findings field “foreword”.]" in all_text(tmp_path / "r.pdf")
 
 
+def test_the_report_prints_no_markdown_backticks(lead_file: InspectionFile, tmp_path: Path) -> None:
+    """A draft names the command that fills a gap in quotation marks, as printed text does (the area's
+    figures, still missing here), never in the backticks of the command line's help."""
+    build_report(lead_file, tmp_path / "r.pdf")
+    text = all_text(tmp_path / "r.pdf")
+    assert "“hmip area import”" in text and "`" not in text
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=300))
 def test_any_lead_text_makes_valid_paragraph_markup(text: str) -> None:

@@ -331,7 +331,7 @@ TEAM_TABLE_TITLE = "The inspection team, by role"
 AREA_MISSING = (
     "[To be added: figures about the area, such as its population, unemployment and the probation "
     "caseload, each with its source. Enter them in the lead workspace's Area tab, or import them from a "
-    "CSV file with `hmip area import`.]"
+    "CSV file with the command “hmip area import”.]"
 )
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
