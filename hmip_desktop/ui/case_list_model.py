@@ -120,8 +120,8 @@ class CaseListModel(QAbstractTableModel):
 
     That every answer value reads is checked just after the list is painted (the window runs
     `InspectionFile.finish_checks`, which closes a damaged file with one message). A row that meets a
-    damaged value before then is shown as unanswered, not kept, and `unreadable` asks for that check
-    at once: nothing is raised inside a paint or a sort.
+    damaged value before then is shown as unanswered, and `unreadable` asks for that check at once:
+    nothing is raised inside a paint or a sort.
     """
 
     #: A case's answers did not read (a damaged value): the file's checks should run now.

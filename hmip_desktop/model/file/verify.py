@@ -374,10 +374,10 @@ def _file_details(conn: sqlite3.Connection) -> tuple[str, list[str], Instrument 
 def _end_of_log(conn: sqlite3.Connection, version: int) -> list[str]:
     problems: list[str] = []
     # The app numbers entries 1, 2, 3, ... (AUTOINCREMENT; a rolled-back save takes its numbers back).
-    first, last_seq, count = conn.execute("SELECT min(seq), max(seq), count(*) FROM audit").fetchone()
-    if count and (first != 1 or last_seq != count):
+    first, last_seq, entries = conn.execute("SELECT min(seq), max(seq), count(*) FROM audit").fetchone()
+    if entries and (first != 1 or last_seq != entries):
         problems.append(
-            f"the audit log's {count} entries are numbered {first} to {last_seq}, not 1 to {count}: entries were "
+            f"the audit log's {entries} entries are numbered {first} to {last_seq}, not 1 to {entries}: entries were "
             "renumbered, removed or added outside HMIP Desktop"
         )
     # AUTOINCREMENT remembers the highest entry number ever written, in any schema version.
