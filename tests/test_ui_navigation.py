@@ -230,6 +230,24 @@ def test_an_empty_case_list_says_how_to_add_or_import_cases(qtbot: QtBot, opened
 # -- progress ----------------------------------------------------------------------------------
 
 
+def full_instrument_file(tmp_path: Path) -> Path:
+    """An empty inspection file of the full instrument (Helen Carter's)."""
+    path = tmp_path / "helen.hmip"
+    InspectionFile.create(
+        path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=default_instrument()
+    ).close()
+    return path
+
+
+def shown_window(qtbot: QtBot, settings: QSettings, width: int, height: int) -> MainWindow:
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.resize(width, height)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
 def progress_numbers(window: MainWindow) -> tuple[int, int]:
     """(answers, parts finished) from the header's text."""
     words = form_of(window).progress_label.text().split()
@@ -242,10 +260,7 @@ def test_progress_never_drops_while_a_real_case_is_answered_by_keys(
     """The issue's "5 of 98, then 22 of 119": with gates opening questions all the way, the two
     numbers the header shows only grow, and end at every part finished."""
     instrument = default_instrument()
-    path = tmp_path / "helen.hmip"
-    InspectionFile.create(
-        path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=instrument
-    ).close()
+    path = full_instrument_file(tmp_path)
     assert window.open_file(path)
     add_case(window, "KT-0001")
     form = form_of(window)
@@ -333,16 +348,8 @@ def big_text(qapp: QApplication) -> float:
 def test_at_150_percent_text_the_navigator_and_case_list_fit_their_text(
     qtbot: QtBot, big_text: float, settings: QSettings, tmp_path: Path
 ) -> None:
-    instrument = default_instrument()
-    path = tmp_path / "helen.hmip"
-    InspectionFile.create(
-        path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=instrument
-    ).close()
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    path = full_instrument_file(tmp_path)
+    window = shown_window(qtbot, settings, 1280, 800)
     assert window.open_file(path)
     assert window.workspace is not None
     panel = window.workspace.cases
@@ -413,15 +420,8 @@ def test_in_a_900_by_600_window_every_option_of_the_form_is_on_the_page(
 ) -> None:
     """The page never scrolls sideways (its scroll bar is off): options that do not fit side by side
     wrap onto more lines, rather than pushing the form off the page's left and right edges."""
-    path = tmp_path / "helen.hmip"
-    InspectionFile.create(
-        path, inspection_id="KENT-2014", area="Kent", assessor="Helen Carter", instrument=default_instrument()
-    ).close()
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    window.resize(900, 600)
-    window.show()
-    qtbot.waitExposed(window)
+    path = full_instrument_file(tmp_path)
+    window = shown_window(qtbot, settings, 900, 600)
     assert window.open_file(path)
     window.show_inapplicable_action.trigger()  # every row shown, the greyed ones too
     add_case(window, "KT-0001")
